@@ -1,0 +1,141 @@
+# ward — top-level GNU Makefile. Everything generated goes under build/.
+# make            build build/ward (and the BPF skeletons)
+# make deps       install build and test dependencies with apt-get (idempotent)
+# make check      unit + integration + end-to-end tests (root)
+# make demo       run the example model inside the sandbox and show its events
+# make install    PREFIX=/usr/local DESTDIR=
+# make SANITIZE=1 ASan/UBSan build;  V=1 verbose
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+VERSION    := 0.1.0
+BUILD      := build
+CC         ?= cc
+CLANG      ?= clang
+BPFTOOL    ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS := libseccomp libcap yaml-0.1 jansson libbpf
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wformat=2 \
+	  -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+	  -DWARD_VERSION=\"$(VERSION)\" -DWARD_PREFIX=\"$(PREFIX)\" \
+	  -Iinclude -Ilauncher -Icollector -I$(BUILD) $(PKG_CFLAGS)
+LDFLAGS += -pie -Wl,-z,relro,-z,now
+LDLIBS  += $(PKG_LIBS) -lelf -lz
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -U_FORTIFY_SOURCE
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LAUNCHER_SRCS := $(wildcard launcher/*.c) $(wildcard collector/*.c)
+LAUNCHER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LAUNCHER_SRCS))
+LIB_OBJS      := $(filter-out $(BUILD)/obj/launcher/main.o,$(LAUNCHER_OBJS))
+BPF_SRCS      := $(wildcard bpf/*.bpf.c)
+BPF_OBJS      := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+UNIT_SRCS     := $(wildcard tests/unit/test_*.c)
+UNIT_BINS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+HEADERS       := $(wildcard include/ward/*.h launcher/*.h collector/*.h)
+
+all: $(BUILD)/ward $(BUILD)/probe
+
+$(BUILD)/ward: $(LAUNCHER_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c $(HEADERS) $(BPF_SKELS) | $(BUILD)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# BPF: CO-RE objects against a vmlinux.h generated from this kernel's BTF (see docs/design.md).
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(call msg,BTF,$@)
+	$(Q)if [ -r /sys/kernel/btf/vmlinux ]; then \
+		$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@; \
+	else echo "ward: /sys/kernel/btf/vmlinux missing: the kernel needs CONFIG_DEBUG_INFO_BTF" >&2; exit 1; fi
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.bpf.h) include/ward/events.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Iinclude -Ibpf \
+		-Wall -Werror -c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# The in-sandbox probe is static so it runs in the smallest views.
+$(BUILD)/probe: tests/probe.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -static -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Wno-error=unused-function $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+$(BUILD):
+	$(Q)mkdir -p $@
+
+# ---- tests --------------------------------------------------------------------------------
+unit: $(UNIT_BINS)
+	$(Q)set -e; for t in $(UNIT_BINS); do echo "# $$t"; $$t; done
+
+integration: all examples
+	$(Q)tests/integration/run.sh
+
+check: deps-check all unit integration
+
+deps-check:
+	$(Q)tools/deps.sh --check || { echo "ward: missing dependencies: run 'make deps' as root" >&2; exit 1; }
+
+deps:
+	$(Q)tools/deps.sh
+
+# ---- example model -----------------------------------------------------------------------
+examples: $(BUILD)/model/weights.npz
+
+$(BUILD)/model/weights.npz: examples/make_weights.py | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)python3 examples/make_weights.py $(dir $@)
+
+demo:
+	$(Q)tools/deps.sh --quiet
+	$(Q)$(MAKE) --no-print-directory all examples
+	$(Q)examples/demo.sh
+
+# ---- misc ---------------------------------------------------------------------------------
+install: all
+	install -D -m 0755 $(BUILD)/ward $(DESTDIR)$(PREFIX)/bin/ward
+	install -d $(DESTDIR)$(PREFIX)/share/ward/profiles
+	install -m 0644 profiles/*.yaml $(DESTDIR)$(PREFIX)/share/ward/profiles/
+	install -D -m 0644 docs/ward.1 $(DESTDIR)$(PREFIX)/share/man/man1/ward.1
+	if [ -f docs/ward-collector.service ]; then install -D -m 0644 docs/ward-collector.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/ward-collector.service; fi
+
+format:
+	clang-format -i launcher/*.c launcher/*.h collector/*.[ch] include/ward/*.h bpf/*.c tests/*.c tests/unit/*.c 2>/dev/null || true
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all unit integration check deps deps-check demo examples install format clean
