@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+/*
+ * init: PID 1 of the sandbox. Builds the sandbox from inside (the phases are listed in
+ * run.c), starts the workload, forwards signals to it, reaps every orphan, and reports the
+ * workload's wait status to the supervisor. It never prints: failures go to the supervisor
+ * as an ERROR message.
+ */
+#include "sandbox.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Shared with the workload child between clone and exec (MAP_SHARED page). */
+struct exec_report {
+	int listener; /* seccomp listener fd number, in the fd table shared until exec */
+	int err;      /* errno of the failed step */
+	int code;     /* ward exit status for the failure */
+	char what[64];
+};
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static _Noreturn void fail(int sync_fd, int code, int r, const char *text)
+{
+	struct ward_msg m = { .type = WARD_MSG_ERROR, .code = code, .err = r < 0 ? -r : 0 };
+
+	snprintf(m.text, sizeof(m.text), "%s", text);
+	ward_msg_send(sync_fd, &m, -1);
+	_exit(code);
+}
+
+static char **build_env(const struct ward_profile *p)
+{
+	size_t n = 0, cap = 4 + p->env_pass.n + p->env_set.n;
+	char **env = calloc(cap, sizeof(char *));
+	bool have_path = false;
+
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < p->env_set.n; i++)
+		if (strncmp(p->env_set.v[i].s, "PATH=", 5) == 0)
+			have_path = true;
+	if (!have_path)
+		env[n++] = "PATH=/usr/local/bin:/usr/bin:/bin";
+	for (size_t i = 0; i < p->env_pass.n; i++) {
+		const char *name = p->env_pass.v[i].s;
+		const char *val = getenv(name);
+		char *kv;
+		if (!val || asprintf(&kv, "%s=%s", name, val) < 0)
+			continue;
+		env[n++] = kv;
+	}
+	for (size_t i = 0; i < p->env_set.n; i++)
+		env[n++] = p->env_set.v[i].s;
+	env[n] = NULL;
+	return env;
+}
+
+static int set_rlimits(const struct ward_profile *p)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) < 0)
+		return -errno;
+	if (p->nofile) {
+		rl.rlim_cur = rl.rlim_max = p->nofile;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The workload: runs with CLONE_VFORK|CLONE_FILES, so init sleeps until it execs and the
+ * seccomp listener it creates stays in init's fd table after exec unshares the table. */
+static _Noreturn void workload(struct ward_sandbox *sb, struct exec_report *rep, char **env)
+{
+	sigset_t all;
+	int fd;
+
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	/* Its own session: no controlling terminal to inject into (TIOCSTI) or signal. */
+	setsid();
+	/* Every fd but 0-2 closes at exec, including ones from the caller we never opened. */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		for (fd = 3; fd < 65536; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	/* Seccomp last: after this only execve (always allowed) and exit are called. */
+	fd = ward_seccomp_load(sb->sc);
+	if (fd < 0 && fd != -ENODATA) {
+		rep->err = -fd;
+		rep->code = WARD_EXIT_FAIL;
+		snprintf(rep->what, sizeof(rep->what), "loading the seccomp filter");
+		_exit(WARD_EXIT_FAIL);
+	}
+	rep->listener = fd;
+	execvpe(sb->argv[0], sb->argv, env);
+	rep->err = errno;
+	rep->code = errno == ENOENT ? WARD_EXIT_NOTFOUND : WARD_EXIT_NOEXEC;
+	snprintf(rep->what, sizeof(rep->what), "%s", sb->argv[0]);
+	_exit(rep->code);
+}
+
+_Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
+{
+	const struct ward_profile *p = sb->profile;
+	struct ward_error err = { { 0 } };
+	struct ward_msg m;
+	int r;
+
+	/* If the supervisor dies, so does the sandbox (and with it every notified syscall
+	 * fails): nothing runs unmonitored. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (ward_msg_recv(sync_fd, &m, NULL) < 0 || m.type != WARD_MSG_GO)
+		_exit(WARD_EXIT_FAIL);
+
+	r = ward_userns_setup_child(sb, &err);
+	if (r < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
+	if (p->namespaces & WARD_NS_UTS) {
+		const char *h = p->hostname ? p->hostname : sb->id;
+		if (sethostname(h, strlen(h)) < 0)
+			fail(sync_fd, WARD_EXIT_FAIL, -errno, "sethostname");
+	}
+	r = ward_net_setup_child(sb, &err);
+	if (r < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
+	r = ward_mount_setup_child(sb, &err);
+	if (r < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
+	r = set_rlimits(p);
+	if (r < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, r, "setting rlimits");
+	r = ward_caps_drop_child(sb, &err);
+	if (r < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, -errno, "PR_SET_NO_NEW_PRIVS");
+	/* Same uid as the workload: without this it could ptrace or read init's memory. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (!(p->namespaces & WARD_NS_PID))
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	r = ward_landlock_apply_child(sb, &err);
+	if (r < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
+
+	char **env = build_env(p);
+	struct exec_report *rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!env || rep == MAP_FAILED)
+		fail(sync_fd, WARD_EXIT_FAIL, -ENOMEM, "preparing the workload");
+	rep->listener = -1;
+
+	pid_t child = syscall(SYS_clone, CLONE_VFORK | CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
+	if (child < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, -errno, "starting the workload");
+	if (child == 0)
+		workload(sb, rep, env);
+
+	if (rep->code) {
+		int ws;
+		waitpid(child, &ws, 0);
+		fail(sync_fd, rep->code, -rep->err, rep->what);
+	}
+	m = (struct ward_msg){ .type = WARD_MSG_READY, .aux = sb->landlock_abi, .err = child };
+	if (ward_msg_send(sync_fd, &m, rep->listener) < 0)
+		_exit(WARD_EXIT_FAIL);
+	if (rep->listener >= 0)
+		close(rep->listener);
+
+	/* Reap and forward until the workload is gone. The forwarded signals and SIGCHLD were
+	 * blocked by the supervisor before clone, so none was lost in between. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(&set, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	int status = -1;
+	for (;;) {
+		int ws;
+		pid_t w;
+		while ((w = waitpid(-1, &ws, WNOHANG)) > 0)
+			if (w == child)
+				status = ws;
+		if (status != -1 || (w < 0 && errno == ECHILD))
+			break;
+		struct signalfd_siginfo si;
+		ssize_t n = sfd >= 0 ? read(sfd, &si, sizeof(si)) : -1;
+		if (n < 0 && sfd < 0) {
+			/* no signalfd: fall back to a blocking wait for the workload */
+			if (waitpid(child, &ws, 0) == child)
+				status = ws;
+			break;
+		}
+		if (n == sizeof(si) && si.ssi_signo != SIGCHLD)
+			kill(child, si.ssi_signo);
+	}
+	m = (struct ward_msg){ .type = WARD_MSG_EXIT, .code = status };
+	ward_msg_send(sync_fd, &m, -1);
+	_exit(0);
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Landlock: the second filesystem layer (the same lists as the mount view), the exec allow
+ * list (execute right only on exec.allow matches and their ELF interpreters), TCP port rules
+ * in host network mode (ABI 4), and abstract-unix-socket and signal scoping (ABI 6).
+ * Debian 12's <linux/landlock.h> stops at ABI 2, so the newer ABI is declared here.
+ */
+#include "sandbox.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#define LL_FS_EXECUTE (1ULL << 0)
+#define LL_FS_WRITE_FILE (1ULL << 1)
+#define LL_FS_READ_FILE (1ULL << 2)
+#define LL_FS_READ_DIR (1ULL << 3)
+#define LL_FS_REMOVE_DIR (1ULL << 4)
+#define LL_FS_REMOVE_FILE (1ULL << 5)
+#define LL_FS_MAKE_CHAR (1ULL << 6)
+#define LL_FS_MAKE_DIR (1ULL << 7)
+#define LL_FS_MAKE_REG (1ULL << 8)
+#define LL_FS_MAKE_SOCK (1ULL << 9)
+#define LL_FS_MAKE_FIFO (1ULL << 10)
+#define LL_FS_MAKE_BLOCK (1ULL << 11)
+#define LL_FS_MAKE_SYM (1ULL << 12)
+#define LL_FS_REFER (1ULL << 13)    /* ABI 2 */
+#define LL_FS_TRUNCATE (1ULL << 14) /* ABI 3 */
+#define LL_FS_IOCTL_DEV (1ULL << 15) /* ABI 5 */
+#define LL_NET_BIND_TCP (1ULL << 0)    /* ABI 4 */
+#define LL_NET_CONNECT_TCP (1ULL << 1) /* ABI 4 */
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6 */
+#define LL_SCOPE_SIGNAL (1ULL << 1)		  /* ABI 6 */
+#define LL_RULE_PATH_BENEATH 1
+#define LL_RULE_NET_PORT 2
+#define LL_CREATE_RULESET_VERSION (1U << 0)
+
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+struct ll_path_beneath_attr {
+	uint64_t allowed_access;
+	int32_t parent_fd;
+} __attribute__((packed));
+struct ll_net_port_attr {
+	uint64_t allowed_access;
+	uint64_t port;
+};
+
+#define LL_FILE_RIGHTS                                                                             \
+	(LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
+#define LL_READ (LL_FS_READ_FILE | LL_FS_READ_DIR)
+
+int ward_landlock_abi(void)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
+
+	return abi < 0 ? 0 : (int)abi;
+}
+
+static uint64_t fs_rights(int abi)
+{
+	uint64_t r = (LL_FS_MAKE_SYM << 1) - 1;
+
+	if (abi >= 2)
+		r |= LL_FS_REFER;
+	if (abi >= 3)
+		r |= LL_FS_TRUNCATE;
+	if (abi >= 5)
+		r |= LL_FS_IOCTL_DEV;
+	return r;
+}
+
+struct ll {
+	int fd;
+	uint64_t handled;
+	int abi;
+};
+
+/* Missing paths are fine (the view skips them too); others are errors. */
+static int allow_path(struct ll *l, const char *path, uint64_t access, struct ward_error *err)
+{
+	struct ll_path_beneath_attr pb = { 0 };
+	struct stat st;
+	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT || errno == EACCES ? 0 :
+		       ward_error_set(err, -errno, "landlock: opening %s", path);
+	if (fstat(fd, &st) < 0)
+		return ward_error_set(err, -errno, "landlock: stat %s", path);
+	access &= l->handled;
+	if (!S_ISDIR(st.st_mode))
+		access &= LL_FILE_RIGHTS;
+	if (!access)
+		return 0;
+	pb.allowed_access = access;
+	pb.parent_fd = fd;
+	if (syscall(SYS_landlock_add_rule, l->fd, LL_RULE_PATH_BENEATH, &pb, 0) < 0)
+		return ward_error_set(err, -errno, "landlock: rule for %s", path);
+	return 0;
+}
+
+/* The ELF interpreter (PT_INTERP) or the #! interpreter of an allowed program needs the
+ * execute right too: the kernel opens it for execution on the program's behalf. */
+static int interpreter_of(const char *path, char *out, size_t len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf64_Ehdr eh;
+
+	if (fd < 0 || pread(fd, &eh, sizeof(eh), 0) < 2)
+		return -ENOENT;
+	if (memcmp(&eh, "#!", 2) == 0) {
+		char line[256] = { 0 };
+		ssize_t n = pread(fd, line, sizeof(line) - 1, 2);
+		if (n <= 0)
+			return -ENOENT;
+		char *s = line + strspn(line, " \t");
+		s[strcspn(s, " \t\n")] = 0;
+		snprintf(out, len, "%s", s);
+		return out[0] == '/' ? 0 : -ENOENT;
+	}
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return -ENOENT;
+	for (int i = 0; i < eh.e_phnum && i < 64; i++) {
+		Elf64_Phdr ph;
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + (off_t)i * eh.e_phentsize) != sizeof(ph))
+			return -ENOENT;
+		if (ph.p_type == PT_INTERP && ph.p_filesz > 1 && ph.p_filesz < len) {
+			if (pread(fd, out, ph.p_filesz, ph.p_offset) != (ssize_t)ph.p_filesz)
+				return -ENOENT;
+			out[ph.p_filesz - 1] = 0;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int allow_exec(struct ll *l, const struct ward_strv *allow, struct ward_error *err)
+{
+	for (size_t i = 0; i < allow->n; i++) {
+		glob_t g;
+		if (glob(allow->v[i].s, GLOB_NOSORT, NULL, &g) != 0)
+			continue;
+		for (size_t k = 0; k < g.gl_pathc; k++) {
+			char interp[256];
+			int r = allow_path(l, g.gl_pathv[k], LL_FS_EXECUTE | LL_READ, err);
+			/* one level of #! then the ELF interpreter of that */
+			for (int depth = 0; r >= 0 && depth < 2; depth++) {
+				if (interpreter_of(depth ? interp : g.gl_pathv[k], interp,
+						   sizeof(interp)) < 0)
+					break;
+				r = allow_path(l, interp, LL_FS_EXECUTE | LL_READ, err);
+			}
+			if (r < 0) {
+				globfree(&g);
+				return r;
+			}
+		}
+		globfree(&g);
+	}
+	return 0;
+}
+
+static bool net_rule_fits(const struct ward_net_rule *n)
+{
+	/* Landlock rules are per TCP port, for any address; a wide range is not expressible. */
+	return (uint32_t)n->port_hi - n->port_lo < 256;
+}
+
+int ward_landlock_apply_child(struct ward_sandbox *sb, struct ward_error *err)
+{
+	const struct ward_profile *p = sb->profile;
+	struct ll l = { .fd = -1, .abi = sb->landlock_abi };
+	struct ll_ruleset_attr attr = { 0 };
+	size_t attr_size = 8;
+	int r = 0;
+
+	if (l.abi <= 0 || p->mode == WARD_MODE_AUDIT) {
+		/* Audit mode observes; Landlock could only block. Missing: refused earlier
+		 * unless --allow-degraded. */
+		sb->landlock_abi = 0;
+		return 0;
+	}
+	l.handled = attr.handled_access_fs = fs_rights(l.abi);
+	if (l.abi >= 4 && p->net_mode == WARD_NET_HOST) {
+		uint64_t net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+		for (size_t i = 0; i < p->n_net_allow; i++) {
+			const struct ward_net_rule *n = &p->net_allow[i];
+			if (!net_rule_fits(n))
+				net &= n->op == WARD_NETOP_BIND ? ~LL_NET_BIND_TCP : ~LL_NET_CONNECT_TCP;
+		}
+		attr.handled_access_net = net;
+		attr_size = 16;
+	}
+	if (l.abi >= 6) {
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+		attr_size = 24;
+	}
+	l.fd = syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
+	if (l.fd < 0)
+		return ward_error_set(err, -errno, "landlock_create_ruleset (ABI %d)", l.abi);
+
+	const uint64_t all = l.handled;
+	const uint64_t x = p->exec_allow.n ? 0 : LL_FS_EXECUTE;
+	const uint64_t dev = LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_IOCTL_DEV;
+
+	r = allow_path(&l, "/", LL_FS_READ_DIR, err);
+	for (size_t i = 0; i < p->fs_readonly.n && r >= 0; i++)
+		r = allow_path(&l, p->fs_readonly.v[i].s, LL_READ | x, err);
+	for (size_t i = 0; i < p->fs_readwrite.n && r >= 0; i++)
+		r = allow_path(&l, p->fs_readwrite.v[i].s, (all & ~LL_FS_EXECUTE) | x, err);
+	for (size_t i = 0; i < p->n_binds && r >= 0; i++)
+		r = allow_path(&l, p->binds[i].dst,
+			       p->binds[i].rw ? (all & ~LL_FS_EXECUTE) | x : LL_READ | x, err);
+	for (size_t i = 0; i < p->fs_tmpfs.n && r >= 0; i++)
+		r = allow_path(&l, p->fs_tmpfs.v[i].s, (all & ~LL_FS_EXECUTE) | x, err);
+	for (size_t i = 0; i < p->fs_devices.n && r >= 0; i++)
+		r = allow_path(&l, p->fs_devices.v[i].s, dev, err);
+	if (r >= 0)
+		r = allow_path(&l, "/dev", LL_FS_READ_DIR, err);
+	if (r >= 0)
+		r = allow_path(&l, "/dev/pts", LL_READ | dev, err);
+	if (r >= 0)
+		r = allow_path(&l, "/dev/shm", all & ~LL_FS_EXECUTE, err);
+	if (r >= 0)
+		r = allow_path(&l, "/proc", LL_READ | LL_FS_WRITE_FILE, err);
+	if (r >= 0 && sb->gpu_nodes) {
+		/* the GPU nodes are bound into /dev under their own names */
+		const char *dev_root = getenv("WARD_DEV_ROOT");
+		size_t dl = strlen(dev_root ? dev_root : "/dev");
+		for (char **g = sb->gpu_nodes; *g && r >= 0; g++) {
+			char in[512];
+			if (strncmp(*g, dev_root ? dev_root : "/dev", dl) == 0 && (*g)[dl] == '/')
+				snprintf(in, sizeof(in), "/dev/%s", *g + dl + 1);
+			else
+				snprintf(in, sizeof(in), "/dev/%s", strrchr(*g, '/') + 1);
+			r = allow_path(&l, in, dev, err);
+		}
+	}
+	if (r >= 0 && p->exec_allow.n)
+		r = allow_exec(&l, &p->exec_allow, err);
+	for (size_t i = 0; i < p->n_net_allow && r >= 0 && attr.handled_access_net; i++) {
+		const struct ward_net_rule *n = &p->net_allow[i];
+		uint64_t right = n->op == WARD_NETOP_BIND ? LL_NET_BIND_TCP :
+				 n->op == WARD_NETOP_CONNECT ? LL_NET_CONNECT_TCP : 0;
+		if (!(right & attr.handled_access_net))
+			continue;
+		for (uint32_t port = n->port_lo; port <= n->port_hi; port++) {
+			struct ll_net_port_attr np = { .allowed_access = right, .port = port };
+			if (syscall(SYS_landlock_add_rule, l.fd, LL_RULE_NET_PORT, &np, 0) < 0) {
+				r = ward_error_set(err, -errno, "landlock: port rule %u", port);
+				break;
+			}
+		}
+	}
+	if (r >= 0 && syscall(SYS_landlock_restrict_self, l.fd, 0) < 0)
+		r = ward_error_set(err, -errno, "landlock_restrict_self");
+	close(l.fd);
+	return r;
+}

@@ -1,0 +1,636 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The filesystem view (init, inside the new user and mount namespaces).
+ *
+ * enforce: a fresh tmpfs root holding only the profile's binds, tmpfs mounts, a minimal /dev
+ *          and a fresh /proc; denied paths masked; the root itself read-only.
+ * audit:   the host root read-only (plus the profile's readwrite and tmpfs entries), the
+ *          host's /dev, a fresh /proc: the workload sees what it would see unsandboxed and
+ *          the monitors report what the profile would not allow.
+ *
+ * Sources are captured with open_tree(OPEN_TREE_CLONE) before anything is mounted, so
+ * mounting the new root over a directory never hides a source, and read-only is applied to
+ * the whole cloned tree at once with mount_setattr(AT_RECURSIVE) (Linux 5.12): a submount
+ * under a read-only bind (say /usr/local on its own filesystem) cannot stay writable, which
+ * remounting each bind by hand, as bubblewrap does, has to chase.
+ */
+#include "sandbox.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+enum bind_kind { BIND_RO, BIND_RW, BIND_DEV };
+
+struct bind {
+	char *src; /* host path (canonical) */
+	char *dst; /* path inside */
+	enum bind_kind kind;
+	bool is_dir;
+	int fd; /* detached clone of the source tree */
+	const struct ward_loc *loc;
+};
+
+struct link {
+	char *path, *target;
+};
+
+struct view {
+	struct bind *b;
+	size_t n, cap;
+	struct link *l;
+	size_t nl, capl;
+	int root_fd;
+};
+
+static void view_free(struct view *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		free(v->b[i].src);
+		free(v->b[i].dst);
+		if (v->b[i].fd >= 0)
+			close(v->b[i].fd);
+	}
+	for (size_t i = 0; i < v->nl; i++) {
+		free(v->l[i].path);
+		free(v->l[i].target);
+	}
+	free(v->b);
+	free(v->l);
+	if (v->root_fd >= 0)
+		close(v->root_fd);
+}
+
+static const char *locstr(const struct ward_loc *loc, char *buf, size_t len)
+{
+	if (!loc || !loc->file)
+		snprintf(buf, len, "--bind");
+	else
+		snprintf(buf, len, "%s:%d:%d", loc->file, loc->line, loc->col);
+	return buf;
+}
+
+static int add_link(struct view *v, const char *path, const char *target)
+{
+	for (size_t i = 0; i < v->nl; i++)
+		if (strcmp(v->l[i].path, path) == 0)
+			return 0;
+	if (v->nl == v->capl) {
+		size_t cap = v->capl ? v->capl * 2 : 8;
+		struct link *l = realloc(v->l, cap * sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		v->l = l;
+		v->capl = cap;
+	}
+	v->l[v->nl].path = strdup(path);
+	v->l[v->nl].target = strdup(target);
+	if (!v->l[v->nl].path || !v->l[v->nl].target)
+		return -ENOMEM;
+	v->nl++;
+	return 0;
+}
+
+/* Symlinked components of a listed path (merged /usr: /lib -> usr/lib) are recreated as the
+ * same symlinks inside, and the canonical path is bound, so both spellings work. */
+static int add_symlinks_of(struct view *v, const char *path)
+{
+	char prefix[PATH_MAX], target[PATH_MAX];
+	size_t n = strlen(path);
+
+	for (size_t i = 1; i <= n; i++) {
+		if (i < n && path[i] != '/')
+			continue;
+		if (i >= sizeof(prefix))
+			return -ENAMETOOLONG;
+		memcpy(prefix, path, i);
+		prefix[i] = 0;
+		struct stat st;
+		if (lstat(prefix, &st) < 0)
+			return 0;
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t t = readlink(prefix, target, sizeof(target) - 1);
+			if (t < 0)
+				return -errno;
+			target[t] = 0;
+			/* One level: the rest resolves through the recreated link. */
+			return add_link(v, prefix, target);
+		}
+	}
+	return 0;
+}
+
+static int add_bind(struct view *v, const char *src, const char *dst, enum bind_kind kind,
+		    bool optional, const struct ward_loc *loc, struct ward_error *err)
+{
+	char real[PATH_MAX], where[256];
+	struct stat st;
+	int r;
+
+	if (!realpath(src, real)) {
+		if (optional && errno == ENOENT)
+			return 0;
+		return ward_error_set(err, -errno, "%s: bind source %s", locstr(loc, where, sizeof(where)), src);
+	}
+	if (stat(real, &st) < 0)
+		return ward_error_set(err, -errno, "%s: bind source %s", locstr(loc, where, sizeof(where)), src);
+	if (!dst) {
+		/* Same path inside: keep the caller's spelling working through symlinks. */
+		if (strcmp(real, src) != 0) {
+			r = add_symlinks_of(v, src);
+			if (r < 0)
+				return ward_error_set(err, r, "reading symlinks of %s", src);
+		}
+		dst = real;
+	}
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->b[i].dst, dst) == 0) {
+			/* The same place twice: the stronger access wins (rw over ro). */
+			if (kind == BIND_RW && v->b[i].kind == BIND_RO) {
+				v->b[i].kind = BIND_RW;
+				free(v->b[i].src);
+				v->b[i].src = strdup(real);
+			}
+			return 0;
+		}
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		struct bind *b = realloc(v->b, cap * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		v->b = b;
+		v->cap = cap;
+	}
+	v->b[v->n] = (struct bind){ .src = strdup(real), .dst = strdup(dst), .kind = kind,
+				    .is_dir = S_ISDIR(st.st_mode), .fd = -1, .loc = loc };
+	if (!v->b[v->n].src || !v->b[v->n].dst)
+		return -ENOMEM;
+	v->n++;
+	return 0;
+}
+
+static int cmp_bind(const void *a, const void *b)
+{
+	/* A parent sorts before its children, so it is mounted first. */
+	return strcmp(((const struct bind *)a)->dst, ((const struct bind *)b)->dst);
+}
+
+/* A read-only bind already inside another read-only bind adds nothing but a mount. */
+static bool covered(const struct view *v, size_t k)
+{
+	const struct bind *b = &v->b[k];
+	bool cov = false;
+
+	if (b->kind != BIND_RO)
+		return false;
+	for (size_t i = 0; i < v->n; i++) {
+		size_t n = strlen(v->b[i].dst);
+		if (i == k || strncmp(v->b[i].dst, b->dst, n) != 0 ||
+		    (b->dst[n] != '/' && !(n == 1)))
+			continue;
+		if (strlen(b->dst) <= n)
+			continue;
+		if (v->b[i].kind != BIND_RO)
+			return false; /* inside a writable bind: the ro bind matters */
+		cov = true;
+	}
+	return cov;
+}
+
+/* mkdir -p relative to dirfd, never following symlinks; creates the last component as a
+ * directory or an empty file (a mount point for a file bind). */
+static int mkpath_at(int dirfd, const char *path, bool last_is_file)
+{
+	char buf[PATH_MAX];
+	_cleanup_close_ int cur = -1;
+	int at = dirfd;
+	char *save = NULL, *comp, *next;
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	snprintf(buf, sizeof(buf), "%s", path);
+	comp = strtok_r(buf, "/", &save);
+	while (comp) {
+		next = strtok_r(NULL, "/", &save);
+		if (!next && last_is_file) {
+			int fd = openat(at, comp, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+			if (fd < 0 && errno != EEXIST && errno != EISDIR && errno != EROFS &&
+			    errno != EACCES)
+				return -errno;
+			if (fd >= 0)
+				close(fd);
+			else if (faccessat(at, comp, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+				return -errno;
+			return 0;
+		}
+		if (mkdirat(at, comp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		int fd = openat(at, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (cur >= 0)
+			close(cur);
+		cur = fd;
+		at = cur;
+		comp = next;
+	}
+	return 0;
+}
+
+static const char *rel(const char *abs)
+{
+	while (*abs == '/')
+		abs++;
+	return *abs ? abs : ".";
+}
+
+static int fsmount_simple(const char *fstype, const char *const *opts, unsigned attrs)
+{
+	_cleanup_close_ int fs = fsopen(fstype, FSOPEN_CLOEXEC);
+
+	if (fs < 0)
+		return -errno;
+	for (size_t i = 0; opts && opts[i]; i += 2) {
+		int r = opts[i + 1] ? fsconfig(fs, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0)
+				    : fsconfig(fs, FSCONFIG_SET_FLAG, opts[i], NULL, 0);
+		if (r < 0)
+			return -errno;
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	int m = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	return m < 0 ? -errno : m;
+}
+
+static int attach_at(int mnt_fd, int root_fd, const char *dst)
+{
+	if (move_mount(mnt_fd, "", root_fd, rel(dst), MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+static int mount_tmpfs(int root_fd, const char *dst, const char *mode, const char *size,
+		       const struct ward_sandbox *sb, unsigned attrs)
+{
+	char uid[16], gid[16];
+	int r;
+
+	snprintf(uid, sizeof(uid), "%u", (sb->profile->namespaces & WARD_NS_USER) ?
+					      sb->profile->uid : sb->host_uid);
+	snprintf(gid, sizeof(gid), "%u", (sb->profile->namespaces & WARD_NS_USER) ?
+					      sb->profile->gid : sb->host_gid);
+	const char *opts[] = { "mode", mode, "size", size, "uid", uid, "gid", gid, NULL, NULL };
+	r = mkpath_at(root_fd, rel(dst), false);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int m = fsmount_simple("tmpfs", opts, attrs);
+	if (m < 0)
+		return m;
+	return attach_at(m, root_fd, dst);
+}
+
+static int setup_dev(struct ward_sandbox *sb, int root_fd, struct ward_error *err)
+{
+	int r;
+
+	r = mount_tmpfs(root_fd, "/dev", "0755", "64k", sb,
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	if (r < 0)
+		return ward_error_set(err, r, "mounting tmpfs on /dev");
+	r = mkpath_at(root_fd, "dev/pts", false);
+	if (r >= 0) {
+		static const char *const opts[] = { "newinstance", NULL, "ptmxmode", "0666",
+						    "mode", "0620", NULL, NULL };
+		_cleanup_close_ int m = fsmount_simple("devpts", opts,
+						       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+		r = m < 0 ? m : attach_at(m, root_fd, "/dev/pts");
+	}
+	if (r < 0)
+		return ward_error_set(err, r, "mounting devpts on /dev/pts");
+	r = mount_tmpfs(root_fd, "/dev/shm", "1777", "64m", sb,
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (r < 0)
+		return ward_error_set(err, r, "mounting tmpfs on /dev/shm");
+	static const char *const links[][2] = {
+		{ "dev/ptmx", "pts/ptmx" },	    { "dev/fd", "/proc/self/fd" },
+		{ "dev/stdin", "/proc/self/fd/0" }, { "dev/stdout", "/proc/self/fd/1" },
+		{ "dev/stderr", "/proc/self/fd/2" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][1], root_fd, links[i][0]) < 0 && errno != EEXIST)
+			return ward_error_set(err, -errno, "creating /%s", links[i][0]);
+	return 0;
+}
+
+static int setup_proc(int root_fd, struct ward_error *err)
+{
+	int r = mkpath_at(root_fd, "proc", false);
+
+	if (r < 0)
+		return ward_error_set(err, r, "creating /proc");
+	_cleanup_close_ int m =
+		fsmount_simple("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (m < 0) {
+		/* Without a pid namespace of our own a new proc is refused: show the host's. */
+		m = open_tree(AT_FDCWD, "/proc", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (m < 0)
+			return ward_error_set(err, -errno, "mounting /proc");
+	}
+	r = attach_at(m, root_fd, "/proc");
+	if (r < 0)
+		return ward_error_set(err, r, "attaching /proc");
+	/* /proc/sys read-only: sysctls are per-namespace at best, host-wide at worst. */
+	_cleanup_close_ int sys = open_tree(root_fd, "proc/sys",
+					    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (sys < 0)
+		return ward_error_set(err, -errno, "cloning /proc/sys");
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+	if (mount_setattr(sys, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		return ward_error_set(err, -errno, "making /proc/sys read-only");
+	r = attach_at(sys, root_fd, "/proc/sys");
+	if (r < 0)
+		return ward_error_set(err, r, "attaching /proc/sys read-only");
+	return 0;
+}
+
+/* filesystem.deny: a directory becomes an empty, inaccessible, read-only tmpfs; anything
+ * else is covered by an empty file with mode 0000. Looked up with RESOLVE_IN_ROOT so a
+ * symlink inside the view cannot point the mask at the host. */
+static int mask_denied(struct ward_sandbox *sb, int root_fd, struct ward_error *err)
+{
+	const struct ward_strv *deny = &sb->profile->fs_deny;
+	_cleanup_close_ int mask = -1;
+
+	for (size_t i = 0; i < deny->n; i++) {
+		struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+					.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+		_cleanup_close_ int t = syscall(SYS_openat2, root_fd, rel(deny->v[i].s), &how,
+						sizeof(how));
+		struct stat st;
+		int m;
+
+		if (t < 0)
+			continue; /* not in the view: nothing to hide */
+		if (fstat(t, &st) < 0 || S_ISLNK(st.st_mode))
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			static const char *const opts[] = { "mode", "0000", "size", "4k", NULL, NULL };
+			m = fsmount_simple("tmpfs", opts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+								  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		} else {
+			if (mask < 0) {
+				static const char *const opts[] = { "mode", "0000", "size", "4k",
+								    NULL, NULL };
+				mask = fsmount_simple("tmpfs", opts, MOUNT_ATTR_NOSUID |
+									MOUNT_ATTR_NODEV |
+									MOUNT_ATTR_NOEXEC);
+				if (mask < 0)
+					return ward_error_set(err, mask, "creating the deny mask");
+				int f = openat(mask, "empty", O_CREAT | O_WRONLY | O_CLOEXEC, 0000);
+				if (f < 0)
+					return ward_error_set(err, -errno, "creating the deny mask");
+				close(f);
+				(void)!fchmodat(mask, "empty", 0000, 0);
+			}
+			m = open_tree(mask, "empty", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+			if (m >= 0) {
+				struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+				mount_setattr(m, "", AT_EMPTY_PATH, &a, sizeof(a));
+			} else {
+				m = -errno;
+			}
+		}
+		if (m < 0)
+			return ward_error_set(err, m, "masking denied %s", deny->v[i].s);
+		int r = move_mount(m, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+		r = r < 0 ? -errno : 0;
+		close(m);
+		if (r < 0)
+			return ward_error_set(err, r, "masking denied %s", deny->v[i].s);
+	}
+	return 0;
+}
+
+static int collect(struct ward_sandbox *sb, struct view *v, bool audit, struct ward_error *err)
+{
+	const struct ward_profile *p = sb->profile;
+	int r = 0;
+
+	if (audit) {
+		r = add_bind(v, "/", "/", BIND_RO, false, NULL, err);
+	} else {
+		for (size_t i = 0; i < p->fs_readonly.n && r >= 0; i++)
+			r = add_bind(v, p->fs_readonly.v[i].s, NULL, BIND_RO, true,
+				     &p->fs_readonly.v[i].loc, err);
+		for (size_t i = 0; i < p->fs_devices.n && r >= 0; i++)
+			r = add_bind(v, p->fs_devices.v[i].s, p->fs_devices.v[i].s, BIND_DEV, true,
+				     &p->fs_devices.v[i].loc, err);
+		const char *dev_root = getenv("WARD_DEV_ROOT");
+		if (!dev_root)
+			dev_root = "/dev";
+		size_t dl = strlen(dev_root);
+		for (char **g = sb->gpu_nodes; g && *g && r >= 0; g++) {
+			char dst[PATH_MAX];
+			if (strncmp(*g, dev_root, dl) == 0 && (*g)[dl] == '/')
+				snprintf(dst, sizeof(dst), "/dev/%s", *g + dl + 1);
+			else
+				snprintf(dst, sizeof(dst), "/dev/%s", strrchr(*g, '/') + 1);
+			r = add_bind(v, *g, dst, BIND_DEV, false, NULL, err);
+		}
+	}
+	for (size_t i = 0; i < p->fs_readwrite.n && r >= 0; i++)
+		r = add_bind(v, p->fs_readwrite.v[i].s, NULL, BIND_RW, false,
+			     &p->fs_readwrite.v[i].loc, err);
+	for (size_t i = 0; i < p->n_binds && r >= 0; i++)
+		r = add_bind(v, p->binds[i].src, p->binds[i].dst, p->binds[i].rw ? BIND_RW : BIND_RO,
+			     false, &p->binds[i].loc, err);
+	return r;
+}
+
+int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
+{
+	const struct ward_profile *p = sb->profile;
+	bool audit = p->mode == WARD_MODE_AUDIT;
+	struct view v = { .root_fd = -1 };
+	_cleanup_close_ int rootm = -1;
+	static const char *const bases[] = { "/tmp", "/mnt", "/run", "/var/tmp" };
+	const char *base = NULL;
+	int r;
+
+	if (!(p->namespaces & WARD_NS_MOUNT))
+		return 0;
+	/* Nothing we mount may propagate back to the host (mount_namespaces(7)). */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return ward_error_set(err, -errno, "making / private");
+
+	r = collect(sb, &v, audit, err);
+	if (r < 0)
+		goto out;
+	qsort(v.b, v.n, sizeof(*v.b), cmp_bind);
+
+	/* 1. Capture every source before anything is mounted over it. */
+	for (size_t i = 0; i < v.n; i++) {
+		struct bind *b = &v.b[i];
+		char where[256];
+
+		if (covered(&v, i))
+			continue;
+		b->fd = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+							    AT_RECURSIVE);
+		if (b->fd < 0) {
+			r = ward_error_set(err, -errno, "%s: cloning %s",
+					   locstr(b->loc, where, sizeof(where)), b->src);
+			goto out;
+		}
+		struct mount_attr a = { 0 };
+		switch (b->kind) {
+		case BIND_RO:
+			a.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+			/* audit: the host's devices stay usable under the read-only root */
+			if (audit && strcmp(b->dst, "/") == 0)
+				a.attr_set &= ~MOUNT_ATTR_NODEV;
+			break;
+		case BIND_RW:
+			a.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+			break;
+		case BIND_DEV:
+			a.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
+			break;
+		}
+		if (mount_setattr(b->fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
+			r = ward_error_set(err, -errno, "%s: setting mount flags on %s",
+					   locstr(b->loc, where, sizeof(where)), b->src);
+			goto out;
+		}
+	}
+
+	/* 2. The new root: a tmpfs (enforce) or the host root read-only (audit), attached
+	 * over a directory of the old root that only this namespace sees. */
+	for (size_t i = 0; i < ARRAY_SIZE(bases) && !base; i++) {
+		struct stat st;
+		if (stat(bases[i], &st) == 0 && S_ISDIR(st.st_mode))
+			base = bases[i];
+	}
+	if (!base) {
+		r = ward_error_set(err, -ENOENT, "no directory to build the root on (/tmp, /mnt, /run)");
+		goto out;
+	}
+	if (audit) {
+		rootm = TAKE_FD(v.b[0].fd); /* "/" sorts first */
+	} else {
+		static const char *const opts[] = { "mode", "0755", "size", "1m", NULL, NULL };
+		rootm = fsmount_simple("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	}
+	if (rootm < 0) {
+		r = ward_error_set(err, rootm, "creating the root filesystem");
+		goto out;
+	}
+	if (move_mount(rootm, "", AT_FDCWD, base, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		r = ward_error_set(err, -errno, "attaching the new root on %s", base);
+		goto out;
+	}
+	v.root_fd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (v.root_fd < 0) {
+		r = ward_error_set(err, -errno, "opening the new root");
+		goto out;
+	}
+
+	/* 3. /dev, then the binds in path order (parents first), then tmpfs, /proc, masks. */
+	if (!audit) {
+		r = setup_dev(sb, v.root_fd, err);
+		if (r < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < v.nl; i++) {
+		const char *lp = rel(v.l[i].path);
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof(parent), "%s", lp);
+		char *slash = strrchr(parent, '/');
+		if (slash) {
+			*slash = 0;
+			r = mkpath_at(v.root_fd, parent, false);
+			if (r < 0) {
+				r = ward_error_set(err, r, "creating %s", v.l[i].path);
+				goto out;
+			}
+		}
+		if (symlinkat(v.l[i].target, v.root_fd, lp) < 0 && errno != EEXIST) {
+			r = ward_error_set(err, -errno, "creating symlink %s", v.l[i].path);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < v.n; i++) {
+		struct bind *b = &v.b[i];
+		char where[256];
+
+		if (b->fd < 0)
+			continue;
+		r = mkpath_at(v.root_fd, rel(b->dst), !b->is_dir);
+		if (r < 0) {
+			r = ward_error_set(err, r, "%s: creating mount point %s",
+					   locstr(b->loc, where, sizeof(where)), b->dst);
+			goto out;
+		}
+		r = attach_at(b->fd, v.root_fd, b->dst);
+		if (r < 0) {
+			r = ward_error_set(err, r, "%s: binding %s on %s",
+					   locstr(b->loc, where, sizeof(where)), b->src, b->dst);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < p->fs_tmpfs.n; i++) {
+		r = mount_tmpfs(v.root_fd, p->fs_tmpfs.v[i].s, "1777", "50%", sb,
+				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+		if (r < 0) {
+			r = ward_error_set(err, r, "%s:%d:%d: mounting tmpfs on %s",
+					   p->fs_tmpfs.v[i].loc.file, p->fs_tmpfs.v[i].loc.line,
+					   p->fs_tmpfs.v[i].loc.col, p->fs_tmpfs.v[i].s);
+			goto out;
+		}
+	}
+	r = setup_proc(v.root_fd, err);
+	if (r < 0)
+		goto out;
+	if (!audit) {
+		r = mask_denied(sb, v.root_fd, err);
+		if (r < 0)
+			goto out;
+	}
+
+	/* 4. Switch roots and drop the old one (pivot_root(".", ".") as in pivot_root(2)). */
+	if (fchdir(v.root_fd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
+		r = ward_error_set(err, -errno, "pivot_root");
+		goto out;
+	}
+	if (umount2(".", MNT_DETACH) < 0) {
+		r = ward_error_set(err, -errno, "detaching the old root");
+		goto out;
+	}
+	if (chdir("/") < 0) {
+		r = ward_error_set(err, -errno, "chdir /");
+		goto out;
+	}
+	if (!audit) {
+		/* The root and /dev only hold mount points: nothing may be created there. */
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+		if (mount_setattr(AT_FDCWD, "/", 0, &a, sizeof(a)) < 0 ||
+		    mount_setattr(AT_FDCWD, "/dev", 0, &a, sizeof(a)) < 0) {
+			r = ward_error_set(err, -errno, "making / and /dev read-only");
+			goto out;
+		}
+	}
+	if (!sb->cwd || chdir(sb->cwd) < 0)
+		if (chdir("/") < 0) {
+			r = ward_error_set(err, -errno, "chdir /");
+			goto out;
+		}
+	r = 0;
+out:
+	view_free(&v);
+	return r;
+}
