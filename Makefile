@@ -102,10 +102,11 @@ unit: $(UNIT_BINS)
 integration: all examples
 	$(Q)tests/integration/run.sh
 
-check: deps-check all unit integration
-
-deps-check:
-	$(Q)tools/deps.sh --check || { echo "ward: missing dependencies: run 'make deps' as root" >&2; exit 1; }
+# Both user-facing targets install what is missing first (apt-get, as root), then rebuild.
+check:
+	$(Q)tools/deps.sh --quiet
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory unit integration
 
 deps:
 	$(Q)tools/deps.sh
@@ -138,4 +139,4 @@ format:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit integration check deps deps-check demo examples install format clean
+.PHONY: all unit integration check deps demo examples install format clean

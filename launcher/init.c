@@ -58,8 +58,13 @@ static char **build_env(const struct ward_profile *p)
 	for (size_t i = 0; i < p->env_pass.n; i++) {
 		const char *name = p->env_pass.v[i].s;
 		const char *val = getenv(name);
+		size_t nl = strlen(name);
+		bool set = false;
 		char *kv;
-		if (!val || asprintf(&kv, "%s=%s", name, val) < 0)
+		/* env.set wins over env.pass for the same name */
+		for (size_t k = 0; k < p->env_set.n && !set; k++)
+			set = strncmp(p->env_set.v[k].s, name, nl) == 0 && p->env_set.v[k].s[nl] == '=';
+		if (set || !val || asprintf(&kv, "%s=%s", name, val) < 0)
 			continue;
 		env[n++] = kv;
 	}
@@ -159,6 +164,10 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	r = ward_landlock_apply_child(sb, &err);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
+
+	/* The workload starts only once the supervisor has put init in every cgroup. */
+	if (ward_msg_recv(sync_fd, &m, NULL) < 0 || m.type != WARD_MSG_CGROUPS)
+		_exit(WARD_EXIT_FAIL);
 
 	char **env = build_env(p);
 	struct exec_report *rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,

@@ -44,6 +44,7 @@ enum ward_msg_type {
 	WARD_MSG_ERROR,	   /* init -> supervisor: setup failed (code = exit status) */
 	WARD_MSG_READY,	   /* init -> supervisor: workload exec'd; seccomp listener attached */
 	WARD_MSG_EXIT,	   /* init -> supervisor: workload wait status in code */
+	WARD_MSG_CGROUPS,  /* supervisor -> init: v1 cgroups joined (GO had code 1) */
 };
 struct ward_msg {
 	int type;
