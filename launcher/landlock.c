@@ -141,21 +141,36 @@ static int interpreter_of(const char *path, char *out, size_t len)
 	return -ENOENT;
 }
 
+static bool interp_is_script(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char magic[2];
+
+	return fd >= 0 && pread(fd, magic, 2, 0) == 2 && magic[0] == '#' && magic[1] == '!';
+}
+
 static int allow_exec(struct ll *l, const struct ward_strv *allow, struct ward_error *err)
 {
 	for (size_t i = 0; i < allow->n; i++) {
 		glob_t g;
 		if (glob(allow->v[i].s, GLOB_NOSORT, NULL, &g) != 0)
 			continue;
+		/* A #! interpreter is granted only for a program named literally: a glob such as
+		 * /usr/bin/python3* also matches python3-config, a /bin/sh script, and following
+		 * its #! would hand out the shell. */
+		const bool literal = !strpbrk(allow->v[i].s, "*?[");
 		for (size_t k = 0; k < g.gl_pathc; k++) {
-			char interp[256];
+			char interp[256], prog[256];
 			int r = allow_path(l, g.gl_pathv[k], LL_FS_EXECUTE | LL_READ, err);
-			/* one level of #! then the ELF interpreter of that */
+			snprintf(prog, sizeof(prog), "%s", g.gl_pathv[k]);
+			/* one level of #! (literal entries), then the ELF interpreter of that */
 			for (int depth = 0; r >= 0 && depth < 2; depth++) {
-				if (interpreter_of(depth ? interp : g.gl_pathv[k], interp,
-						   sizeof(interp)) < 0)
+				if (interpreter_of(prog, interp, sizeof(interp)) < 0)
+					break;
+				if (interp_is_script(prog) && !literal)
 					break;
 				r = allow_path(l, interp, LL_FS_EXECUTE | LL_READ, err);
+				snprintf(prog, sizeof(prog), "%s", interp);
 			}
 			if (r < 0) {
 				globfree(&g);

@@ -16,6 +16,7 @@
  */
 #include "sandbox.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
@@ -24,7 +25,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-enum bind_kind { BIND_RO, BIND_RW, BIND_DEV };
+enum bind_kind { BIND_RO, BIND_RW, BIND_DEV, BIND_TMPFS };
 
 struct bind {
 	char *src; /* host path (canonical) */
@@ -173,29 +174,62 @@ static int add_bind(struct view *v, const char *src, const char *dst, enum bind_
 	return 0;
 }
 
+static int add_tmpfs(struct view *v, const char *dst, const struct ward_loc *loc)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->b[i].dst, dst) == 0) {
+			/* a tmpfs replaces a bind of the same place */
+			v->b[i].kind = BIND_TMPFS;
+			v->b[i].loc = loc;
+			return 0;
+		}
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		struct bind *b = realloc(v->b, cap * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		v->b = b;
+		v->cap = cap;
+	}
+	v->b[v->n] = (struct bind){ .src = strdup("tmpfs"), .dst = strdup(dst), .kind = BIND_TMPFS,
+				    .is_dir = true, .fd = -1, .loc = loc };
+	if (!v->b[v->n].src || !v->b[v->n].dst)
+		return -ENOMEM;
+	v->n++;
+	return 0;
+}
+
 static int cmp_bind(const void *a, const void *b)
 {
 	/* A parent sorts before its children, so it is mounted first. */
 	return strcmp(((const struct bind *)a)->dst, ((const struct bind *)b)->dst);
 }
 
-/* A read-only bind already inside another read-only bind adds nothing but a mount. */
+static bool under(const char *path, const char *parent)
+{
+	size_t n = strlen(parent);
+
+	if (strcmp(parent, "/") == 0)
+		return strcmp(path, "/") != 0;
+	return strncmp(path, parent, n) == 0 && path[n] == '/';
+}
+
+/* A read-only bind of a host path onto the same path, inside another such bind, shows
+ * exactly what the outer one already shows: it adds nothing but a mount. Anything else
+ * between them (a writable bind, a tmpfs, a bind from elsewhere) makes it matter. */
 static bool covered(const struct view *v, size_t k)
 {
 	const struct bind *b = &v->b[k];
 	bool cov = false;
 
-	if (b->kind != BIND_RO)
+	if (b->kind != BIND_RO || strcmp(b->src, b->dst) != 0)
 		return false;
 	for (size_t i = 0; i < v->n; i++) {
-		size_t n = strlen(v->b[i].dst);
-		if (i == k || strncmp(v->b[i].dst, b->dst, n) != 0 ||
-		    (b->dst[n] != '/' && !(n == 1)))
+		const struct bind *o = &v->b[i];
+		if (i == k || !under(b->dst, o->dst))
 			continue;
-		if (strlen(b->dst) <= n)
-			continue;
-		if (v->b[i].kind != BIND_RO)
-			return false; /* inside a writable bind: the ro bind matters */
+		if (o->kind != BIND_RO || strcmp(o->src, o->dst) != 0)
+			return false;
 		cov = true;
 	}
 	return cov;
@@ -422,7 +456,34 @@ static int collect(struct ward_sandbox *sb, struct view *v, bool audit, struct w
 	int r = 0;
 
 	if (audit) {
-		r = add_bind(v, "/", "/", BIND_RO, false, NULL, err);
+		/* The host root, entry by entry, under a tmpfs root: read-only like "/" would
+		 * be, but extra binds still get mount points. /dev stays the host's. */
+		DIR *d = opendir("/");
+		struct dirent *de;
+		if (!d)
+			return ward_error_set(err, -errno, "reading /");
+		while (r >= 0 && (de = readdir(d))) {
+			char path[PATH_MAX], target[PATH_MAX];
+			struct stat st;
+			if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+				continue;
+			if (strcmp(de->d_name, "proc") == 0)
+				continue;
+			snprintf(path, sizeof(path), "/%s", de->d_name);
+			if (lstat(path, &st) < 0)
+				continue;
+			if (S_ISLNK(st.st_mode)) {
+				ssize_t t = readlink(path, target, sizeof(target) - 1);
+				if (t > 0) {
+					target[t] = 0;
+					r = add_link(v, path, target);
+				}
+				continue;
+			}
+			r = add_bind(v, path, path, strcmp(path, "/dev") == 0 ? BIND_DEV : BIND_RO,
+				     true, NULL, err);
+		}
+		closedir(d);
 	} else {
 		for (size_t i = 0; i < p->fs_readonly.n && r >= 0; i++)
 			r = add_bind(v, p->fs_readonly.v[i].s, NULL, BIND_RO, true,
@@ -446,6 +507,8 @@ static int collect(struct ward_sandbox *sb, struct view *v, bool audit, struct w
 	for (size_t i = 0; i < p->fs_readwrite.n && r >= 0; i++)
 		r = add_bind(v, p->fs_readwrite.v[i].s, NULL, BIND_RW, false,
 			     &p->fs_readwrite.v[i].loc, err);
+	for (size_t i = 0; i < p->fs_tmpfs.n && r >= 0; i++)
+		r = add_tmpfs(v, p->fs_tmpfs.v[i].s, &p->fs_tmpfs.v[i].loc);
 	for (size_t i = 0; i < p->n_binds && r >= 0; i++)
 		r = add_bind(v, p->binds[i].src, p->binds[i].dst, p->binds[i].rw ? BIND_RW : BIND_RO,
 			     false, &p->binds[i].loc, err);
@@ -478,7 +541,7 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 		struct bind *b = &v.b[i];
 		char where[256];
 
-		if (covered(&v, i))
+		if (b->kind == BIND_TMPFS || covered(&v, i))
 			continue;
 		b->fd = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 							    AT_RECURSIVE);
@@ -491,9 +554,8 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 		switch (b->kind) {
 		case BIND_RO:
 			a.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-			/* audit: the host's devices stay usable under the read-only root */
-			if (audit && strcmp(b->dst, "/") == 0)
-				a.attr_set &= ~MOUNT_ATTR_NODEV;
+			break;
+		case BIND_TMPFS:
 			break;
 		case BIND_RW:
 			a.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
@@ -520,9 +582,7 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 		r = ward_error_set(err, -ENOENT, "no directory to build the root on (/tmp, /mnt, /run)");
 		goto out;
 	}
-	if (audit) {
-		rootm = TAKE_FD(v.b[0].fd); /* "/" sorts first */
-	} else {
+	{
 		static const char *const opts[] = { "mode", "0755", "size", "1m", NULL, NULL };
 		rootm = fsmount_simple("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	}
@@ -568,6 +628,16 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 		struct bind *b = &v.b[i];
 		char where[256];
 
+		if (b->kind == BIND_TMPFS) {
+			r = mount_tmpfs(v.root_fd, b->dst, "1777", "50%", sb,
+					MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+			if (r < 0) {
+				r = ward_error_set(err, r, "%s: mounting tmpfs on %s",
+						   locstr(b->loc, where, sizeof(where)), b->dst);
+				goto out;
+			}
+			continue;
+		}
 		if (b->fd < 0)
 			continue;
 		r = mkpath_at(v.root_fd, rel(b->dst), !b->is_dir);
@@ -580,16 +650,6 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 		if (r < 0) {
 			r = ward_error_set(err, r, "%s: binding %s on %s",
 					   locstr(b->loc, where, sizeof(where)), b->src, b->dst);
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < p->fs_tmpfs.n; i++) {
-		r = mount_tmpfs(v.root_fd, p->fs_tmpfs.v[i].s, "1777", "50%", sb,
-				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-		if (r < 0) {
-			r = ward_error_set(err, r, "%s:%d:%d: mounting tmpfs on %s",
-					   p->fs_tmpfs.v[i].loc.file, p->fs_tmpfs.v[i].loc.line,
-					   p->fs_tmpfs.v[i].loc.col, p->fs_tmpfs.v[i].s);
 			goto out;
 		}
 	}
@@ -615,11 +675,11 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 		r = ward_error_set(err, -errno, "chdir /");
 		goto out;
 	}
-	if (!audit) {
+	{
 		/* The root and /dev only hold mount points: nothing may be created there. */
 		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
 		if (mount_setattr(AT_FDCWD, "/", 0, &a, sizeof(a)) < 0 ||
-		    mount_setattr(AT_FDCWD, "/dev", 0, &a, sizeof(a)) < 0) {
+		    (!audit && mount_setattr(AT_FDCWD, "/dev", 0, &a, sizeof(a)) < 0)) {
 			r = ward_error_set(err, -errno, "making / and /dev read-only");
 			goto out;
 		}
