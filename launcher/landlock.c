@@ -203,7 +203,10 @@ int ward_landlock_apply_child(struct ward_sandbox *sb, struct ward_error *err)
 		return 0;
 	}
 	l.handled = attr.handled_access_fs = fs_rights(l.abi);
-	if (l.abi >= 4 && p->net_mode == WARD_NET_HOST) {
+	/* TCP ports in host mode. When the BPF monitors are attached they enforce the same
+	 * allow list with addresses (cgroup sock_addr) and report each refusal; Landlock would
+	 * refuse first (EACCES) and the attempt would go unreported, so it steps aside. */
+	if (l.abi >= 4 && p->net_mode == WARD_NET_HOST && !sb->mon) {
 		uint64_t net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
 		for (size_t i = 0; i < p->n_net_allow; i++) {
 			const struct ward_net_rule *n = &p->net_allow[i];

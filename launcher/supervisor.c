@@ -229,7 +229,7 @@ int ward_supervise(struct ward_sandbox *sb)
 		struct epoll_event evs[16];
 		/* The BPF ring buffer wakes us only in batches; a short timeout bounds how long
 		 * an event can sit in it. */
-		int n = epoll_wait(s.ep, evs, ARRAY_SIZE(evs), mon_fd >= 0 ? 50 : -1);
+		int n = epoll_wait(s.ep, evs, ARRAY_SIZE(evs), mon_fd >= 0 ? WARD_MONITOR_POLL_MS : -1);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {

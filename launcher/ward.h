@@ -195,6 +195,7 @@ struct ward_json {
 	bool need_comma;
 	int depth;
 	bool oom; /* an allocation failed: the object is unusable */
+	bool violation; /* set by ward_event_begin(), counted by ward_event_emit() */
 };
 void ward_json_init(struct ward_json *j);
 void ward_json_free(struct ward_json *j);
@@ -226,6 +227,9 @@ int ward_sink_fd(struct ward_sink *s);
 int ward_sink_handle(struct ward_sink *s, uint32_t epoll_events);
 /* Counters for the final lifecycle event. */
 uint64_t ward_sink_dropped(struct ward_sink *s);
+/* 1 when a unix: sink has a live connection to the collector (events.require_collector:
+ * refuse to start when 0); always 1 for stderr, none and file sinks. */
+int ward_sink_connected(struct ward_sink *s);
 
 /* Event emitter: owns the sequence counter and the common fields. */
 struct ward_events {
@@ -235,6 +239,7 @@ struct ward_events {
 	uint64_t produced;  /* events handed to the sink */
 	uint64_t violations;
 	struct ward_sink *sink;
+	uint64_t failed; /* events begun but not handed to the sink (no memory, sink error) */
 };
 /* Begins an event with the common fields (time, sandbox, seq, host, kind, action, violation,
  * pid, comm, rule); the caller adds kind-specific fields, then calls ward_event_emit().

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_ward
-plan 22
+plan 23
 P=$PROFILES/probe.yaml
 
 run_probe "$P" -- open /etc/passwd r
@@ -90,8 +90,11 @@ check "a listed device node is usable" result_is errno 0
 
 # --bind destinations the profile also mounts: never silently ignored. Either the bind is in
 # place, or ward refuses to start (125) naming it.
+# (exec.allow names /probe-bin/* only, so the copy under /tmp/pb is looked at, not run)
+run_probe "$P" --bind "$PROBE_DIR:/tmp/pb:ro" -- stat /tmp/pb/probe
+check "--bind into the profile's tmpfs (/tmp/pb) is in place" result_is errno 0
 run_ward run -p "$P" --bind "$PROBE_DIR:/tmp/pb:ro" -- /tmp/pb/probe pid
-check "--bind into the profile's tmpfs (/tmp/pb) is in place (exit $WARD_RC)" result_is errno 0
+check "a program outside exec.allow is refused even when bound (126)" rc_is 126
 run_ward run -p "$P" --bind "$PROBE_DIR:/usr/share/zoneinfo/ward-pb:ro" -- /usr/share/zoneinfo/ward-pb/probe pid
 if result_is errno 0 || rc_is 125; then ok "--bind inside a read-only profile tree is applied or refused, never ignored (exit $WARD_RC)"; else
 	not_ok "--bind inside a read-only profile tree is applied or refused, never ignored (exit $WARD_RC)"

@@ -1,0 +1,64 @@
+#!/bin/bash
+# Collector benchmark: events/s from N concurrent clients to the file output, latency from a
+# client's send() to the collector's acknowledgement (sent once the line is in the output file,
+# so this is launcher-to-disk), and RSS with 1,000 idle connections.
+#   bench/collector.sh [CLIENTS [EVENTS_PER_CLIENT]]      (defaults 8 and 250000)
+# Uses build/ward (make) and cc; loopback/unix sockets only, stops by itself.
+set -eu
+cd "$(dirname "$0")/.."
+CLIENTS=${1:-8}
+EVENTS=${2:-250000}
+WARD=${WARD:-build/ward}
+[ -x "$WARD" ] || { echo "bench: $WARD not built (make)" >&2; exit 1; }
+T=$(mktemp -d /var/tmp/ward-bench.XXXXXX)
+CPID=
+cleanup() {
+	[ -n "$CPID" ] && kill "$CPID" 2>/dev/null && wait "$CPID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+cc -O2 -std=gnu11 -D_GNU_SOURCE -DWARD_VERSION='"bench"' -Iinclude -Ilauncher -o "$T/client" \
+	tests/integration/collector_client.c launcher/sink.c launcher/spool.c launcher/event.c \
+	launcher/util.c $(pkg-config --cflags --libs jansson)
+
+start() {
+	"$WARD" collector --no-config --listen "unix:$T/c.sock" --output "file:$T/events.ndjson" \
+		--spool-dir "$T/spool" --rotate-size 0 "$@" 2>"$T/collector.log" &
+	CPID=$!
+	for _ in $(seq 100); do [ -S "$T/c.sock" ] && return 0; sleep 0.05; done
+	echo "bench: collector did not start" >&2
+	cat "$T/collector.log" >&2
+	exit 1
+}
+
+start
+t0=$(date +%s%N)
+for i in $(seq 1 "$CLIENTS"); do
+	"$T/client" bench "$T/c.sock" "bench$i" "$EVENTS" >"$T/client$i.out" &
+done
+wait $(jobs -p | grep -v "^$CPID$") 2>/dev/null || true
+t1=$(date +%s%N)
+total=$((CLIENTS * EVENTS))
+lines=$(wc -l <"$T/events.ndjson")
+secs=$(echo "scale=3; ($t1 - $t0) / 1000000000" | bc)
+rate=$(echo "$total / $secs" | bc)
+p99=$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' "$T"/client*.out | sort -n | tail -1)
+p50=$(sed -n 's/.*p50_us=\([0-9]*\).*/\1/p' "$T"/client*.out | sort -n | tail -1)
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$CPID/status")
+echo "clients=$CLIENTS events=$total written=$lines seconds=$secs events_per_s=$rate"
+echo "latency send->ack (line in file): worst client p50=${p50}us p99=${p99}us"
+echo "collector peak RSS under load: ${rss} KiB"
+[ "$lines" = "$total" ] || echo "bench: WARNING: $lines lines written, $total sent" >&2
+kill "$CPID"; wait "$CPID" 2>/dev/null || true; CPID=
+
+# RSS with 1,000 idle connections
+rm -f "$T/events.ndjson"
+start
+"$T/client" idle "$T/c.sock" 1000 3 >"$T/idle.out" &
+idle=$!
+for _ in $(seq 100); do grep -q connected "$T/idle.out" 2>/dev/null && break; sleep 0.05; done
+sleep 0.5
+conns=$(ls "/proc/$CPID/fd" | wc -l)
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$CPID/status")
+echo "idle: $((conns)) open fds in the collector, RSS ${rss} KiB ($((rss / 1024)) MiB)"
+wait "$idle"

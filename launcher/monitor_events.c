@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Ring buffer records -> JSON events (kinds file, exec, net, device). Runs in the ring buffer
+ * callback, so it only formats: no blocking calls except a readlink of /proc/<pid>/fd/N in
+ * the rare case the kernel could not walk a dirfd.
+ */
+#include "monitor_int.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static const char *const fop_names[] = {
+	[WARD_FOP_OPEN] = "open",     [WARD_FOP_CREAT] = "creat",   [WARD_FOP_TRUNCATE] = "truncate",
+	[WARD_FOP_UNLINK] = "unlink", [WARD_FOP_RENAME] = "rename", [WARD_FOP_MKDIR] = "mkdir",
+	[WARD_FOP_LINK] = "link",     [WARD_FOP_SYMLINK] = "symlink", [WARD_FOP_HANDLE] = "name_to_handle",
+	[WARD_FOP_EXEC] = "exec",
+};
+
+static void comm_copy(char dst[17], const char src[16])
+{
+	memcpy(dst, src, 16);
+	dst[16] = 0;
+}
+
+/* "lib\0usr\0" (leaf first, from the BPF dentry walk) -> "/usr/lib". */
+static int base_from_components(const char *c, size_t len, char *out, size_t out_len)
+{
+	const char *parts[64];
+	size_t n = 0, o = 0;
+
+	for (size_t i = 0; i < len && n < ARRAY_SIZE(parts);) {
+		size_t l = strnlen(c + i, len - i);
+
+		if (l == 0)
+			break;
+		parts[n++] = c + i;
+		i += l + 1;
+	}
+	out[0] = '/';
+	out[1] = 0;
+	for (size_t i = n; i-- > 0;) {
+		size_t l = strnlen(parts[i], len - (parts[i] - c));
+
+		if (o + 1 + l + 1 > out_len)
+			return -ENAMETOOLONG;
+		out[o++] = '/';
+		memcpy(out + o, parts[i], l);
+		o += l;
+		out[o] = 0;
+	}
+	return 0;
+}
+
+/* Fallback when the kernel walk could not reach the task's root: /proc/<pid>/cwd or fd/N. Read
+ * from the supervisor (outside the sandbox) this gives the path within the sandbox's mount
+ * namespace, since the sandbox's root is the root of that namespace after pivot_root. */
+static int base_from_proc(pid_t pid, int dfd, char *out, size_t out_len)
+{
+	char link[64];
+	ssize_t n;
+
+	if (dfd == -100)
+		snprintf(link, sizeof(link), "/proc/%d/cwd", pid);
+	else
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, dfd);
+	n = readlink(link, out, out_len - 1);
+	if (n < 0)
+		return -errno;
+	out[n] = 0;
+	return out[0] == '/' ? 0 : -ENOENT;
+}
+
+static const char *action_for(const struct ward_monitor *m, bool violation, bool failed)
+{
+	if (!violation)
+		return "allow";
+	if (m->p->mode == WARD_MODE_AUDIT)
+		return "audit";
+	return failed ? "deny" : "allow";
+}
+
+static void result_fields(struct ward_json *j, int64_t ret)
+{
+	ward_json_int(j, "ret", ret);
+	if (ret < 0) {
+		const char *name = strerrorname_np(-ret);
+
+		ward_json_str(j, "errno", name ? name : "E?");
+	}
+}
+
+static void rule_text(char *buf, size_t n, const struct ward_path_entry *e, int cls, bool write)
+{
+	if (!e || cls == WARD_PCU_NONE)
+		snprintf(buf, n, "filesystem: outside the view");
+	else if (cls == WARD_PCU_DENY)
+		snprintf(buf, n, "filesystem.deny: %s", e->path);
+	else if (write && (cls == WARD_PCU_RO || cls == WARD_PCU_SKEL))
+		snprintf(buf, n, "%s: %s (read-only)", e->list, e->path);
+	else
+		snprintf(buf, n, "%s: %s", e->list, e->path);
+}
+
+/* Resolves one path of a record to the in-sandbox absolute path. */
+static int resolve(const struct ward_file_rec *r, const char *path, int dfd, bool use_base,
+		   char *out, size_t out_len, bool *ret_unresolved)
+{
+	char base[PATH_MAX] = "/";
+
+	*ret_unresolved = false;
+	if (path[0] != '/') {
+		if (use_base && r->base_len && !(r->verdict & (WARD_V_BASE_TRUNC | WARD_V_BASE_OUTSIDE)))
+			base_from_components(r->data + 2 * WARD_PATH_MAX, r->base_len, base,
+					     sizeof(base));
+		else if (base_from_proc(r->h.pid, dfd, base, sizeof(base)) < 0)
+			*ret_unresolved = true;
+	}
+	return ward_path_normalize(base, path, out, out_len);
+}
+
+static bool write_intent(const struct ward_file_rec *r, bool second)
+{
+	switch (r->op) {
+	case WARD_FOP_OPEN:
+		return r->flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC);
+	case WARD_FOP_HANDLE:
+		return false;
+	case WARD_FOP_LINK:
+		return second;
+	default:
+		return true;
+	}
+}
+
+static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, size_t size)
+{
+	size_t data_len = size - offsetof(struct ward_file_rec, data);
+	char path[PATH_MAX], path2[PATH_MAX], rule[PATH_MAX + 64], comm[17];
+	const struct ward_path_entry *e = NULL, *e2 = NULL;
+	bool unres = false, unres2 = false, has2, viol, w1, w2;
+	int cls, cls2 = WARD_PCU_NONE;
+	struct ward_json j;
+
+	if (r->path_len == 0 || r->path_len > WARD_PATH_MAX || r->path_len > data_len)
+		return -EBADMSG;
+	has2 = r->path2_len && r->path2_len <= WARD_PATH_MAX &&
+	       WARD_PATH_MAX + (size_t)r->path2_len <= data_len;
+	if (r->base_len && 2 * WARD_PATH_MAX + (size_t)r->base_len > data_len)
+		return -EBADMSG;
+	if (r->data[r->path_len - 1] != 0 || (has2 && r->data[WARD_PATH_MAX + r->path2_len - 1]))
+		return -EBADMSG;
+
+	if (resolve(r, r->data, r->dfd, true, path, sizeof(path), &unres) < 0)
+		snprintf(path, sizeof(path), "%s", r->data);
+	w1 = write_intent(r, false);
+	cls = ward_pathset_classify(&m->view, path, &e);
+	if (cls < 0)
+		cls = WARD_PCU_NONE;
+	viol = ward_path_violation(cls, w1);
+	w2 = false;
+	if (has2) {
+		const char *p2 = r->data + WARD_PATH_MAX;
+
+		if (r->op == WARD_FOP_SYMLINK) {
+			snprintf(path2, sizeof(path2), "%s", p2); /* the target is text */
+		} else {
+			if (resolve(r, p2, r->dfd2, r->dfd2 == r->dfd, path2, sizeof(path2),
+				    &unres2) < 0)
+				snprintf(path2, sizeof(path2), "%s", p2);
+			w2 = write_intent(r, true);
+			cls2 = ward_pathset_classify(&m->view, path2, &e2);
+			if (cls2 < 0)
+				cls2 = WARD_PCU_NONE;
+			if (ward_path_violation(cls2, w2) && !viol) {
+				viol = true;
+				cls = cls2;
+				e = e2;
+				w1 = w2;
+			}
+		}
+	}
+	if (!viol && !m->p->events_allowed)
+		return 0;
+	rule_text(rule, sizeof(rule), e, cls, w1);
+	comm_copy(comm, r->h.comm);
+	ward_event_begin(m->ev, &j, "file", action_for(m, viol, r->ret < 0), viol, r->h.pid, comm,
+			 rule);
+	ward_json_str(&j, "op", r->op < ARRAY_SIZE(fop_names) ? fop_names[r->op] : "?");
+	ward_json_str(&j, "syscall", ward_syscall_name(r->nr));
+	ward_json_str(&j, "path", path);
+	if (unres)
+		ward_json_bool(&j, "path_unresolved", true);
+	if (has2)
+		ward_json_str(&j, r->op == WARD_FOP_SYMLINK ? "target" : "path2", path2);
+	ward_json_uint(&j, "flags", r->flags);
+	ward_json_bool(&j, "write", w1 || w2);
+	result_fields(&j, r->ret);
+	return ward_event_emit(m->ev, &j);
+}
+
+static bool exec_allowed(const struct ward_profile *p, const char *path, const char **ret_rule)
+{
+	*ret_rule = NULL;
+	if (p->exec_allow.n == 0)
+		return true; /* no exec.allow list: exec is not restricted */
+	for (size_t i = 0; i < p->exec_allow.n; i++) {
+		if (fnmatch(p->exec_allow.v[i].s, path, 0) == 0) {
+			*ret_rule = p->exec_allow.v[i].s;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int handle_exec(struct ward_monitor *m, const struct ward_exec_rec *x, size_t size)
+{
+	char path[PATH_MAX], base[PATH_MAX] = "/", rule[PATH_MAX + 32], comm[17];
+	const char *match;
+	struct ward_json j;
+	size_t off = 0;
+	bool ok, viol;
+
+	if (size < sizeof(*x) || x->path_len > WARD_PATH_MAX || x->argv_len > WARD_ARGV_MAX ||
+	    x->base_len > WARD_BASE_MAX)
+		return -EBADMSG;
+	if (x->path_len == 0)
+		return 0; /* unreadable filename: execve failed with EFAULT */
+	if (x->path[0] != '/') {
+		if (x->base_len && !(x->verdict & (WARD_V_BASE_TRUNC | WARD_V_BASE_OUTSIDE)))
+			base_from_components(x->base, x->base_len, base, sizeof(base));
+		else
+			base_from_proc(x->h.pid, -100, base, sizeof(base));
+	}
+	if (ward_path_normalize(base, x->path, path, sizeof(path)) < 0)
+		snprintf(path, sizeof(path), "%.*s", (int)WARD_PATH_MAX, x->path);
+	ok = exec_allowed(m->p, path, &match);
+	viol = !ok;
+	if (!viol && !m->p->events_allowed)
+		return 0;
+	if (match)
+		snprintf(rule, sizeof(rule), "exec.allow: %s", match);
+	else
+		snprintf(rule, sizeof(rule), "exec.allow: no match");
+	comm_copy(comm, x->h.comm);
+	ward_event_begin(m->ev, &j, "exec", action_for(m, viol, x->ret < 0), viol, x->h.pid, comm,
+			 ok ? rule : rule);
+	ward_json_str(&j, "path", path);
+	ward_json_array_open(&j, "argv");
+	for (unsigned i = 0; i < x->argc && off < x->argv_len; i++) {
+		size_t l = strnlen(x->argv + off, x->argv_len - off);
+
+		ward_json_strn(&j, NULL, x->argv + off, l);
+		off += l + 1;
+	}
+	ward_json_array_close(&j);
+	result_fields(&j, x->ret);
+	return ward_event_emit(m->ev, &j);
+}
+
+static const char *net_op_name(unsigned op)
+{
+	return op == WARD_NOP_CONNECT ? "connect" : op == WARD_NOP_BIND ? "bind" : "send";
+}
+
+static const char *proto_name(unsigned type, unsigned proto)
+{
+	if (proto == IPPROTO_TCP || (proto == 0 && type == SOCK_STREAM))
+		return "tcp";
+	if (proto == IPPROTO_UDP || (proto == 0 && type == SOCK_DGRAM))
+		return "udp";
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+		return "icmp";
+	if (proto == IPPROTO_SCTP)
+		return "sctp";
+	return "other";
+}
+
+static int handle_net(struct ward_monitor *m, const struct ward_net_rec *r, size_t size)
+{
+	char addr[INET6_ADDRSTRLEN], rule[512], comm[17];
+	bool viol = r->verdict & WARD_V_VIOLATION;
+	const char *action;
+	struct ward_json j;
+
+	if (size < sizeof(*r))
+		return -EBADMSG;
+	if (!inet_ntop(r->family == 10 ? AF_INET6 : AF_INET, r->addr, addr, sizeof(addr)))
+		snprintf(addr, sizeof(addr), "?");
+	if (r->rule >= 0 && (size_t)r->rule < m->p->n_net_allow)
+		snprintf(rule, sizeof(rule), "network.allow: %s",
+			 m->p->net_allow[r->rule].text ? m->p->net_allow[r->rule].text : "?");
+	else
+		snprintf(rule, sizeof(rule), "network.allow: no match");
+	action = (r->verdict & WARD_V_BLOCKED) ? "deny" : viol ? "audit" : "allow";
+	comm_copy(comm, r->h.comm);
+	ward_event_begin(m->ev, &j, "net", action, viol, r->h.pid, comm, rule);
+	ward_json_str(&j, "op", net_op_name(r->op));
+	ward_json_str(&j, "family", r->family == 10 ? "inet6" : "inet");
+	ward_json_str(&j, "proto", proto_name(r->type, r->protocol));
+	ward_json_str(&j, "addr", addr);
+	ward_json_uint(&j, "port", r->port);
+	return ward_event_emit(m->ev, &j);
+}
+
+static int handle_dev(struct ward_monitor *m, const struct ward_dev_rec *r, size_t size)
+{
+	bool viol = r->verdict & WARD_V_VIOLATION;
+	char type = r->dev_type == WARD_DEV_BLOCK ? 'b' : 'c';
+	char access[4] = "", comm[17], rule[128], ts[2] = { type, 0 };
+	struct ward_devinfo info;
+	struct ward_json j;
+	size_t a = 0;
+
+	if (size < sizeof(*r) || r->path_len > WARD_PATH_MAX)
+		return -EBADMSG;
+	if (r->access & WARD_DEV_ACC_READ)
+		access[a++] = 'r';
+	if (r->access & WARD_DEV_ACC_WRITE)
+		access[a++] = 'w';
+	if (r->access & WARD_DEV_ACC_MKNOD)
+		access[a++] = 'm';
+	access[a] = 0;
+	ward_dev_classify(&m->majors, type, r->major, r->minor, &info);
+	snprintf(rule, sizeof(rule), viol ? "devices: %c %u:%u not allowed" : "devices: %c %u:%u",
+		 type, r->major, r->minor);
+	comm_copy(comm, r->h.comm);
+	ward_event_begin(m->ev, &j, "device",
+			 (r->verdict & WARD_V_BLOCKED) ? "deny" : viol ? "audit" : "allow", viol,
+			 r->h.pid, comm, rule);
+	if (r->path_len > 1 && r->path[r->path_len - 1] == 0)
+		ward_json_str(&j, "path", r->path);
+	ward_json_uint(&j, "major", r->major);
+	ward_json_uint(&j, "minor", r->minor);
+	ward_json_str(&j, "dev_type", ts);
+	ward_json_str(&j, "access", access);
+	ward_json_str(&j, "class", info.cls);
+	ward_json_str(&j, "vendor", info.vendor);
+	if (info.name[0])
+		ward_json_str(&j, "device", info.name);
+	if (info.gpu >= 0)
+		ward_json_int(&j, "gpu", info.gpu);
+	return ward_event_emit(m->ev, &j);
+}
+
+int ward_monitor_handle_record(struct ward_monitor *m, const void *data, size_t size)
+{
+	const struct ward_rec_hdr *h = data;
+	int r;
+
+	m->delivered++;
+	if (size < sizeof(*h) || h->size > size || h->size < sizeof(*h)) {
+		m->bad_records++;
+		return -EBADMSG;
+	}
+	if (!m->ev)
+		return 0;
+	switch (h->type) {
+	case WARD_REC_FILE:
+		r = h->size >= offsetof(struct ward_file_rec, data) ? handle_file(m, data, h->size)
+								     : -EBADMSG;
+		break;
+	case WARD_REC_EXEC:
+		r = handle_exec(m, data, h->size);
+		break;
+	case WARD_REC_NET:
+		r = handle_net(m, data, h->size);
+		break;
+	case WARD_REC_DEV:
+		r = handle_dev(m, data, h->size);
+		break;
+	default:
+		r = -EBADMSG;
+	}
+	if (r == -EBADMSG)
+		m->bad_records++;
+	return r;
+}

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Paths as the sandbox sees them: normalization of what the file monitor reports, and the
+ * profile's view as a set of prefixes (the same set monitor.c loads into the BPF paths map).
+ */
+#include "monitor.h"
+
+#include <string.h>
+
+uint64_t ward_path_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Appends one component to out (at *len), handling "." and "..". */
+static int push_component(char *out, size_t out_len, size_t *len, const char *c, size_t n)
+{
+	if (n == 0 || (n == 1 && c[0] == '.'))
+		return 0;
+	if (n == 2 && c[0] == '.' && c[1] == '.') {
+		/* ".." at the root stays at the root, as path resolution does (path_resolution(7)) */
+		while (*len > 0 && out[*len - 1] != '/')
+			(*len)--;
+		if (*len > 0)
+			(*len)--;
+		out[*len] = 0;
+		return 0;
+	}
+	if (*len + 1 + n + 1 > out_len)
+		return -ENAMETOOLONG;
+	out[(*len)++] = '/';
+	memcpy(out + *len, c, n);
+	*len += n;
+	out[*len] = 0;
+	return 0;
+}
+
+static int push_path(char *out, size_t out_len, size_t *len, const char *p)
+{
+	while (*p) {
+		const char *e = strchrnul(p, '/');
+		int r = push_component(out, out_len, len, p, e - p);
+
+		if (r < 0)
+			return r;
+		p = *e ? e + 1 : e;
+	}
+	return 0;
+}
+
+int ward_path_normalize(const char *base, const char *path, char *out, size_t out_len)
+{
+	size_t len = 0;
+	int r;
+
+	if (!path || !out || out_len < 2)
+		return -EINVAL;
+	out[0] = 0;
+	if (path[0] != '/') {
+		if (base && base[0] != '/')
+			return -EINVAL;
+		r = push_path(out, out_len, &len, base ? base : "/");
+		if (r < 0)
+			return r;
+	}
+	r = push_path(out, out_len, &len, path);
+	if (r < 0)
+		return r;
+	if (len == 0) {
+		out[0] = '/';
+		out[1] = 0;
+	}
+	return 0;
+}
+
+bool ward_path_under(const char *path, const char *prefix)
+{
+	size_t n;
+
+	if (!path || !prefix || path[0] != '/' || prefix[0] != '/')
+		return false;
+	if (strcmp(prefix, "/") == 0)
+		return true;
+	n = strlen(prefix);
+	return strncmp(path, prefix, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+bool ward_path_violation(int cls, bool write)
+{
+	if (cls == WARD_PCU_DENY || cls == WARD_PCU_NONE)
+		return true;
+	return write && (cls == WARD_PCU_RO || cls == WARD_PCU_SKEL);
+}
+
+void ward_pathset_free(struct ward_pathset *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].path);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static struct ward_path_entry *pathset_find(struct ward_pathset *s, const char *path)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].path, path) == 0)
+			return &s->v[i];
+	return NULL;
+}
+
+/* Adds (or upgrades) an entry; a real list entry replaces a SKEL parent of the same path, and
+ * deny replaces anything. */
+static int pathset_add(struct ward_pathset *s, const char *raw, int cls, bool exact,
+		       const char *list)
+{
+	char norm[4096];
+	struct ward_path_entry *e, *v;
+	int r;
+
+	if (!raw || raw[0] != '/')
+		return 0; /* the profile parser rejects relative entries; ignore what is left */
+	r = ward_path_normalize(NULL, raw, norm, sizeof(norm));
+	if (r < 0)
+		return r;
+	e = pathset_find(s, norm);
+	if (e) {
+		if (cls == WARD_PCU_SKEL || e->cls == WARD_PCU_DENY)
+			return 0;
+		e->cls = cls;
+		e->exact = exact;
+		e->list = list;
+		return 0;
+	}
+	v = realloc(s->v, (s->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	s->v = v;
+	e = &s->v[s->n];
+	e->path = strdup(norm);
+	if (!e->path)
+		return -ENOMEM;
+	e->cls = cls;
+	e->exact = exact;
+	e->list = list;
+	s->n++;
+	return 0;
+}
+
+/* The directories above an entry exist in the view (mount points), read-only. */
+static int pathset_add_parents(struct ward_pathset *s, const char *path)
+{
+	char buf[4096];
+	int r;
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, path);
+	for (;;) {
+		char *slash = strrchr(buf, '/');
+
+		if (!slash)
+			return 0;
+		if (slash == buf) {
+			return pathset_add(s, "/", WARD_PCU_SKEL, true, "filesystem");
+		}
+		*slash = 0;
+		r = pathset_add(s, buf, WARD_PCU_SKEL, true, "filesystem");
+		if (r < 0)
+			return r;
+	}
+}
+
+static int add_list(struct ward_pathset *s, const struct ward_strv *l, int cls, bool exact,
+		    const char *name)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int r = pathset_add(s, l->v[i].s, cls, exact, name);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int ward_pathset_build(const struct ward_profile *p, char *const *extra_devices,
+		       struct ward_pathset *ret)
+{
+	/* What the lead's sandbox always has besides the profile's lists. */
+	static const char *const implicit[] = { "/proc",      "/dev/pts",   "/dev/shm",
+						"/dev/ptmx",  "/dev/fd",    "/dev/stdin",
+						"/dev/stdout", "/dev/stderr" };
+	struct ward_pathset s = { 0 };
+	size_t n_real;
+	int r;
+
+	if (!p || !ret)
+		return -EINVAL;
+	r = add_list(&s, &p->fs_readonly, WARD_PCU_RO, false, "filesystem.readonly");
+	if (r >= 0)
+		r = add_list(&s, &p->fs_readwrite, WARD_PCU_RW, false, "filesystem.readwrite");
+	if (r >= 0)
+		r = add_list(&s, &p->fs_tmpfs, WARD_PCU_TMPFS, false, "filesystem.tmpfs");
+	if (r >= 0)
+		r = add_list(&s, &p->fs_devices, WARD_PCU_DEV, true, "filesystem.devices");
+	for (size_t i = 0; r >= 0 && i < p->n_binds; i++) {
+		const struct ward_bind *b = &p->binds[i];
+
+		r = pathset_add(&s, b->dst ? b->dst : b->src, b->rw ? WARD_PCU_RW : WARD_PCU_RO,
+				false, "--bind");
+	}
+	for (size_t i = 0; r >= 0 && extra_devices && extra_devices[i]; i++)
+		r = pathset_add(&s, extra_devices[i], WARD_PCU_DEV, true, "gpu.allow");
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(implicit); i++)
+		r = pathset_add(&s, implicit[i], WARD_PCU_IMPLICIT, false, "builtin");
+	n_real = s.n;
+	for (size_t i = 0; r >= 0 && i < n_real; i++) {
+		char *copy = strdup(s.v[i].path);
+
+		if (!copy) {
+			r = -ENOMEM;
+			break;
+		}
+		r = pathset_add_parents(&s, copy);
+		free(copy);
+	}
+	if (r >= 0)
+		r = pathset_add(&s, "/", WARD_PCU_SKEL, true, "filesystem");
+	if (r >= 0)
+		r = add_list(&s, &p->fs_deny, WARD_PCU_DENY, false, "filesystem.deny");
+	if (r < 0) {
+		ward_pathset_free(&s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+int ward_pathset_classify(const struct ward_pathset *s, const char *path,
+			  const struct ward_path_entry **ret_entry)
+{
+	const struct ward_path_entry *best = NULL, *deny = NULL;
+	size_t best_len = 0;
+
+	if (!s || !path || path[0] != '/')
+		return -EINVAL;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ward_path_entry *e = &s->v[i];
+		size_t n = strlen(e->path);
+
+		if (e->exact ? strcmp(path, e->path) != 0 : !ward_path_under(path, e->path))
+			continue;
+		if (e->cls == WARD_PCU_DENY) {
+			deny = e;
+			continue;
+		}
+		if (!best || n > best_len) {
+			best = e;
+			best_len = n;
+		}
+	}
+	if (deny)
+		best = deny;
+	if (ret_entry)
+		*ret_entry = best;
+	return best ? best->cls : WARD_PCU_NONE;
+}

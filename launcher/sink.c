@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Event sinks: where the supervisor's JSON lines go.
+ *   stderr      one blocking write() per line (the default; see docs/events.md)
+ *   none        discarded
+ *   file:PATH   O_APPEND, one write() per line including its newline, so lines from several
+ *               ward processes sharing a file never interleave (local files, POSIX 2.9.7)
+ *   unix:PATH   the collector: never blocks (queue, then spool; see below)
+ */
+#include "ward.h"
+
+#include "spool.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+
+enum sink_type { SINK_NONE, SINK_STDERR, SINK_FILE, SINK_UNIX };
+
+struct ward_sink {
+	enum sink_type type;
+	int fd; /* stderr or the file; the unix sink keeps its state in u */
+	uint64_t dropped;
+	struct unix_sink *u;
+};
+
+/* Writes all of buf (blocking fds): a short write to a regular file only happens on error. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * ---- unix:PATH, the collector client ----------------------------------------------------
+ * The supervisor is single-threaded and must never wait for the collector, so everything is
+ * non-blocking and driven by an internal epoll fd (stable for the sink's life, although the
+ * socket changes on every reconnect) that the supervisor polls; see ward_sink_fd().
+ *
+ * Lines stay in the queue until the collector acknowledges them ("ack N\n": N lines of this
+ * connection are written to its output), so a collector killed with lines still in its socket
+ * buffer loses nothing: they are sent again on the next connection (at least once; the
+ * collector drops duplicates by (sandbox, seq)). When the queue is full, lines go to the
+ * spool file; once one line is spooled every later line is too, until the spool has been read
+ * back into the queue, so the collector sees them in order.
+ */
+#define UNIX_QUEUE_EVENTS 10000
+#define UNIX_QUEUE_BYTES (4u << 20)
+#define UNIX_BACKOFF_MIN_MS 50
+#define UNIX_BACKOFF_MAX_MS 5000
+#define UNIX_IOV 64
+
+struct qitem {
+	struct qitem *next;
+	size_t len; /* with the newline */
+	bool from_spool;
+	char line[];
+};
+
+enum unix_state { U_DISCONNECTED, U_CONNECTING, U_CONNECTED };
+
+struct unix_sink {
+	struct sockaddr_un addr;
+	socklen_t addrlen;
+	char sandbox[64];
+	int sock, epfd, timerfd;
+	enum unix_state state;
+	struct qitem *head, *tail; /* head: oldest unacknowledged */
+	struct qitem *send;	   /* next item to send (NULL: all sent) */
+	size_t send_off;
+	size_t q_events, q_bytes;
+	uint64_t acked_on_conn; /* lines of this connection the collector acknowledged */
+	char ackbuf[64];
+	size_t ackbuf_len;
+	struct ward_spool spool;
+	size_t spool_unacked; /* queue items read from the spool and not yet acknowledged */
+	uint64_t dropped;
+	int backoff_ms;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void unix_arm_retry(struct unix_sink *u)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = u->backoff_ms / 1000;
+	its.it_value.tv_nsec = (long)(u->backoff_ms % 1000) * 1000000;
+	timerfd_settime(u->timerfd, 0, &its, NULL);
+	u->backoff_ms = u->backoff_ms * 2 > UNIX_BACKOFF_MAX_MS ? UNIX_BACKOFF_MAX_MS
+							      : u->backoff_ms * 2;
+}
+
+static void unix_disconnect(struct unix_sink *u)
+{
+	if (u->sock >= 0) {
+		epoll_ctl(u->epfd, EPOLL_CTL_DEL, u->sock, NULL);
+		close(u->sock);
+		u->sock = -1;
+	}
+	u->state = U_DISCONNECTED;
+	/* everything not acknowledged goes again, whole lines, on the next connection */
+	u->send = u->head;
+	u->send_off = 0;
+	u->acked_on_conn = 0;
+	u->ackbuf_len = 0;
+	unix_arm_retry(u);
+}
+
+static void unix_connected(struct unix_sink *u)
+{
+	u->state = U_CONNECTED;
+	u->backoff_ms = UNIX_BACKOFF_MIN_MS;
+	u->send = u->head;
+	u->send_off = 0;
+	u->acked_on_conn = 0;
+	u->ackbuf_len = 0;
+}
+
+static int unix_connect(struct unix_sink *u)
+{
+	struct epoll_event ee = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET };
+	int r;
+
+	if (u->state != U_DISCONNECTED)
+		return 0;
+	u->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (u->sock < 0)
+		return -errno;
+	ee.data.fd = u->sock;
+	if (epoll_ctl(u->epfd, EPOLL_CTL_ADD, u->sock, &ee) < 0) {
+		r = -errno;
+		close(u->sock);
+		u->sock = -1;
+		unix_arm_retry(u);
+		return r;
+	}
+	if (connect(u->sock, (struct sockaddr *)&u->addr, u->addrlen) == 0) {
+		unix_connected(u);
+		return 1;
+	}
+	r = -errno;
+	if (r == -EINPROGRESS) {
+		u->state = U_CONNECTING;
+		return 0;
+	}
+	/* ENOENT/ECONNREFUSED: no collector; EAGAIN: its backlog is full. Retry later. */
+	unix_disconnect(u);
+	return r;
+}
+
+static void unix_push(struct unix_sink *u, struct qitem *it)
+{
+	it->next = NULL;
+	if (u->tail)
+		u->tail->next = it;
+	else
+		u->head = it;
+	u->tail = it;
+	if (!u->send)
+		u->send = it;
+	u->q_events++;
+	u->q_bytes += it->len;
+}
+
+static bool unix_queue_full(struct unix_sink *u, size_t len)
+{
+	return u->q_events >= UNIX_QUEUE_EVENTS || u->q_bytes + len > UNIX_QUEUE_BYTES;
+}
+
+static struct qitem *qitem_new(const char *line, size_t len, bool from_spool)
+{
+	struct qitem *it = malloc(sizeof(*it) + len + 1);
+
+	if (!it)
+		return NULL;
+	memcpy(it->line, line, len);
+	it->line[len] = '\n';
+	it->len = len + 1;
+	it->from_spool = from_spool;
+	return it;
+}
+
+/* Moves spooled lines back into the queue while there is room; empties the spool once
+ * everything in it was read and acknowledged. */
+static void unix_refill(struct unix_sink *u)
+{
+	while (ward_spool_pending(&u->spool)) {
+		off_t rd = u->spool.rd;
+		struct qitem *it;
+		char *line;
+		size_t len;
+
+		if (ward_spool_read_line(&u->spool, &line, &len) <= 0)
+			break;
+		if (unix_queue_full(u, len + 1)) {
+			u->spool.rd = rd; /* read it again next time */
+			free(line);
+			break;
+		}
+		it = qitem_new(line, len, true);
+		free(line);
+		if (!it) {
+			u->spool.rd = rd;
+			break;
+		}
+		unix_push(u, it);
+		u->spool_unacked++;
+	}
+	if (u->spool.fd >= 0 && !ward_spool_pending(&u->spool) && u->spool_unacked == 0 &&
+	    u->spool.size > 0)
+		ward_spool_truncate(&u->spool);
+}
+
+static void unix_pop_acked(struct unix_sink *u, uint64_t n)
+{
+	while (u->acked_on_conn < n && u->head && u->head != u->send) {
+		struct qitem *it = u->head;
+
+		u->head = it->next;
+		if (!u->head)
+			u->tail = NULL;
+		u->q_events--;
+		u->q_bytes -= it->len;
+		if (it->from_spool)
+			u->spool_unacked--;
+		free(it);
+		u->acked_on_conn++;
+	}
+	unix_refill(u);
+}
+
+/* Reads "ack N\n" lines until the socket is empty. */
+static int unix_read_acks(struct unix_sink *u)
+{
+	char buf[512];
+
+	for (;;) {
+		ssize_t n = recv(u->sock, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			return -errno;
+		}
+		if (n == 0)
+			return -ECONNRESET;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (u->ackbuf_len < sizeof(u->ackbuf) - 1)
+					u->ackbuf[u->ackbuf_len++] = buf[i];
+				continue;
+			}
+			u->ackbuf[u->ackbuf_len] = '\0';
+			u->ackbuf_len = 0;
+			if (strncmp(u->ackbuf, "ack ", 4) == 0)
+				unix_pop_acked(u, strtoull(u->ackbuf + 4, NULL, 10));
+		}
+	}
+}
+
+/* Sends queued lines until the socket is full. */
+static int unix_pump(struct unix_sink *u)
+{
+	while (u->state == U_CONNECTED && u->send) {
+		struct iovec iov[UNIX_IOV];
+		struct msghdr mh = { .msg_iov = iov };
+		struct qitem *it = u->send;
+		size_t off = u->send_off;
+		ssize_t n;
+
+		for (; it && mh.msg_iovlen < UNIX_IOV; it = it->next, off = 0) {
+			iov[mh.msg_iovlen].iov_base = it->line + off;
+			iov[mh.msg_iovlen].iov_len = it->len - off;
+			mh.msg_iovlen++;
+		}
+		n = sendmsg(u->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0; /* EPOLLOUT (edge) tells when there is room */
+			int r = -errno;
+			unix_disconnect(u);
+			return r;
+		}
+		while (n > 0 && u->send) {
+			size_t left = u->send->len - u->send_off;
+
+			if ((size_t)n < left) {
+				u->send_off += (size_t)n;
+				break;
+			}
+			n -= (ssize_t)left;
+			u->send = u->send->next;
+			u->send_off = 0;
+		}
+	}
+	return 0;
+}
+
+static int unix_spool_line(struct unix_sink *u, const char *line, size_t len)
+{
+	int r = 0;
+
+	if (u->spool.fd < 0)
+		r = ward_spool_open(&u->spool, ward_spool_dir(), u->sandbox, true);
+	if (r >= 0)
+		r = ward_spool_append(&u->spool, line, len);
+	if (r < 0)
+		u->dropped++;
+	return r;
+}
+
+static int unix_write(struct unix_sink *u, const char *line, size_t len)
+{
+	struct qitem *it;
+
+	if (u->state == U_DISCONNECTED) {
+		uint64_t ticks;
+
+		/* the back-off expired though the supervisor did not poll us: reconnect now */
+		if (read(u->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			unix_connect(u);
+	}
+	unix_refill(u);
+	if (ward_spool_pending(&u->spool) || unix_queue_full(u, len + 1))
+		return unix_spool_line(u, line, len);
+	it = qitem_new(line, len, false);
+	if (!it)
+		return unix_spool_line(u, line, len);
+	unix_push(u, it);
+	if (u->state == U_CONNECTED)
+		unix_pump(u);
+	return 0;
+}
+
+static int unix_handle(struct unix_sink *u)
+{
+	struct epoll_event evs[4];
+	int n;
+
+	n = epoll_wait(u->epfd, evs, ARRAY_SIZE(evs), 0);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		uint32_t e = evs[i].events;
+
+		if (evs[i].data.fd == u->timerfd) {
+			uint64_t ticks;
+
+			if (read(u->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+				return -errno;
+			if (u->state == U_DISCONNECTED)
+				unix_connect(u);
+			continue;
+		}
+		if (evs[i].data.fd != u->sock)
+			continue; /* a closed socket's leftover event */
+		if (u->state == U_CONNECTING) {
+			int err = 0;
+			socklen_t l = sizeof(err);
+
+			if (!(e & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+				continue;
+			getsockopt(u->sock, SOL_SOCKET, SO_ERROR, &err, &l);
+			if (err) {
+				unix_disconnect(u);
+				continue;
+			}
+			unix_connected(u);
+		}
+		if (unix_read_acks(u) < 0 || (e & (EPOLLERR | EPOLLHUP))) {
+			unix_disconnect(u);
+			continue;
+		}
+		unix_pump(u);
+	}
+	/* The timer may have fired while nobody polled: don't depend on the caller's loop. */
+	if (u->state == U_CONNECTED)
+		unix_pump(u);
+	return 0;
+}
+
+static int unix_open(const char *path, const char *sandbox, struct unix_sink **ret,
+		     struct ward_error *err)
+{
+	struct epoll_event ee = { .events = EPOLLIN };
+	struct unix_sink *u;
+	int r;
+
+	if (strlen(path) >= sizeof(u->addr.sun_path))
+		return ward_error_set(err, -ENAMETOOLONG, "event sink 'unix:%s': path too long",
+				      path);
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return ward_error_set(err, -ENOMEM, "event sink: out of memory");
+	u->sock = u->timerfd = -1;
+	u->spool.fd = u->spool.dirfd = -1;
+	u->backoff_ms = UNIX_BACKOFF_MIN_MS;
+	u->addr.sun_family = AF_UNIX;
+	strcpy(u->addr.sun_path, path);
+	u->addrlen = offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1;
+	snprintf(u->sandbox, sizeof(u->sandbox), "%s", sandbox ? sandbox : "ward");
+	u->epfd = epoll_create1(EPOLL_CLOEXEC);
+	u->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (u->epfd < 0 || u->timerfd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	ee.data.fd = u->timerfd;
+	if (epoll_ctl(u->epfd, EPOLL_CTL_ADD, u->timerfd, &ee) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* A spool left by an earlier run with this id goes first. */
+	r = ward_spool_open(&u->spool, ward_spool_dir(), u->sandbox, false);
+	if (r < 0)
+		ward_spool_close(&u->spool, false);
+	else
+		unix_refill(u);
+	/* Connect now so events.require_collector can ask ward_sink_connected(); a unix connect
+	 * completes at once unless the collector's backlog is full (EAGAIN): then retry briefly. */
+	for (int i = 0; i < 20; i++) {
+		r = unix_connect(u);
+		if (r != -EAGAIN)
+			break;
+		u->backoff_ms = UNIX_BACKOFF_MIN_MS;
+		usleep(5000);
+	}
+	*ret = u;
+	return 0;
+fail:
+	if (u->epfd >= 0)
+		close(u->epfd);
+	if (u->timerfd >= 0)
+		close(u->timerfd);
+	free(u);
+	return ward_error_set(err, r, "event sink 'unix:%s': %s", path, strerror(-r));
+}
+
+/* Everything acknowledged and nothing left in the spool. */
+static bool unix_drained(struct unix_sink *u)
+{
+	return !u->head && !ward_spool_pending(&u->spool);
+}
+
+static int unix_flush(struct unix_sink *u, int timeout_ms)
+{
+	uint64_t deadline = now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+
+	if (u->state == U_DISCONNECTED)
+		unix_connect(u); /* last chance, whatever the back-off says */
+	for (;;) {
+		struct pollfd pfd = { .fd = u->epfd, .events = POLLIN };
+		uint64_t now;
+
+		unix_refill(u);
+		unix_pump(u);
+		if (unix_drained(u))
+			return 0;
+		now = now_ms();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, (int)(deadline - now)) < 0 && errno != EINTR)
+			return -errno;
+		unix_handle(u);
+	}
+}
+
+static void unix_close(struct unix_sink *u)
+{
+	size_t n = 0;
+
+	if (!u)
+		return;
+	if (u->head) {
+		/* Unacknowledged lines go to the spool, before its unread part (they are older). */
+		const char **lines = calloc(u->q_events, sizeof(*lines));
+		size_t *lens = calloc(u->q_events, sizeof(*lens));
+		int r = -ENOMEM;
+
+		for (struct qitem *it = u->head; lines && lens && it; it = it->next, n++) {
+			lines[n] = it->line;
+			lens[n] = it->len - 1;
+		}
+		if (lines && lens) {
+			/* The queue's spooled items are still in the spool before rd: rewrite
+			 * with the queue first and only the unread remainder after it. */
+			r = 0;
+			if (u->spool.fd < 0)
+				r = ward_spool_open(&u->spool, ward_spool_dir(), u->sandbox, true);
+			if (r >= 0)
+				r = ward_spool_rewrite(&u->spool, lines, lens, n);
+		}
+		if (r < 0)
+			u->dropped += u->q_events;
+		free(lines);
+		free(lens);
+		ward_spool_close(&u->spool, false);
+	} else {
+		/* Nothing unacknowledged: the spool is kept only if it has unread lines. */
+		ward_spool_close(&u->spool, u->spool.fd >= 0 && !ward_spool_pending(&u->spool));
+	}
+	while (u->head) {
+		struct qitem *it = u->head;
+
+		u->head = it->next;
+		free(it);
+	}
+	if (u->sock >= 0)
+		close(u->sock);
+	close(u->timerfd);
+	close(u->epfd);
+	free(u);
+}
+
+int ward_sink_open(const char *spec, const char *sandbox_id, struct ward_sink **ret,
+		   struct ward_error *err)
+{
+	_cleanup_free_ struct ward_sink *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return ward_error_set(err, -ENOMEM, "event sink: out of memory");
+	s->fd = -1;
+	if (!spec || !*spec || strcmp(spec, "stderr") == 0) {
+		s->type = SINK_STDERR;
+		s->fd = STDERR_FILENO;
+	} else if (strcmp(spec, "none") == 0) {
+		s->type = SINK_NONE;
+	} else if (strncmp(spec, "file:", 5) == 0 && spec[5]) {
+		s->type = SINK_FILE;
+		s->fd = open(spec + 5, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+		if (s->fd < 0)
+			return ward_error_set(err, -errno, "event sink '%s': opening %s: %m", spec,
+					      spec + 5);
+	} else if (strncmp(spec, "unix:", 5) == 0 && spec[5]) {
+		s->type = SINK_UNIX;
+		r = unix_open(spec + 5, sandbox_id, &s->u, err);
+		if (r < 0)
+			return r;
+	} else {
+		return ward_error_set(err, -EINVAL,
+				      "bad event sink '%s': expected stderr, none, file:PATH or "
+				      "unix:PATH",
+				      spec ? spec : "");
+	}
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+int ward_sink_write(struct ward_sink *s, const char *line, size_t len)
+{
+	_cleanup_free_ char *buf = NULL;
+	int r;
+
+	switch (s->type) {
+	case SINK_NONE:
+		return 0;
+	case SINK_UNIX:
+		return unix_write(s->u, line, len);
+	case SINK_STDERR:
+	case SINK_FILE:
+		break;
+	}
+	/* One write() per line, newline included: two writes could interleave with another
+	 * writer's line between them. */
+	buf = malloc(len + 1);
+	if (!buf) {
+		s->dropped++;
+		return -ENOMEM;
+	}
+	memcpy(buf, line, len);
+	buf[len] = '\n';
+	r = write_all(s->fd, buf, len + 1);
+	if (r < 0)
+		s->dropped++;
+	return r;
+}
+
+int ward_sink_flush(struct ward_sink *s, int timeout_ms)
+{
+	if (!s)
+		return 0;
+	if (s->type == SINK_UNIX)
+		return unix_flush(s->u, timeout_ms);
+	return 0;
+}
+
+void ward_sink_close(struct ward_sink *s)
+{
+	if (!s)
+		return;
+	if (s->type == SINK_FILE && s->fd >= 0)
+		close(s->fd);
+	if (s->type == SINK_UNIX)
+		unix_close(s->u);
+	free(s);
+}
+
+int ward_sink_fd(struct ward_sink *s)
+{
+	if (s && s->type == SINK_UNIX)
+		return s->u->epfd;
+	return -1;
+}
+
+int ward_sink_handle(struct ward_sink *s, uint32_t epoll_events)
+{
+	if (s && s->type == SINK_UNIX)
+		return unix_handle(s->u);
+	return 0;
+}
+
+uint64_t ward_sink_dropped(struct ward_sink *s)
+{
+	if (!s)
+		return 0;
+	if (s->type == SINK_UNIX)
+		return s->u->dropped;
+	return s->dropped;
+}
+
+int ward_sink_connected(struct ward_sink *s)
+{
+	if (s && s->type == SINK_UNIX)
+		return s->u->state == U_CONNECTED;
+	return 1;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * seccomp.c / oci.c: declarations beyond the ward.h "seccomp" section (test hooks, the
+ * OCI/Docker seccomp JSON importer and its statistics).
+ */
+#pragma once
+
+/* Not named seccomp.h: with -Ilauncher that name would shadow libseccomp's <seccomp.h>. */
+#include <seccomp.h>
+
+#include "ward.h"
+
+/* ward_seccomp_build_flags() flags. */
+enum {
+	/* Tests only: every SCMP_ACT_NOTIFY (default and rules) becomes SCMP_ACT_ERRNO(EPERM), so a
+	 * filter can be loaded in a forked child and observed without a supervisor. */
+	WARD_SECCOMP_TEST_ERRNO = 1 << 0,
+};
+
+int ward_seccomp_build_flags(const struct ward_profile *p, unsigned flags,
+			     struct ward_seccomp **ret, struct ward_error *err);
+
+/* For `ward check` / the lifecycle event: what syscalls.import contributed. */
+struct ward_seccomp_import_stats {
+	size_t rules;	   /* syscall rules kept (after includes/excludes) */
+	size_t unknown;	   /* names unknown on this architecture (skipped) */
+	size_t excluded;   /* entries skipped by includes/excludes (arch, caps, minKernel) */
+	size_t overridden; /* syscalls named by the profile, whose imported rules were ignored */
+};
+void ward_seccomp_import_stats(const struct ward_seccomp *sc, struct ward_seccomp_import_stats *ret);
+
+/* ---- oci.c: OCI runtime-spec / Docker seccomp profile (JSON) ------------------------------ */
+
+#define WARD_OCI_MAX_ARGS 6
+
+struct ward_oci_cond {
+	unsigned arg; /* 0..5 */
+	enum scmp_compare op;
+	uint64_t value, value_two;
+};
+
+struct ward_oci_rule {
+	int nr;				/* native syscall number */
+	uint32_t scmp_action;		/* as written: SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(n), ... */
+	enum ward_sc_action action;	/* translated: ALLOW (ALLOW, LOG) or DENY (everything else) */
+	size_t n_conds;
+	struct ward_oci_cond conds[WARD_OCI_MAX_ARGS];
+};
+
+struct ward_oci_profile {
+	char *file;
+	uint32_t default_action; /* as written (informational: the ward profile's default wins) */
+	struct ward_oci_rule *rules;
+	size_t n_rules;
+	size_t n_unknown;  /* syscall names unknown on this architecture */
+	size_t n_excluded; /* entries skipped by includes/excludes */
+};
+
+/* Reads FILE; caps are the sandbox's capability names (for includes/excludes "caps"), may be
+ * NULL. Errors: err->msg "FILE:LINE:COL: ..." for JSON syntax, "FILE: syscalls[3].action: ..."
+ * for schema errors; -EINVAL (bad content) or -errno (I/O). */
+int ward_oci_load(const char *path, const struct ward_strv *caps, struct ward_oci_profile **ret,
+		  struct ward_error *err);
+void ward_oci_free(struct ward_oci_profile *o);
+/* "SCMP_ACT_ERRNO" -> SCMP_ACT_ERRNO(errno_ret) etc.; -EINVAL if unknown. */
+int ward_oci_parse_action(const char *s, int errno_ret, uint32_t *ret);

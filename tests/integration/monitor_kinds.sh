@@ -1,0 +1,143 @@
+#!/bin/bash
+# eBPF monitors end to end: file, exec, net and device events from real BPF programs, in
+# enforce and audit mode; two sandboxes at once; loss accounting with a tiny ring buffer.
+# Loopback addresses only. Fake GPUs are mknod'ed nodes in a temp dir (WARD_DEV_ROOT):
+# an allowed one opens to ENXIO (reached the kernel, no driver), a refused one fails EPERM at
+# the cgroup device filter.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_ward
+
+P=$PROFILES/monitor-enforce.yaml
+PA=$PROFILES/monitor-allowed.yaml
+MP=$PROBE_DIR/mp
+if ! cc -O2 -static -D_GNU_SOURCE -o "$MP" "$TESTS_DIR/integration/monitor_probe.c" 2>"$T/cc.err"; then
+	echo "1..0 # SKIP cannot build the monitor probe: $(head -c 200 "$T/cc.err")"
+	[ "${CI:-}" = true ] && exit 1
+	exit 0
+fi
+if ! "$WARD" features 2>/dev/null | grep -q 'monitors: file raw_tp'; then
+	echo "1..0 # SKIP the BPF monitors do not load here"
+	[ "${CI:-}" = true ] && exit 1
+	exit 0
+fi
+
+plan 27
+
+mp() { # mp PROFILE [WARD_ARGS...] -- ARGS...
+	local profile=$1
+	shift
+	local wargs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		wargs+=("$1")
+		shift
+	done
+	shift
+	run_ward run -p "$profile" --bind "$PROBE_BIND" "${wargs[@]}" -- /probe-bin/mp "$@"
+}
+
+file_viol() { # file_viol PATH SYSCALL: exactly one file violation with this path and syscall
+	event_count_is 1 "select(.kind == \"file\" and .violation and .path == \"$1\" and .syscall == \"$2\")" &&
+		event_count_is 1 'select(.kind == "file" and .violation)'
+}
+
+# ---- files ----
+mp "$P" -- openat /etc/shadow
+check "absolute denied path: blocked, one file violation" \
+	eval 'result_is_not errno 0 && file_viol /etc/shadow openat'
+mp "$P" -- dirfd /etc shadow
+check "relative through a dirfd: reported as /etc/shadow" file_viol /etc/shadow openat
+mp "$P" -- cwd /etc shadow
+check "relative to the cwd: reported as /etc/shadow" file_viol /etc/shadow openat
+mp "$P" -- openat2 /etc/../etc/shadow
+check "openat2 with ..: reported normalized" file_viol /etc/shadow openat2
+mp "$P" -- open /etc/shadow
+check "legacy open(2): reported" file_viol /etc/shadow open
+mp "$P" -- write /etc/passwd
+check "write to a read-only path: a violation naming the rule" \
+	event_count_is 1 'select(.kind == "file" and .violation and .write and .path == "/etc/passwd" and (.rule | test("readonly")))'
+mp "$P" -- openat /etc/passwd
+check "allowed read: no event" event_count_is 0 'select(.kind == "file")'
+mp "$PA" -- openat /etc/passwd
+check "events.allowed: the allowed read is an event" \
+	event_count_is 1 'select(.kind == "file" and (.violation | not) and .path == "/etc/passwd" and .action == "allow")'
+
+# ---- exec ----
+mp "$P" -- exec /bin/sh -c true
+check "exec of /bin/sh: fails" result_is_not errno 0
+check "exec of /bin/sh: one exec violation with argv" \
+	event_count_is 1 'select(.kind == "exec" and .violation and .path == "/bin/sh" and .argv[1] == "-c" and .action == "deny")'
+
+# ---- network (loopback mode: the sandbox's own lo) ----
+mp "$P" -- connect 127.0.0.1 10
+check "connect to a port not allowed: EPERM" result_is errno EPERM
+check "connect: net violation with addr and port" \
+	event_count_is 1 'select(.kind == "net" and .violation and .op == "connect" and .addr == "127.0.0.1" and .port == 10 and .proto == "tcp" and .action == "deny")'
+mp "$P" -- connect 127.0.0.1 7
+check "allowed connect reaches the stack (ECONNREFUSED), no event" \
+	eval 'result_is errno ECONNREFUSED && event_count_is 0 "select(.kind == \"net\")"'
+mp "$P" -- udp-send 127.0.0.1 53
+check "UDP send not allowed: EPERM and a send event" \
+	eval 'result_is errno EPERM && event_count_is 1 "select(.kind == \"net\" and .op == \"send\" and .proto == \"udp\" and .port == 53)"'
+mp "$P" -- udp-send 127.0.0.1 9
+check "UDP send allowed by CIDR rule" result_is errno 0
+mp "$P" -- bind 127.0.0.1 9000
+check "bind outside the port range: EPERM and a bind event" \
+	eval 'result_is errno EPERM && event_count_is 1 "select(.kind == \"net\" and .op == \"bind\" and .port == 9000)"'
+mp "$P" -- bind 127.0.0.1 8050
+check "bind inside the port range: allowed" result_is errno 0
+mp "$P" -- connect ::1 10
+check "IPv6 loopback not allowed: EPERM, inet6 event" \
+	eval 'result_is errno EPERM && event_count_is 1 "select(.kind == \"net\" and .family == \"inet6\" and .addr == \"::1\" and .port == 10)"'
+mp "$P" -- connect ::1 7
+check "IPv6 loopback allowed: ECONNREFUSED" result_is errno ECONNREFUSED
+
+# ---- devices (fake GPUs) ----
+G=$T/gpu-good G2=$T/gpu-wrong
+mkdir -p "$G" "$G2"
+mknod "$G/nvidia0" c 195 0 && mknod "$G/nvidiactl" c 195 255 && mknod "$G2/nvidia0" c 195 1
+chmod 0666 "$G"/* "$G2"/*
+WARD_DEV_ROOT=$G mp "$P" --gpu 0 -- dev /dev/nvidia0
+check "allowed fake GPU opens to ENXIO, no violation, counted in the exit event" \
+	eval 'result_is errno ENXIO && event_count_is 0 "select(.violation)" && event_count_is 1 "select(.event == \"exit\" and .gpu[0].device == \"nvidia0\" and .gpu[0].opens >= 1)"'
+WARD_DEV_ROOT=$G2 mp "$P" --gpu 0 -- dev /dev/nvidia0
+check "another GPU (195:1 behind the name nvidia0): EPERM at the device filter" result_is errno EPERM
+check "device violation names vendor nvidia and minor 1" \
+	event_count_is 1 'select(.kind == "device" and .violation and .vendor == "nvidia" and .class == "gpu" and .minor == 1 and .major == 195 and .action == "deny")'
+
+# ---- audit mode: let through, report as audit ----
+run_ward run -p "$P" -m audit --bind "$PROBE_DIR" -- "$MP" connect 127.0.0.1 10
+check "audit: connect not allowed is let through (ECONNREFUSED) and reported as audit" \
+	eval 'result_is errno ECONNREFUSED && event_count_is 1 "select(.kind == \"net\" and .action == \"audit\" and .port == 10)"'
+run_ward run -p "$P" -m audit --bind "$PROBE_DIR" -- "$MP" openat /etc/shadow
+check "audit: denied path reported with action audit" \
+	event_count_is 1 'select(.kind == "file" and .action == "audit" and .path == "/etc/shadow")'
+
+# ---- two sandboxes at once never see each other's events ----
+EA=$T/a.jsonl EB=$T/b.jsonl
+"$WARD" run -p "$P" -e "file:$EA" --bind "$PROBE_BIND" -- /probe-bin/mp burst /etc/shadow 200 >/dev/null 2>&1 &
+pa=$!
+"$WARD" run -p "$P" -e "file:$EB" --bind "$PROBE_BIND" -- /probe-bin/mp burst /root/secret 200 >/dev/null 2>&1 &
+pb=$!
+_pids_to_kill+=("$pa" "$pb")
+wait "$pa" "$pb"
+n_in() { # n_in N FILTER FILE
+	[ "$(count_events "$2" "$3")" = "$1" ] || { diag "expected $1 of $2 in $3"; return 1; }
+}
+check "two sandboxes: each sees only its own 200 violations" \
+	eval 'n_in 200 "select(.kind == \"file\" and .path == \"/etc/shadow\")" $EA &&
+		n_in 0 "select(.kind == \"file\" and .path != \"/etc/shadow\")" $EA &&
+		n_in 200 "select(.kind == \"file\" and .path == \"/root/secret\")" $EB &&
+		n_in 0 "select(.kind == \"file\" and .path != \"/root/secret\")" $EB'
+
+# ---- loss accounting: a one-page ring overflows ----
+WARD_RINGBUF_BYTES=4096 mp "$P" -- burst /etc/shadow 20000
+lost_events=$(jq -s '[.[] | select(.kind == "loss") | .lost] | add // 0' "$WARD_EVENTS")
+exit_json=$(jq -c 'select(.event == "exit") | .monitor_events' "$WARD_EVENTS")
+produced=$(jq -r '.produced' <<<"$exit_json")
+delivered=$(jq -r '.delivered' <<<"$exit_json")
+lost=$(jq -r '.lost' <<<"$exit_json")
+diag "loss: produced=$produced delivered=$delivered lost=$lost loss-events=$lost_events"
+check "tiny ring: records are lost and loss events add up to the exit total" \
+	test "$lost" -gt 0 -a "$lost_events" = "$lost"
+check "produced = delivered + lost" test "$produced" = "$((delivered + lost))"

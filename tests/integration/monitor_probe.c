@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+/*
+ * In-sandbox helper for the monitor tests (built static by tests/integration/monitor_*.sh):
+ * performs one access and prints "RESULT op=... errno=..." so a test can tell "blocked"
+ * (EPERM, EACCES, ENOENT by view) from "reached the kernel" (ENXIO for a device without a
+ * driver, ECONNREFUSED for a closed loopback port).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int result(const char *op, int r)
+{
+	printf("RESULT op=%s ret=%d errno=%s\n", op, r < 0 ? -1 : r,
+	       r < 0 ? strerrorname_np(errno) : "0");
+	fflush(stdout);
+	return r < 0 ? 1 : 0;
+}
+
+static int sockaddr_of(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		*len = sizeof(*in);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		*len = sizeof(*in6);
+		return AF_INET6;
+	}
+	fprintf(stderr, "bad address %s\n", addr);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *op = argc > 1 ? argv[1] : "";
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, r;
+
+	if (strcmp(op, "open") == 0 && argc == 3) /* legacy open(2) */
+		return result(op, syscall(SYS_open, argv[2], O_RDONLY | O_CLOEXEC));
+	if (strcmp(op, "openat") == 0 && argc == 3)
+		return result(op, openat(AT_FDCWD, argv[2], O_RDONLY | O_CLOEXEC));
+	if (strcmp(op, "openat2") == 0 && argc == 3) {
+		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+
+		return result(op, syscall(SYS_openat2, AT_FDCWD, argv[2], &how, sizeof(how)));
+	}
+	if (strcmp(op, "write") == 0 && argc == 3)
+		return result(op, open(argv[2], O_WRONLY | O_CLOEXEC));
+	if (strcmp(op, "dirfd") == 0 && argc == 4) { /* openat(open(DIR), NAME) */
+		int d = open(argv[2], O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (d < 0)
+			return result("dirfd-dir", d);
+		return result(op, openat(d, argv[3], O_RDONLY | O_CLOEXEC));
+	}
+	if (strcmp(op, "cwd") == 0 && argc == 4) { /* chdir(DIR); open(NAME) */
+		if (chdir(argv[2]) < 0)
+			return result("cwd-dir", -1);
+		return result(op, open(argv[3], O_RDONLY | O_CLOEXEC));
+	}
+	if (strcmp(op, "dev") == 0 && argc == 3) /* open a device node read-write */
+		return result(op, open(argv[2], O_RDWR | O_CLOEXEC));
+	if (strcmp(op, "burst") == 0 && argc == 4) { /* N opens of PATH, each an event */
+		long n = atol(argv[3]);
+
+		for (long i = 0; i < n; i++)
+			open(argv[2], O_RDONLY | O_CLOEXEC);
+		return result(op, 0);
+	}
+	if ((strcmp(op, "connect") == 0 || strcmp(op, "udp-send") == 0 ||
+	     strcmp(op, "bind") == 0 || strcmp(op, "udp-bind") == 0) && argc == 4) {
+		bool udp = strncmp(op, "udp", 3) == 0;
+		int fam = sockaddr_of(argv[2], atoi(argv[3]), &ss, &len);
+
+		fd = socket(fam, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return result("socket", fd);
+		if (strcmp(op, "connect") == 0)
+			r = connect(fd, (struct sockaddr *)&ss, len);
+		else if (strcmp(op, "udp-send") == 0)
+			r = sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len);
+		else
+			r = bind(fd, (struct sockaddr *)&ss, len);
+		return result(op, r);
+	}
+	if (strcmp(op, "exec") == 0 && argc >= 3) {
+		execv(argv[2], argv + 2);
+		return result(op, -1);
+	}
+	if (strcmp(op, "loop") == 0 && argc == 4) { /* the syscall benchmark's loop */
+		long n = atol(argv[3]);
+		char buf[64];
+
+		for (long i = 0; i < n; i++) {
+			fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return result(op, fd);
+			if (read(fd, buf, sizeof(buf)) < 0)
+				return result(op, -1);
+			close(fd);
+		}
+		return result(op, 0);
+	}
+	fprintf(stderr, "usage: monitor_probe open|openat|openat2|write PATH | dirfd DIR NAME |\n"
+			"  cwd DIR NAME | dev PATH | burst PATH N | connect|udp-send|bind|udp-bind ADDR"
+			" PORT | exec PATH [ARG...] | loop PATH N\n");
+	return 2;
+}

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests for the collector's pure parts: validation, de-duplication, output lines,
+ * syslog RFC 5424 formatting and escaping, the Falco mapping, Prometheus rendering, output
+ * file writes with rotation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define GOOD                                                                                       \
+	"{\"time\":\"2026-11-25T20:09:04.123456789Z\",\"sandbox\":\"w-1\",\"seq\":7,"             \
+	"\"host\":\"gpu-7\",\"kind\":\"syscall\",\"action\":\"deny\",\"violation\":true,"         \
+	"\"pid\":42,\"comm\":\"python3\",\"rule\":\"syscalls.deny: ptrace\",\"syscall\":\"ptrace\"}"
+
+static int validate(const char *s)
+{
+	struct col_event ev;
+	int r = col_validate(s, strlen(s), &ev);
+
+	if (r == 0)
+		col_event_free(&ev);
+	return r;
+}
+
+static void test_validate_good(void **state)
+{
+	struct col_event ev;
+
+	assert_int_equal(col_validate(GOOD, strlen(GOOD), &ev), 0);
+	assert_string_equal(ev.sandbox, "w-1");
+	assert_string_equal(ev.kind, "syscall");
+	assert_string_equal(ev.action, "deny");
+	assert_int_equal(ev.seq, 7);
+	assert_int_equal(ev.pid, 42);
+	assert_true(ev.violation);
+	col_event_free(&ev);
+	assert_null(ev.obj);
+	/* NUL bytes as ward encodes them, offsets, no fraction */
+	assert_int_equal(validate("{\"time\":\"2026-01-01T00:00:00+02:00\",\"sandbox\":\"a\","
+				  "\"seq\":1,\"kind\":\"file\",\"path\":\"a\\u0000b\"}"),
+			 0);
+}
+
+static void test_validate_bad(void **state)
+{
+	static const struct {
+		const char *line;
+		int want;
+	} cases[] = {
+		{ "", -COL_REFUSE_MALFORMED },
+		{ "not json", -COL_REFUSE_MALFORMED },
+		{ "[1,2]", -COL_REFUSE_MALFORMED },
+		{ "{\"a\":1", -COL_REFUSE_MALFORMED },
+		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"\xff\",\"seq\":1,\"kind\":\"x\"}",
+		  -COL_REFUSE_MALFORMED }, /* invalid UTF-8 */
+		{ "{\"seq\":1,\"seq\":2}", -COL_REFUSE_MALFORMED }, /* duplicate key */
+		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"kind\":\"x\"}",
+		  -COL_REFUSE_SCHEMA }, /* no seq */
+		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":0,\"kind\":\"x\"}",
+		  -COL_REFUSE_SCHEMA },
+		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":\"1\",\"kind\":\"x\"}",
+		  -COL_REFUSE_SCHEMA },
+		{ "{\"time\":\"yesterday\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"x\"}",
+		  -COL_REFUSE_SCHEMA },
+		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"seq\":1,\"kind\":\"x\"}", -COL_REFUSE_SCHEMA },
+		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"../x\",\"seq\":1,\"kind\":\"x\"}",
+		  -COL_REFUSE_SCHEMA },
+		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\\u0000b\",\"seq\":1,\"kind\":"
+		  "\"x\"}",
+		  -COL_REFUSE_SCHEMA },
+		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"Bad Kind\"}",
+		  -COL_REFUSE_SCHEMA },
+		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"x\","
+		  "\"action\":\"maybe\"}",
+		  -COL_REFUSE_SCHEMA },
+		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"x\","
+		  "\"violation\":\"yes\"}",
+		  -COL_REFUSE_SCHEMA },
+		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"x\","
+		  "\"peer_uid\":0}",
+		  -COL_REFUSE_SCHEMA }, /* forging the collector's own field */
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int r = validate(cases[i].line);
+
+		if (r != cases[i].want)
+			fail_msg("case %zu '%s': got %d, want %d", i, cases[i].line, r, cases[i].want);
+	}
+	/* oversized */
+	char *big = malloc(COL_LINE_MAX + 2);
+	struct col_event ev;
+	memset(big, ' ', COL_LINE_MAX + 1);
+	assert_int_equal(col_validate(big, COL_LINE_MAX + 1, &ev), -COL_REFUSE_OVERSIZED);
+	free(big);
+}
+
+static void test_dedup(void **state)
+{
+	struct col_dedup *d;
+
+	assert_int_equal(col_dedup_new(&d), 0);
+	for (uint64_t s = 1; s <= 100; s++)
+		assert_true(col_dedup_check(d, "a", s));
+	for (uint64_t s = 1; s <= 100; s++)
+		assert_false(col_dedup_check(d, "a", s)); /* every resend is a duplicate */
+	assert_true(col_dedup_check(d, "b", 1)); /* per sandbox */
+	/* out of order within the window */
+	assert_true(col_dedup_check(d, "a", 105));
+	assert_true(col_dedup_check(d, "a", 103));
+	assert_false(col_dedup_check(d, "a", 105));
+	assert_true(col_dedup_check(d, "a", 101));
+	assert_true(col_dedup_check(d, "a", 102));
+	assert_true(col_dedup_check(d, "a", 104));
+	assert_false(col_dedup_check(d, "a", 104));
+	assert_true(col_dedup_check(d, "a", 106));
+	/* far ahead: the window moves, memory stays bounded */
+	assert_true(col_dedup_check(d, "a", 1000000));
+	assert_false(col_dedup_check(d, "a", 1000000));
+	assert_true(col_dedup_check(d, "a", 999999));
+	assert_false(col_dedup_check(d, "a", 500)); /* behind the window: counted as seen */
+	/* many sandboxes: the table grows */
+	char name[32];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		assert_true(col_dedup_check(d, name, 1));
+	}
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		assert_false(col_dedup_check(d, name, 1));
+	}
+	assert_int_equal(col_dedup_count(d), 5002);
+	col_dedup_expire(d, UINT64_MAX / 2, 60); /* everything idle: forgotten */
+	assert_int_equal(col_dedup_count(d), 0);
+	col_dedup_free(d);
+}
+
+static void test_output_line(void **state)
+{
+	struct col_buf b = { 0 };
+
+	assert_int_equal(col_output_line(&b, "{\"a\":1}", 7, 42, 1000, false), 0);
+	assert_int_equal(col_output_line(&b, "{\"a\":2} \r", 9, 0, 0, true), 0);
+	assert_int_equal(col_output_line(&b, "[1]", 3, 1, 1, false), -EINVAL);
+	assert_int_equal(b.len, strlen("{\"a\":1,\"peer_pid\":42,\"peer_uid\":1000}\n"
+				       "{\"a\":2,\"peer_uid\":0,\"via\":\"spool\"}\n"));
+	assert_memory_equal(b.p,
+			    "{\"a\":1,\"peer_pid\":42,\"peer_uid\":1000}\n"
+			    "{\"a\":2,\"peer_uid\":0,\"via\":\"spool\"}\n",
+			    b.len);
+	col_buf_free(&b);
+}
+
+static void test_syslog_format(void **state)
+{
+	struct col_event ev;
+	struct col_buf b = { 0 };
+	const char *line =
+		"{\"time\":\"2026-11-25T20:09:04.123456789Z\",\"sandbox\":\"q\\\"]\\\\x\",\"seq\":3,"
+		"\"host\":\"my host\",\"kind\":\"file\",\"action\":\"audit\",\"violation\":true}";
+	const char *want_msg = "<85>1 2026-11-25T20:09:04.123456Z my_host ward - file "
+			       "[ward@32473 sandbox=\"q\\\"\\]\\\\x\" seq=\"3\" kind=\"file\" "
+			       "action=\"audit\" violation=\"true\"] ";
+	char prefix[32];
+
+	assert_int_equal(col_validate(line, strlen(line), &ev), 0);
+	assert_int_equal(col_syslog_format(&ev, line, strlen(line), &b), 0);
+	/* octet counting: "LEN SP" then exactly LEN bytes */
+	size_t msglen = strlen(want_msg) + strlen(line);
+	int n = snprintf(prefix, sizeof(prefix), "%zu ", msglen);
+	assert_int_equal(b.len, (size_t)n + msglen);
+	assert_memory_equal(b.p, prefix, (size_t)n);
+	assert_memory_equal(b.p + n, want_msg, strlen(want_msg));
+	assert_memory_equal(b.p + n + strlen(want_msg), line, strlen(line));
+	col_buf_free(&b);
+	col_event_free(&ev);
+
+	/* deny violation: warning (4) with facility authpriv (10); pid as PROCID */
+	assert_int_equal(col_validate(GOOD, strlen(GOOD), &ev), 0);
+	assert_int_equal(col_syslog_format(&ev, GOOD, strlen(GOOD), &b), 0);
+	assert_non_null(strstr(b.p, " <84>1 2026-11-25T20:09:04.123456Z gpu-7 ward 42 syscall ["));
+	col_buf_free(&b);
+	col_event_free(&ev);
+}
+
+static void test_falco(void **state)
+{
+	struct col_event ev;
+	json_t *a;
+
+	assert_int_equal(col_validate(GOOD, strlen(GOOD), &ev), 0);
+	a = col_falco_alert(&ev);
+	assert_non_null(a);
+	assert_string_equal(json_string_value(json_object_get(a, "time")),
+			    "2026-11-25T20:09:04.123456789Z");
+	assert_string_equal(json_string_value(json_object_get(a, "rule")),
+			    "ward: syscalls.deny: ptrace");
+	assert_string_equal(json_string_value(json_object_get(a, "priority")), "Warning");
+	assert_string_equal(json_string_value(json_object_get(a, "source")), "ward");
+	assert_string_equal(json_string_value(json_object_get(a, "hostname")), "gpu-7");
+	assert_non_null(strstr(json_string_value(json_object_get(a, "output")),
+			       "deny syscall ptrace in sandbox w-1"));
+	json_t *f = json_object_get(a, "output_fields");
+	assert_string_equal(json_string_value(json_object_get(f, "ward.sandbox")), "w-1");
+	assert_int_equal(json_integer_value(json_object_get(f, "ward.seq")), 7);
+	assert_int_equal(json_integer_value(json_object_get(f, "proc.pid")), 42);
+	assert_string_equal(json_string_value(json_object_get(f, "proc.name")), "python3");
+	assert_null(json_object_get(f, "ward.time"));
+	json_t *tags = json_object_get(a, "tags");
+	assert_int_equal(json_array_size(tags), 4);
+	assert_string_equal(json_string_value(json_array_get(tags, 3)), "violation");
+	json_decref(a);
+	col_event_free(&ev);
+
+	/* no rule, not a violation, a lifecycle oom */
+	const char *oom = "{\"time\":\"2026-11-25T20:09:04Z\",\"sandbox\":\"s\",\"seq\":2,"
+			  "\"kind\":\"lifecycle\",\"action\":\"allow\",\"violation\":false,"
+			  "\"event\":\"oom\"}";
+	assert_int_equal(col_validate(oom, strlen(oom), &ev), 0);
+	a = col_falco_alert(&ev);
+	assert_string_equal(json_string_value(json_object_get(a, "rule")), "ward lifecycle event");
+	assert_string_equal(json_string_value(json_object_get(a, "priority")), "Warning");
+	assert_string_equal(json_string_value(json_object_get(a, "hostname")), "");
+	json_decref(a);
+	col_event_free(&ev);
+}
+
+static void test_forward_urls(void **state)
+{
+	static const char *bad[] = { "tcp://1.2.3.4:5", "syslog+tcp://127.0.0.1", "http://:80/",
+				     "http://127.0.0.1:99999/", "syslog+tcp://127.0.0.1:514/x",
+				     "http://127.0.0.1:80x" };
+	struct ward_error err;
+	struct col_fwd *f;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		err.msg[0] = 0;
+		if (col_fwd_new(bad[i], &f, &err) >= 0)
+			fail_msg("'%s' accepted", bad[i]);
+		assert_non_null(strstr(err.msg, bad[i]));
+	}
+	assert_int_equal(col_fwd_new("syslog+tcp://127.0.0.1:514", &f, &err), 0);
+	assert_string_equal(col_fwd_name(f), "syslog+tcp://127.0.0.1:514");
+	col_fwd_free(f);
+	assert_int_equal(col_fwd_new("http://[::1]:2801/", &f, &err), 0);
+	col_fwd_free(f);
+}
+
+static void test_metrics(void **state)
+{
+	struct col_stats st = { .received = 12, .violations = 5 };
+	struct col_buf b = { 0 };
+
+	st.by_kind[col_kind_index("syscall")] = 7;
+	st.by_kind[col_kind_index("brand_new")] = 1;
+	st.refused[COL_REFUSE_OVERSIZED] = 2;
+	assert_int_equal(col_metrics_render(&st, NULL, 3, &b), 0);
+	col_buf_add(&b, "", 1);
+	assert_non_null(strstr(b.p, "\nward_collector_events_received_total 12\n"));
+	assert_non_null(strstr(b.p, "\nward_collector_events_total{kind=\"syscall\"} 7\n"));
+	assert_non_null(strstr(b.p, "\nward_collector_events_total{kind=\"other\"} 1\n"));
+	assert_non_null(strstr(b.p, "\nward_collector_refused_total{reason=\"oversized\"} 2\n"));
+	assert_non_null(strstr(b.p, "# TYPE ward_collector_violations_total counter\n"));
+	assert_non_null(strstr(b.p, "\nward_collector_dedup_sandboxes 3\n"));
+	col_buf_free(&b);
+}
+
+static void test_output_rotation(void **state)
+{
+	char dir[] = "/tmp/ward-test-colout-XXXXXX", path[128], p1[140];
+	struct col_output o = { 0 };
+	struct col_stats st = { 0 };
+	struct ward_error err;
+	struct stat sb;
+	size_t done;
+	char line[100];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sub/ev.ndjson", dir);
+	o.path = path;
+	o.rotate_size = 1000;
+	o.rotate_keep = 1;
+	assert_int_equal(col_output_open(&o, &err), 0);
+	memset(line, 'x', sizeof(line));
+	line[99] = '\n';
+	for (int i = 0; i < 25; i++) { /* 2500 bytes in lines of 100 */
+		assert_int_equal(col_output_write(&o, line, 100, &st, &done), 0);
+		assert_int_equal(done, 100);
+	}
+	snprintf(p1, sizeof(p1), "%s.1", path);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 500);
+	assert_int_equal(stat(p1, &sb), 0);
+	assert_int_equal(sb.st_size, 1000);
+	assert_int_equal(st.output_rotations, 2);
+	assert_int_equal(st.output_bytes, 2500);
+	col_output_close(&o);
+	unlink(path);
+	unlink(p1);
+	snprintf(p1, sizeof(p1), "%s/sub", dir);
+	rmdir(p1);
+	rmdir(dir);
+}
+
+/* Differential check against jansson: byte-level mutations of valid events must be refused
+ * as malformed exactly when jansson refuses them (our scanner replaced jansson on the hot
+ * path, so the two must agree on what JSON is). */
+static void test_scanner_matches_jansson(void **state)
+{
+	static const char *seeds[] = {
+		GOOD,
+		"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"s\",\"seq\":1,\"kind\":\"exec\","
+		"\"argv\":[\"a\\u00e9\\ud83d\\ude00\",\"\\\"q\\\\\"],\"x\":{\"y\":[1.5e3,-0,null,"
+		"true,false,{}]},\"z\":-12.25E-2,\"p\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}",
+		"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"s\",\"seq\":9223372036854775807,"
+		"\"kind\":\"net\",\"port\":443,\"n\":\"a\\u0000b\"}",
+	};
+	static const unsigned char interesting[] = { '"', '\\', '{', '}', '[', ']', ',', ':', ' ',
+						     0xff, 0xc3, 0xe2, 0x80, 0xed, 0xa0, 'u', '0',
+						     '9', 'e', '-', '.', 0x01, 'n', 't', 'd', '/' };
+	unsigned long seed = 12345, agree = 0, valid = 0;
+	char buf[1024];
+
+	for (int iter = 0; iter < 300000; iter++) {
+		const char *src = seeds[iter % ARRAY_SIZE(seeds)];
+		size_t n = strlen(src);
+		int muts = 1 + (int)((seed >> 7) % 3);
+
+		memcpy(buf, src, n);
+		for (int m = 0; m < muts; m++) {
+			seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+			size_t pos = (seed >> 33) % (n ? n : 1);
+			unsigned char c = interesting[(seed >> 20) % sizeof(interesting)];
+
+			switch ((seed >> 13) % 4) {
+			case 0: buf[pos] = (char)c; break;
+			case 1: if (n > 1) { memmove(buf + pos, buf + pos + 1, n - pos - 1); n--; } break;
+			case 2: if (n < sizeof(buf) - 1) { memmove(buf + pos + 1, buf + pos, n - pos); buf[pos] = (char)c; n++; } break;
+			case 3: n = pos ? pos : n; break;
+			}
+		}
+		json_error_t e;
+		json_t *j = json_loadb(buf, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
+		bool jok = j && json_is_object(j);
+		struct col_event ev;
+		int r = col_validate(buf, n, &ev);
+
+		col_event_free(&ev);
+		json_decref(j);
+		if (!j && strstr(e.text, "duplicate"))
+			continue; /* we refuse duplicates only among the fields we read */
+		bool ours = r != -COL_REFUSE_MALFORMED;
+		if (ours != jok) {
+			buf[n] = 0;
+			fail_msg("disagree on '%s': jansson %s (%s), scanner %d", buf,
+				 jok ? "accepts" : "refuses", j ? "" : e.text, r);
+		}
+		agree++;
+		valid += jok;
+	}
+	assert_true(agree > 250000);
+	assert_true(valid > 1000); /* the mutations did not only make garbage */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_validate_good),   cmocka_unit_test(test_validate_bad),
+		cmocka_unit_test(test_dedup),	        cmocka_unit_test(test_output_line),
+		cmocka_unit_test(test_syslog_format),   cmocka_unit_test(test_falco),
+		cmocka_unit_test(test_forward_urls),    cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_output_rotation), cmocka_unit_test(test_scanner_matches_jansson),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
