@@ -533,11 +533,32 @@ static int write_pid(int dfd, pid_t pid)
 
 /* Every dir, v2 included: writing a pid already there (CLONE_INTO_CGROUP) is a no-op, and a
  * child started without clone3 gets its identity this way. */
+static bool pid_in(int dirfd, pid_t pid)
+{
+	char buf[4096], want[16];
+	_cleanup_close_ int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	snprintf(want, sizeof(want), "%d", pid);
+	for (char *save = NULL, *t = strtok_r(buf, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
+		if (strcmp(t, want) == 0)
+			return true;
+	return false;
+}
+
 int ward_cgroup_attach(struct ward_cgroup *cg, pid_t pid)
 {
 	if (!cg || pid <= 0)
 		return -EINVAL;
 	for (size_t i = 0; i < cg->n_dirs; i++) {
+		/* The v2 cgroup was joined by clone3(CLONE_INTO_CGROUP); writing it again would
+		 * be a no-op that still takes cgroup_threadgroup_rwsem for writing, which costs
+		 * an RCU grace period (several ms) when no other migration happened recently. */
+		if (cg->dirs[i].v2 && pid_in(cg->dirs[i].fd, pid))
+			continue;
 		int r = write_pid(cg->dirs[i].fd, pid);
 
 		if (r < 0)

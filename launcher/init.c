@@ -107,7 +107,8 @@ static _Noreturn void workload(struct ward_sandbox *sb, struct exec_report *rep,
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
 	/* Seccomp last: after this only execve (always allowed) and exit are called. */
-	fd = ward_seccomp_load(sb->sc);
+	fd = sb->sc_prog_fd >= 0 ? ward_seccomp_load_fd(sb->sc, sb->sc_prog_fd) :
+				   ward_seccomp_load(sb->sc);
 	if (fd < 0 && fd != -ENODATA) {
 		rep->err = -fd;
 		rep->code = WARD_EXIT_FAIL;
@@ -166,7 +167,7 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
 
 	/* The workload starts only once the supervisor has put init in every cgroup. */
-	if (ward_msg_recv(sync_fd, &m, NULL) < 0 || m.type != WARD_MSG_CGROUPS)
+	if (ward_msg_recv(sync_fd, &m, &sb->sc_prog_fd) < 0 || m.type != WARD_MSG_CGROUPS)
 		_exit(WARD_EXIT_FAIL);
 
 	char **env = build_env(p);

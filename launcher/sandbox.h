@@ -35,6 +35,7 @@ struct ward_sandbox {
 	int init_pidfd;
 	int sync_fd;
 	int notify_fd;
+	int sc_prog_fd; /* init: compiled seccomp program from the supervisor, -1 if none */
 	uint64_t start_ns;
 };
 

@@ -31,7 +31,13 @@
  */
 #include "ward_seccomp.h"
 
+#include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -484,6 +490,54 @@ int ward_seccomp_build(const struct ward_profile *p, struct ward_seccomp **ret,
  * closes it; pass it to the supervisor first), or -ENODATA when the filter has no NOTIFY
  * action (a default-allow profile that denies nothing), or -errno.
  */
+/* Compiling a few hundred rules takes libseccomp about a millisecond: the supervisor does it
+ * while init builds the mount view, and hands the program over in a sealed memfd. */
+int ward_seccomp_export(struct ward_seccomp *sc)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!sc)
+		return -EINVAL;
+	fd = memfd_create("ward-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	r = seccomp_export_bpf(sc->ctx, fd);
+	if (r < 0)
+		return r;
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		return -errno;
+	return TAKE_FD(fd);
+}
+
+int ward_seccomp_load_fd(struct ward_seccomp *sc, int fd)
+{
+	struct sock_fprog prog;
+	struct stat st;
+	unsigned flags = 0;
+
+	if (!sc || fd < 0)
+		return -EINVAL;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) ||
+	    st.st_size > BPF_MAXINSNS * (off_t)sizeof(struct sock_filter))
+		return -EINVAL;
+	void *p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	prog.len = st.st_size / sizeof(struct sock_filter);
+	prog.filter = p;
+	if (sc->has_notify)
+		flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	r = r < 0 ? -errno : r;
+	munmap(p, st.st_size);
+	if (r < 0)
+		return r;
+	return sc->has_notify ? (int)r : -ENODATA;
+}
+
 int ward_seccomp_load(struct ward_seccomp *sc)
 {
 	int r;
@@ -495,8 +549,8 @@ int ward_seccomp_load(struct ward_seccomp *sc)
 		return r;
 	if (!sc->has_notify)
 		return -ENODATA;
-	r = seccomp_notify_fd(sc->ctx);
-	return r >= 0 ? r : (r < 0 ? r : -EBADF);
+	/* The fd libseccomp got from SECCOMP_FILTER_FLAG_NEW_LISTENER at load. */
+	return seccomp_notify_fd(sc->ctx);
 }
 
 void ward_seccomp_verdict(const struct ward_seccomp *sc, int nr, const uint64_t args[6],

@@ -265,6 +265,10 @@ int ward_seccomp_build(const struct ward_profile *p, struct ward_seccomp **ret,
 		       struct ward_error *err);
 /* In the workload, last step before execve: loads the filter; returns the listener fd. */
 int ward_seccomp_load(struct ward_seccomp *sc);
+/* Supervisor: the compiled program in a sealed memfd; the workload loads it with
+ * ward_seccomp_load_fd() (same return as ward_seccomp_load) without compiling again. */
+int ward_seccomp_export(struct ward_seccomp *sc);
+int ward_seccomp_load_fd(struct ward_seccomp *sc, int fd);
 /* Supervisor: what to do with a notified syscall. */
 void ward_seccomp_verdict(const struct ward_seccomp *sc, int nr, const uint64_t args[6],
 			  struct ward_sc_verdict *ret);
