@@ -10,6 +10,7 @@ CLIENTS=${1:-8}
 EVENTS=${2:-250000}
 WARD=${WARD:-build/ward}
 [ -x "$WARD" ] || { echo "bench: $WARD not built (make)" >&2; exit 1; }
+ulimit -n 4096 2>/dev/null || true # the idle test holds 1,000 connections
 T=$(mktemp -d /var/tmp/ward-bench.XXXXXX)
 CPID=
 cleanup() {
@@ -40,8 +41,8 @@ wait $(jobs -p | grep -v "^$CPID$") 2>/dev/null || true
 t1=$(date +%s%N)
 total=$((CLIENTS * EVENTS))
 lines=$(wc -l <"$T/events.ndjson")
-secs=$(echo "scale=3; ($t1 - $t0) / 1000000000" | bc)
-rate=$(echo "$total / $secs" | bc)
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+rate=$(awk -v n="$total" -v s="$secs" 'BEGIN { printf "%d", n / s }')
 p99=$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' "$T"/client*.out | sort -n | tail -1)
 p50=$(sed -n 's/.*p50_us=\([0-9]*\).*/\1/p' "$T"/client*.out | sort -n | tail -1)
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$CPID/status")
@@ -49,6 +50,9 @@ echo "clients=$CLIENTS events=$total written=$lines seconds=$secs events_per_s=$
 echo "latency send->ack (line in file): worst client p50=${p50}us p99=${p99}us"
 echo "collector peak RSS under load: ${rss} KiB"
 [ "$lines" = "$total" ] || echo "bench: WARNING: $lines lines written, $total sent" >&2
+# unloaded: one client, one line in flight at a time
+"$T/client" bench "$T/c.sock" single 20000 1 >"$T/single.out"
+echo "latency send->ack, 1 client, 1 in flight: $(sed 's/.*\(p50_us.*\)/\1/' "$T/single.out")"
 kill "$CPID"; wait "$CPID" 2>/dev/null || true; CPID=
 
 # RSS with 1,000 idle connections

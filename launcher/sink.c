@@ -524,8 +524,13 @@ static void unix_close(struct unix_sink *u)
 		free(lens);
 		ward_spool_close(&u->spool, false);
 	} else {
-		/* Nothing unacknowledged: the spool is kept only if it has unread lines. */
-		ward_spool_close(&u->spool, u->spool.fd >= 0 && !ward_spool_pending(&u->spool));
+		/* Nothing unacknowledged: the spool is kept only if it has unread lines, and
+		 * without the lines already delivered. */
+		bool pending = ward_spool_pending(&u->spool);
+
+		if (pending && u->spool.rd > 0)
+			ward_spool_rewrite(&u->spool, NULL, NULL, 0);
+		ward_spool_close(&u->spool, u->spool.fd >= 0 && !pending);
 	}
 	while (u->head) {
 		struct qitem *it = u->head;

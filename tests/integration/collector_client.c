@@ -5,8 +5,8 @@
  *   send SOCK SANDBOX COUNT [FIRST_SEQ [FLUSH_MS [DELAY_US]]]
  *        COUNT events through the real unix sink (queue, spool, acks); exit 0 when all were
  *        acknowledged within FLUSH_MS, 3 when some are left in the spool
- *   bench SOCK SANDBOX COUNT
- *        raw protocol, pipelined: prints events/s and the latency from send() to the
+ *   bench SOCK SANDBOX COUNT [WINDOW]
+ *        raw protocol, pipelined (at most WINDOW lines unacknowledged, default 4000): prints events/s and the latency from send() to the
  *        collector's ack (sent after the line is in the output file)
  *   idle SOCK N SECONDS
  *        holds N idle connections open
@@ -55,7 +55,7 @@ static int cmd_send(int argc, char **argv)
 			ward_event_begin(&ev, &j, "lifecycle", "allow", false, getpid(), "client",
 					 NULL);
 			ward_json_str(&j, "event", "exit");
-			ward_json_uint(&j, "events_produced", ev.produced);
+			ward_json_uint(&j, "events_produced", ev.seq); /* this one included */
 		} else {
 			ward_event_begin(&ev, &j, "syscall", "deny", true, getpid(), "client",
 					 "syscalls.deny: ptrace");
@@ -105,7 +105,7 @@ static int cmd_bench(int argc, char **argv)
 	int fd = connect_unix(argv[1]);
 	uint64_t *sent = calloc((size_t)count, sizeof(*sent)), *lat = calloc((size_t)count, 8);
 	char *buf = malloc(1 << 20), ack[4096];
-	long next = 0, acked = 0, window = 4000;
+	long next = 0, acked = 0, window = argc > 4 ? atol(argv[4]) : 4000;
 	size_t alen = 0;
 	uint64_t t0 = now_ns(), t1;
 	struct timespec ts;
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
 		return cmd_idle(argc - 1, argv + 1);
 	fprintf(stderr, "usage: collector_client send SOCK SANDBOX COUNT [FIRST_SEQ [FLUSH_MS "
 			"[DELAY_US]]]\n"
-			"       collector_client bench SOCK SANDBOX COUNT\n"
+			"       collector_client bench SOCK SANDBOX COUNT [WINDOW]\n"
 			"       collector_client idle SOCK N SECONDS\n");
 	return 2;
 }

@@ -309,6 +309,40 @@ static void test_output_rotation(void **state)
 	rmdir(dir);
 }
 
+static void test_output_recover(void **state)
+{
+	char dir[] = "/tmp/ward-test-colrec-XXXXXX", path[128];
+	struct col_output o = { 0 };
+	struct col_dedup *d;
+	struct ward_error err;
+	struct stat sb;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ev.ndjson", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"sandbox\":\"a\",\"seq\":1}\n{\"sandbox\":\"a\",\"seq\":2}\n"
+	      "{\"sandbox\":\"b\",\"seq\":5}\n{\"sandbox\":\"a\",\"se", f); /* killed mid-line */
+	fclose(f);
+	o.path = path;
+	assert_int_equal(col_output_open(&o, &err), 0);
+	assert_int_equal(col_dedup_new(&d), 0);
+	assert_int_equal(col_output_recover(&o, d, 1 << 20), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 72); /* the half line is gone */
+	assert_int_equal(o.size, 72);
+	assert_false(col_dedup_check(d, "a", 1)); /* already in the file: duplicates */
+	assert_false(col_dedup_check(d, "a", 2));
+	assert_false(col_dedup_check(d, "b", 5));
+	assert_true(col_dedup_check(d, "a", 3));
+	assert_true(col_dedup_check(d, "b", 4));
+	col_dedup_free(d);
+	col_output_close(&o);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Differential check against jansson: byte-level mutations of valid events must be refused
  * as malformed exactly when jansson refuses them (our scanner replaced jansson on the hot
  * path, so the two must agree on what JSON is). */
@@ -377,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_syslog_format),   cmocka_unit_test(test_falco),
 		cmocka_unit_test(test_forward_urls),    cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_output_rotation), cmocka_unit_test(test_scanner_matches_jansson),
+		cmocka_unit_test(test_output_recover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

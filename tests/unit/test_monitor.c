@@ -230,10 +230,74 @@ static void test_allowed_filtered(void **state)
 	assert_non_null(strstr(sink_text(f), "\"rule\":\"filesystem.readonly: /usr (read-only)\""));
 }
 
+/* The kernel's path policy: one LPM entry per view entry, with the class of the entry's own
+ * path and of what lies below it, computed by ward_pathset_classify(). */
+static void test_path_entries(void **state)
+{
+	char longp[300];
+	struct ward_path_entry ents[] = {
+		{ "/", WARD_PCU_SKEL, true, "skel" },
+		{ "/etc", WARD_PCU_RO, false, "filesystem.readonly" },
+		{ "/etc/shadow", WARD_PCU_DENY, false, "filesystem.deny" },
+		{ "/home", WARD_PCU_DENY, false, "filesystem.deny" },
+		{ "/home/me/work", WARD_PCU_RW, false, "filesystem.readwrite" },
+		{ "/dev", WARD_PCU_SKEL, true, "skel" },
+		{ "/dev/null", WARD_PCU_DEV, true, "filesystem.devices" },
+		{ longp, WARD_PCU_RO, false, "filesystem.readonly" },
+		{ "etc", WARD_PCU_RO, false, "filesystem.readonly" },
+	};
+	struct ward_pathset view = { ents, ARRAY_SIZE(ents) };
+	struct ward_path_key k;
+	struct ward_path_val v;
+	uint64_t cgid = 0x1122334455667788ULL, got;
+
+	(void)state;
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[0] = '/';
+	longp[sizeof(longp) - 1] = 0;
+
+	assert_int_equal(ward_monitor_path_entry(&view, 0, cgid, &k, &v), 1);
+	assert_string_equal(k.path, "/"); /* the root already ends in '/' */
+	assert_int_equal(k.prefixlen, 64 + 8);
+	memcpy(&got, k.cgid, sizeof(got));
+	assert_true(got == cgid);
+	assert_int_equal(v.cls, WARD_PC_SKEL);
+	assert_int_equal(v.below, WARD_PC_NONE); /* exact: /x is outside the view */
+	assert_int_equal(v.len, 1);
+
+	assert_int_equal(ward_monitor_path_entry(&view, 1, cgid, &k, &v), 1);
+	assert_string_equal(k.path, "/etc/");
+	assert_int_equal(k.prefixlen, 64 + 8 * 5);
+	assert_int_equal(v.cls, WARD_PC_RO);
+	assert_int_equal(v.below, WARD_PC_RO);
+	assert_int_equal(v.len, 5);
+
+	assert_int_equal(ward_monitor_path_entry(&view, 2, cgid, &k, &v), 1);
+	assert_int_equal(v.cls, WARD_PC_DENY);
+	assert_int_equal(v.below, WARD_PC_DENY);
+
+	/* deny above wins over a longer entry */
+	assert_int_equal(ward_monitor_path_entry(&view, 4, cgid, &k, &v), 1);
+	assert_string_equal(k.path, "/home/me/work/");
+	assert_int_equal(v.cls, WARD_PC_DENY);
+	assert_int_equal(v.below, WARD_PC_DENY);
+
+	/* an exact device node: itself only */
+	assert_int_equal(ward_monitor_path_entry(&view, 6, cgid, &k, &v), 1);
+	assert_string_equal(k.path, "/dev/null/");
+	assert_int_equal(v.cls, WARD_PC_DEV);
+	assert_int_equal(v.below, WARD_PC_NONE);
+
+	/* too long for a key: left to user space; relative: refused */
+	assert_int_equal(ward_monitor_path_entry(&view, 7, cgid, &k, &v), 0);
+	assert_int_equal(ward_monitor_path_entry(&view, 8, cgid, &k, &v), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_net_entries),
+		cmocka_unit_test(test_path_entries),
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allowed_filtered, setup, teardown),
