@@ -370,10 +370,16 @@ static int make_dir(struct ward_cgroup *cg, const char *mount, const char *id, b
 		return ward_error_set(err, -errno, "creating cgroup %s: %m", parent);
 	if (asprintf(&path, "%s/%s", parent, id) < 0)
 		return ward_error_set(err, -ENOMEM, "out of memory");
-	/* An existing directory means another sandbox with this id (or a leftover): refuse
-	 * rather than share limits and identity. */
-	if (mkdir(path, 0755) < 0)
-		return ward_error_set(err, -errno, "creating cgroup %s: %m", path);
+	/* An existing directory means another sandbox with this id, or a leftover of a ward
+	 * that was SIGKILLed before it could clean up. A leftover holds no process: reclaim
+	 * it. A live one: refuse rather than share limits and identity. */
+	if (mkdir(path, 0755) < 0) {
+		int r = -errno;
+		if (r != -EEXIST || rmdir(path) < 0 || mkdir(path, 0755) < 0)
+			return ward_error_set(err, r == -EEXIST ? -EEXIST : r,
+					      "creating cgroup %s: %s%s", path, strerror(-r),
+					      r == -EEXIST ? " (a sandbox with this id is running)" : "");
+	}
 	d = &cg->dirs[cg->n_dirs];
 	d->fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (d->fd < 0) {

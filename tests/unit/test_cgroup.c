@@ -392,16 +392,36 @@ static void test_bad_inputs(void **state)
 	assert_int_equal(ward_cgroup_create(NULL, &lim, &cg, NULL, 0, &err), -EINVAL);
 	assert_null(cg);
 
-	/* The same id twice: the second must fail, naming the directory, and not disturb the
-	 * first. */
+	/* The same id twice while the first holds a process: the second must fail, naming
+	 * the directory, and not disturb the first. */
 	next_id(id, sizeof(id));
 	assert_int_equal(ward_cgroup_create(id, &lim, &cg, NULL, 0, &err), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(child > 0);
+	assert_int_equal(ward_cgroup_attach(cg, child), 0);
 	assert_int_equal(ward_cgroup_create(id, &lim, &cg2, NULL, 0, &err), -EEXIST);
 	assert_null(cg2);
 	assert_non_null(strstr(err.msg, id));
 	if (v2[0])
 		assert_true(dir_exists(v2, id));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
 	ward_cgroup_destroy(cg);
+
+	/* A leftover without processes (its ward was SIGKILLed) is reclaimed. */
+	if (v2[0]) {
+		char path[1024];
+		next_id(id, sizeof(id));
+		snprintf(path, sizeof(path), "%.512s/ward/%.64s", v2, id);
+		assert_int_equal(mkdir(path, 0755), 0);
+		assert_int_equal(ward_cgroup_create(id, &lim, &cg, NULL, 0, &err), 0);
+		ward_cgroup_destroy(cg);
+		assert_false(dir_exists(v2, id));
+	}
 
 	assert_int_equal(ward_cgroup_attach(NULL, 1), -EINVAL);
 	assert_int_equal(ward_cgroup_oom_kills(NULL, &n), -EINVAL);
