@@ -10,6 +10,10 @@
 # bwrap: --unshare-all, read-only /usr (Debian 12 has /lib, /lib64, /bin as symlinks into /usr),
 #       fresh /proc and /dev
 # unshare: -rUpfnimu --mount-proc
+# ward rows: "ward" as the user runs it (monitors on, pinned set reused when present);
+# "ward-nomon" without the BPF monitors (WARD_MONITORS=off); "ward-cold" with a fresh BPF load
+# (WARD_BPF_NO_PINNED=1); "ward-warm" with the programs pinned by `ward monitor --pin` (pinned
+# here for the run and unpinned after, unless they were pinned already).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,9 +44,15 @@ bwrap_cmd+=(--proc /proc --dev /dev /bin/true)
 "${bwrap_cmd[@]}" || { echo "launch.sh: bwrap failed" >&2; exit 1; }
 unshare -rUpfnimu --mount-proc /bin/true || { echo "launch.sh: unshare failed" >&2; exit 1; }
 
+pinned_here=0
+if ! "$WARD" monitor --status | grep -q '^pinned'; then
+	"$WARD" monitor --pin && pinned_here=1
+fi
+trap '[ "$pinned_here" = 1 ] && "$WARD" monitor --unpin' EXIT
+
 # The timing helper: perf_counter around fork+exec+wait of each command, interleaved.
-exec /usr/bin/python3 - "$RUNS" "$WARD" "${bwrap_cmd[@]}" <<'PY'
-import statistics, subprocess, sys, time
+/usr/bin/python3 - "$RUNS" "$WARD" "${bwrap_cmd[@]}" <<'PY'
+import os, statistics, subprocess, sys, time
 
 runs = int(sys.argv[1])
 ward = sys.argv[2]
@@ -50,15 +60,21 @@ cmds = {
     "ward": [ward, "run", "-e", "none", "-p", "tests/profiles/minimal.yaml", "--", "/bin/true"],
     "bwrap": sys.argv[3:],
     "unshare": ["unshare", "-rUpfnimu", "--mount-proc", "/bin/true"],
+    "ward-nomon": [ward, "run", "--allow-degraded", "-e", "none", "-p", "tests/profiles/minimal.yaml", "--", "/bin/true"],
+    "ward-cold": [ward, "run", "-e", "none", "-p", "tests/profiles/minimal.yaml", "--", "/bin/true"],
+    "ward-warm": [ward, "run", "-e", "none", "-p", "tests/profiles/minimal.yaml", "--", "/bin/true"],
 }
+envs = {k: dict(os.environ) for k in cmds}
+envs["ward-nomon"]["WARD_MONITORS"] = "off"
+envs["ward-cold"]["WARD_BPF_NO_PINNED"] = "1"
 times = {k: [] for k in cmds}
 for _ in range(3):  # warm the page cache
-    for c in cmds.values():
-        subprocess.run(c, check=True)
+    for name, c in cmds.items():
+        subprocess.run(c, check=True, env=envs[name])
 for i in range(runs):
     for name, c in cmds.items():
         t0 = time.perf_counter()
-        r = subprocess.run(c)
+        r = subprocess.run(c, env=envs[name])
         dt = time.perf_counter() - t0
         if r.returncode != 0:
             sys.exit(f"launch.sh: {name} exited {r.returncode} on run {i + 1}")
@@ -75,4 +91,7 @@ for name, v in times.items():
 mw = statistics.median(times["ward"])
 print(f"ratio ward/bwrap   (median): {mw / statistics.median(times['bwrap']):.2f}x")
 print(f"ratio ward/unshare (median): {mw / statistics.median(times['unshare']):.2f}x")
+mb = statistics.median(times["bwrap"])
+for name in ("ward-nomon", "ward-cold", "ward-warm"):
+    print(f"ratio {name}/bwrap (median): {statistics.median(times[name]) / mb:.2f}x")
 PY

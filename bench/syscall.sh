@@ -25,9 +25,12 @@ ns_per_iter() { # CMD... -> ns per iteration of the loop (wall time of the whole
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-bare=() enf=() all=()
+bare=() off=() enf=() all=()
 for ((i = 0; i < RUNS; i++)); do
 	bare+=("$(ns_per_iter "$T/bin/mp" loop /etc/passwd "$N")")
+	# the other layers alone (seccomp, Landlock, namespaces): what the monitors add is enf - off
+	off+=("$(WARD_MONITORS=off ns_per_iter "$WARD" run --allow-degraded -p "$P" -e none \
+		--bind "$T/bin:/probe-bin:ro" -- /probe-bin/mp loop /etc/passwd "$N")")
 	enf+=("$(ns_per_iter "$WARD" run -p "$P" -e none --bind "$T/bin:/probe-bin:ro" -- \
 		/probe-bin/mp loop /etc/passwd "$N")")
 	all+=("$(ns_per_iter "$WARD" run -p "$PA" -e "file:$T/ev.jsonl" --bind "$T/bin:/probe-bin:ro" -- \
@@ -35,9 +38,12 @@ for ((i = 0; i < RUNS; i++)); do
 	rm -f "$T/ev.jsonl"
 done
 b=$(printf '%s\n' "${bare[@]}" | median)
+o=$(printf '%s\n' "${off[@]}" | median)
 e=$(printf '%s\n' "${enf[@]}" | median)
 a=$(printf '%s\n' "${all[@]}" | median)
 echo "open+read+close x $N, median of $RUNS runs (ns/iteration, launch included)"
 echo "  bare                 $b"
+echo "  ward, monitors off   $o   ratio $(awk -v x="$o" -v y="$b" 'BEGIN {printf "%.2f", x / y}')x (seccomp, Landlock: not the monitors)"
 echo "  ward enforce         $e   ratio $(awk -v x="$e" -v y="$b" 'BEGIN {printf "%.2f", x / y}')x (target <= 1.15)"
 echo "  ward events.allowed  $a   ratio $(awk -v x="$a" -v y="$b" 'BEGIN {printf "%.2f", x / y}')x (target <= 1.35)"
+echo "  monitors alone: enforce $(awk -v x="$e" -v y="$o" 'BEGIN {printf "%.2f", x / y}')x, events.allowed $(awk -v x="$a" -v y="$o" 'BEGIN {printf "%.2f", x / y}')x of monitors off"

@@ -6,13 +6,14 @@
  *  - net:   cgroup/connect4|6, sendmsg4|6, bind4|6 on the sandbox cgroup; allow list in an LPM
  *           trie keyed by (sandbox, op, family, address); return 0 -> EPERM before any packet.
  *  - dev:   cgroup/dev on the sandbox cgroup: allow list by (sandbox, type, major, minor).
- *  - files: raw_tp sys_enter/sys_exit (raw_tp: detaching costs 0.1 ms against 65-90 ms for a
- *           tracepoint/ link), filtered by the cgroup id in the members map, so processes outside
- *           a sandbox pay one hash lookup per syscall entry and exit.
+ *  - files: tp_btf sys_enter/sys_exit (a raw tracepoint: detaching costs 0.1 ms against 65-90 ms
+ *           for a tracepoint/ link), filtered first by syscall number (a constant bitmap) and
+ *           then by the cgroup id in the members map: a process outside a sandbox pays a
+ *           compare on most syscalls and one hash lookup on the watched ones.
  *
  * One set of programs serves every sandbox: all state is keyed by the sandbox's cgroup id,
- * each sandbox has its own ring buffer (an inner map of rings), so a supervisor only ever
- * reads its own sandbox's records.
+ * each sandbox has its own ring buffer (a private `ring`, or a slot of the pinned `rings`
+ * pool), so a supervisor only ever reads its own sandbox's records.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -26,6 +27,11 @@
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 #define AF_INET 2
+#if defined(__TARGET_ARCH_x86)
+#define SYSCALL_NR orig_ax
+#elif defined(__TARGET_ARCH_arm64)
+#define SYSCALL_NR syscallno
+#endif
 #define AF_INET6 10
 
 struct {
@@ -36,15 +42,31 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } members SEC(".maps");
 
+/* Where records go. A private load (nothing pinned) has one sandbox: its own `ring`, sized
+ * before load. The pinned set serves many: `rings` is a pool of ring buffers created and
+ * inserted once at pin time; a sandbox claims a slot (a lock file) and its members entry names
+ * the slot. No map-in-map update ever happens per launch: each one waits for an RCU grace
+ * period (maybe_wait_bpf_programs(), 10-20 ms here). */
+const volatile bool pooled = false;
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
 	__array(values, struct {
 		__uint(type, BPF_MAP_TYPE_RINGBUF);
-		__uint(max_entries, WARD_RINGBUF_DEFAULT);
+		__uint(max_entries, 4096);
 	});
 } rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} ring SEC(".maps");
+
+/* Offset of the syscall pt_regs from the task's stack base (constant for a kernel build): the
+ * cgroup/dev program finds the path of the open it runs inside from it. 0: not known yet. */
+__u64 regs_off = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -55,7 +77,7 @@ struct {
 } stats SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 65536);
 	__type(key, struct ward_path_key);
 	__type(value, struct ward_path_val);
@@ -86,21 +108,6 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } gpu_use SEC(".maps");
 
-/* A syscall between sys_enter and sys_exit, per thread. */
-struct inflight {
-	__u32 op, nr;
-	__u64 flags;
-	__s32 dfd, dfd2;
-	__u64 p1, p2;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192); /* threads inside a syscall, all sandboxes together */
-	__type(key, __u64);
-	__type(value, struct inflight);
-} inflight SEC(".maps");
-
 /* Exec records are built at sys_enter: after a successful execve the old memory is gone. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -112,15 +119,22 @@ struct {
 
 /* Scratch space for building records; one per CPU and per program family so a cgroup program
  * running inside a syscall never clobbers the record the syscall hooks are building. */
-union scratch {
-	struct ward_file_rec f;
-	struct ward_exec_rec x;
+struct scratch {
+	union {
+		struct ward_file_rec f;
+		struct ward_exec_rec x;
+	};
+	__u32 pad; /* puts k.path on an 8-byte boundary for the word scan */
+	struct ward_path_key k;
+	char slack[WARD_PATH_MAX + 16 - WARD_LPM_PATH]; /* a whole string fits from k.path */
 };
+_Static_assert(sizeof(struct ward_file_rec) % 8 == 0 && sizeof(struct ward_exec_rec) % 8 == 0,
+	       "scratch layout");
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, union scratch);
+	__type(value, struct scratch);
 } scratch SEC(".maps");
 
 struct {
@@ -146,25 +160,40 @@ static __always_inline void hdr_fill(struct ward_rec_hdr *h, __u32 type, __u64 c
 
 /* Batched wake-ups: waking the reader for every record slowed the traced process 2.3x here.
  * Ordinary records do not wake the reader until the ring holds cfg->wake_bytes (the supervisor
- * also polls on a timer); violations wake it at once. Records that do not fit are counted. */
-static __always_inline void emit(__u64 cgid, const struct ward_sandbox_cfg *cfg, void *rec,
-				 __u64 size, bool urgent)
+ * also polls every WARD_MONITOR_POLL_MS); violations wake it only when it has caught up (flags
+ * 0: the kernel wakes when the consumer position is this record's), so a burst of violations
+ * costs one wake-up, not one each. Records that do not fit are counted. */
+static __always_inline void ring_out(void *rb, const struct ward_sandbox_cfg *cfg,
+				     struct ward_stats *st, void *rec, __u64 size, bool urgent)
 {
-	struct ward_stats *st = bpf_map_lookup_elem(&stats, &cgid);
-	void *rb = bpf_map_lookup_elem(&rings, &cgid);
-	__u64 flags = BPF_RB_FORCE_WAKEUP;
+	__u64 flags = 0;
 
-	if (st)
-		st->produced++;
-	if (!rb) {
-		if (st)
-			st->lost++;
-		return;
-	}
 	if (!urgent && bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) < cfg->wake_bytes)
 		flags = BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(rb, rec, size, flags) < 0 && st)
 		st->lost++;
+}
+
+static __always_inline void emit(__u64 cgid, const struct ward_sandbox_cfg *cfg, void *rec,
+				 __u64 size, bool urgent)
+{
+	struct ward_stats *st = bpf_map_lookup_elem(&stats, &cgid);
+
+	if (st)
+		st->produced++;
+	if (pooled) {
+		__u32 slot = cfg->slot;
+		void *rb = bpf_map_lookup_elem(&rings, &slot);
+
+		if (!rb) {
+			if (st)
+				st->lost++;
+			return;
+		}
+		ring_out(rb, cfg, st, rec, size, urgent);
+	} else {
+		ring_out(&ring, cfg, st, rec, size, urgent);
+	}
 }
 
 /* ---- network ----------------------------------------------------------------------------- */
@@ -292,9 +321,7 @@ int ward_dev(struct bpf_cgroup_dev_ctx *ctx)
 	struct ward_sandbox_cfg *cfg = bpf_map_lookup_elem(&members, &cgid);
 	struct ward_dev_key key = {};
 	struct ward_dev_rec *r;
-	struct inflight *in;
 	__u32 *allow, access = ctx->access_type >> 16, zero = 0;
-	__u64 tid;
 	bool ok = false;
 
 	if (!cfg)
@@ -339,11 +366,18 @@ int ward_dev(struct bpf_cgroup_dev_ctx *ctx)
 	/* The path, when this check runs inside an open the file monitor is following. */
 	r->path_len = 0;
 	r->path[0] = 0;
-	tid = bpf_get_current_pid_tgid();
-	in = bpf_map_lookup_elem(&inflight, &tid);
-	if (in && in->p1) {
-		long n = bpf_probe_read_user_str(r->path, sizeof(r->path), (void *)in->p1);
+	if (regs_off) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		struct pt_regs *regs = (void *)((__u64)BPF_CORE_READ(t, stack) + regs_off);
+		long nr = BPF_CORE_READ(regs, orig_ax), n = 0;
+		__u64 p = 0;
 
+		if (nr == NR_openat || nr == NR_openat2)
+			p = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		else if (nr == NR_open)
+			p = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		if (p)
+			n = bpf_probe_read_user_str(r->path, sizeof(r->path), (void *)p);
 		if (n > 0)
 			r->path_len = n;
 	}
@@ -354,90 +388,99 @@ int ward_dev(struct bpf_cgroup_dev_ctx *ctx)
 
 /* ---- files and exec ---------------------------------------------------------------------- */
 
-static __always_inline void enter_file(struct pt_regs *regs, long nr, struct inflight *e)
+/* A file syscall's arguments, read at sys_exit: the saved user registers still hold them. */
+struct fargs {
+	__u32 op, nr;
+	__u64 flags;
+	__s32 dfd, dfd2;
+	__u64 p1, p2;
+};
+
+/* regs is a BTF pointer (tp_btf): the arguments are direct loads, not probe reads. */
+static __always_inline void file_args(struct pt_regs *regs, long nr, struct fargs *e)
 {
 	e->nr = nr;
 	e->dfd = WARD_AT_FDCWD;
 	e->dfd2 = WARD_AT_FDCWD;
 	if (nr == NR_openat) {
 		e->op = WARD_FOP_OPEN;
-		e->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->p1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		e->flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		e->dfd = PT_REGS_PARM1_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM2_SYSCALL(regs);
+		e->flags = PT_REGS_PARM3_SYSCALL(regs);
 	} else if (nr == NR_open) {
 		e->op = WARD_FOP_OPEN;
-		e->p1 = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM1_SYSCALL(regs);
+		e->flags = PT_REGS_PARM2_SYSCALL(regs);
 	} else if (nr == NR_openat2) {
-		__u64 how = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		__u64 how = PT_REGS_PARM3_SYSCALL(regs);
 
 		e->op = WARD_FOP_OPEN;
-		e->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->p1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		e->dfd = PT_REGS_PARM1_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM2_SYSCALL(regs);
 		/* struct open_how starts with __u64 flags */
 		bpf_probe_read_user(&e->flags, sizeof(e->flags), (void *)how);
 	} else if (nr == NR_creat) {
 		e->op = WARD_FOP_CREAT;
-		e->p1 = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM1_SYSCALL(regs);
+		e->flags = PT_REGS_PARM2_SYSCALL(regs);
 	} else if (nr == NR_truncate) {
 		e->op = WARD_FOP_TRUNCATE;
-		e->p1 = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM1_SYSCALL(regs);
 	} else if (nr == NR_unlink) {
 		e->op = WARD_FOP_UNLINK;
-		e->p1 = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM1_SYSCALL(regs);
 	} else if (nr == NR_unlinkat) {
 		e->op = WARD_FOP_UNLINK;
-		e->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->p1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		e->flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		e->dfd = PT_REGS_PARM1_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM2_SYSCALL(regs);
+		e->flags = PT_REGS_PARM3_SYSCALL(regs);
 	} else if (nr == NR_rename) {
 		e->op = WARD_FOP_RENAME;
-		e->p1 = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->p2 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM1_SYSCALL(regs);
+		e->p2 = PT_REGS_PARM2_SYSCALL(regs);
 	} else if (nr == NR_renameat || nr == NR_renameat2) {
 		e->op = WARD_FOP_RENAME;
-		e->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->p1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		e->dfd2 = PT_REGS_PARM3_CORE_SYSCALL(regs);
-		e->p2 = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		e->dfd = PT_REGS_PARM1_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM2_SYSCALL(regs);
+		e->dfd2 = PT_REGS_PARM3_SYSCALL(regs);
+		e->p2 = PT_REGS_PARM4_SYSCALL(regs);
 		if (nr == NR_renameat2)
-			e->flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+			e->flags = PT_REGS_PARM5_SYSCALL(regs);
 	} else if (nr == NR_mkdir) {
 		e->op = WARD_FOP_MKDIR;
-		e->p1 = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM1_SYSCALL(regs);
+		e->flags = PT_REGS_PARM2_SYSCALL(regs);
 	} else if (nr == NR_mkdirat) {
 		e->op = WARD_FOP_MKDIR;
-		e->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->p1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		e->flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		e->dfd = PT_REGS_PARM1_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM2_SYSCALL(regs);
+		e->flags = PT_REGS_PARM3_SYSCALL(regs);
 	} else if (nr == NR_link) {
 		e->op = WARD_FOP_LINK;
-		e->p1 = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->p2 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM1_SYSCALL(regs);
+		e->p2 = PT_REGS_PARM2_SYSCALL(regs);
 	} else if (nr == NR_linkat) {
 		e->op = WARD_FOP_LINK;
-		e->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->p1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		e->dfd2 = PT_REGS_PARM3_CORE_SYSCALL(regs);
-		e->p2 = PT_REGS_PARM4_CORE_SYSCALL(regs);
-		e->flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		e->dfd = PT_REGS_PARM1_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM2_SYSCALL(regs);
+		e->dfd2 = PT_REGS_PARM3_SYSCALL(regs);
+		e->p2 = PT_REGS_PARM4_SYSCALL(regs);
+		e->flags = PT_REGS_PARM5_SYSCALL(regs);
 	} else if (nr == NR_symlink) {
 		/* path = the new name (what is created), path2 = the target text */
 		e->op = WARD_FOP_SYMLINK;
-		e->p2 = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->p1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		e->p2 = PT_REGS_PARM1_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM2_SYSCALL(regs);
 	} else if (nr == NR_symlinkat) {
 		e->op = WARD_FOP_SYMLINK;
-		e->p2 = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->dfd = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		e->p1 = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		e->p2 = PT_REGS_PARM1_SYSCALL(regs);
+		e->dfd = PT_REGS_PARM2_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM3_SYSCALL(regs);
 	} else if (nr == NR_name_to_handle_at) {
 		e->op = WARD_FOP_HANDLE;
-		e->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->p1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		e->flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		e->dfd = PT_REGS_PARM1_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM2_SYSCALL(regs);
+		e->flags = PT_REGS_PARM5_SYSCALL(regs);
 	}
 }
 
@@ -525,77 +568,79 @@ static __always_inline __u32 walk_base(int dfd, char *buf, __u32 *flags)
 	return w.off;
 }
 
-/* Path policy: FNV-1a of each prefix ending at a '/' boundary is looked up in paths; deny
- * anywhere wins, otherwise the longest match gives the class. Relative paths and paths with
- * "." components or "//" are left to user space (WARD_V_UNDECIDED). */
-struct cls_ctx {
+/* Path policy: one LPM lookup of (sandbox, path + "/") gives the longest profile entry above
+ * the path (see struct ward_path_key). Relative paths, paths with a component that starts with
+ * '.' or is empty ("//"), and paths too long for a key are left to user space
+ * (WARD_V_UNDECIDED). k.path holds the string (n bytes with its NUL). */
+#define ONES 0x0101010101010101ULL
+#define LOW7 0x7f7f7f7f7f7f7f7fULL
+
+static __always_inline __u64 zero_bytes(__u64 v) /* 0x80 in each byte of v that is 0, exact */
+{
+	return ~(((v & LOW7) + LOW7) | v | LOW7);
+}
+
+struct scan_ctx {
 	const char *p;
-	__u64 cgid, h;
-	__u32 cls, flags;
-	bool deny;
+	__u64 len;
+	bool bad;
 };
 
-static long cls_step(__u32 i, struct cls_ctx *c)
+/* One 8-byte word of the path: a '/' followed by '.' or '/'? bpf_loop, not a bounded loop:
+ * the verifier checks the callback once instead of every iteration at every call site (the
+ * bounded loop made the object take 0.5 s to load). */
+static long scan_step(__u32 i, struct scan_ctx *c)
 {
-	struct ward_path_key k;
-	struct ward_path_val *v;
-	char ch, next;
+	__u64 w, next, slash, follow, keep, off = (i & 31) * 8;
 
-	__u64 j = i;
-
-	/* a 64-bit copy hidden from the optimizer: otherwise clang checks one register and
-	 * indexes with a zero-extended copy whose bound the verifier does not know */
-	asm volatile("" : "+r"(j));
-	if (j >= WARD_PATH_MAX - 2)
+	if (off >= c->len || off >= WARD_LPM_PATH)
 		return 1;
-	ch = c->p[j + 1];
-	if (ch == '/' || ch == 0) {
-		next = ch ? c->p[j + 2] : 0;
-		k.cgid = c->cgid;
-		k.hash = c->h;
-		v = bpf_map_lookup_elem(&paths, &k);
-		if (v && (!(v->flags & WARD_PV_EXACT) || ch == 0 || next == 0)) {
-			if (v->cls == WARD_PC_DENY)
-				c->deny = true;
-			else
-				c->cls = v->cls;
-		}
-		if (ch == 0)
-			return 1;
-		if (next == '/' || next == '.') {
-			c->flags |= WARD_V_UNDECIDED;
-			return 1;
-		}
-		if (next == 0)
-			return 1; /* trailing slash: the prefix before it was the whole path */
+	w = *(const __u64 *)(c->p + off);
+	next = *(const __u64 *)(c->p + off + 8);
+	keep = c->len - off >= 8 ? ~0ULL : (1ULL << ((c->len - off) * 8)) - 1;
+	slash = zero_bytes(w ^ (ONES * '/'));
+	follow = (w >> 8) | (next << 56);
+	follow = zero_bytes(follow ^ (ONES * '/')) | zero_bytes(follow ^ (ONES * '.'));
+	if (slash & follow & keep) {
+		c->bad = true;
+		return 1;
 	}
-	c->h = (c->h ^ (__u8)ch) * FNV_PRIME;
 	return 0;
 }
 
-static __always_inline __u32 classify(__u64 cgid, const char *p, __u32 *ret_flags)
+static __always_inline __u32 classify(__u64 cgid, struct scratch *s, long n, __u32 *ret_flags)
 {
-	struct cls_ctx c = { .p = p, .cgid = cgid };
-	struct ward_path_key k = { .cgid = cgid };
+	struct scan_ctx c;
 	struct ward_path_val *v;
+	__u64 len = n - 1;
+	char *p = s->k.path;
 
-	if (p[0] != '/') {
+	if (p[0] != '/' || len > WARD_LPM_PATH - 2) {
 		*ret_flags |= WARD_V_UNDECIDED;
 		return WARD_PC_NONE;
 	}
-	c.h = (FNV_OFFSET ^ '/') * FNV_PRIME;
-	k.hash = c.h;
-	v = bpf_map_lookup_elem(&paths, &k);
-	if (v && (!(v->flags & WARD_PV_EXACT) || p[1] == 0))
-		c.cls = v->cls;
-	if (p[1] == '/' || p[1] == '.') {
+	/* "/." or "//" anywhere, 8 bytes at a time; bytes after the NUL are masked off */
+	c.p = p;
+	c.len = len;
+	c.bad = false;
+	bpf_loop(WARD_LPM_PATH / 8, scan_step, &c, 0);
+	if (c.bad) {
 		*ret_flags |= WARD_V_UNDECIDED;
 		return WARD_PC_NONE;
 	}
-	if (p[1] != 0)
-		bpf_loop(WARD_PATH_MAX, cls_step, &c, 0);
-	*ret_flags |= c.flags;
-	return c.deny ? WARD_PC_DENY : c.cls;
+	if (p[len - 1] != '/') {
+		p[len & (WARD_PATH_MAX - 1)] = '/';
+		len++;
+	}
+	s->k.prefixlen = 64 + len * 8;
+	__builtin_memcpy(s->k.cgid, &cgid, sizeof(cgid));
+	v = bpf_map_lookup_elem(&paths, &s->k);
+	/* back to the string as read */
+	if (n - 1 != len)
+		p[(n - 1) & (WARD_PATH_MAX - 1)] = 0;
+	if (!v)
+		return WARD_PC_NONE;
+	return v->len == len ? v->cls : v->below;
 }
 
 static __always_inline bool cls_violation(__u32 cls, bool write)
@@ -608,7 +653,7 @@ static __always_inline bool cls_violation(__u32 cls, bool write)
 static __always_inline void enter_exec(struct pt_regs *regs, long nr, __u64 cgid, __u64 tid)
 {
 	__u32 zero = 0, off = 0, i;
-	union scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 	struct ward_exec_rec *x;
 	const char *const *argv;
 	const char *path;
@@ -689,16 +734,42 @@ static __always_inline bool is_ward_self(const struct ward_sandbox_cfg *cfg)
 	       BPF_CORE_READ(ino, i_sb, s_dev) == cfg->self_dev;
 }
 
-SEC("raw_tp/sys_enter")
-int ward_sys_enter(struct bpf_raw_tracepoint_args *ctx)
-{
-	__u64 cgid = bpf_get_current_cgroup_id();
-	struct ward_sandbox_cfg *cfg = bpf_map_lookup_elem(&members, &cgid);
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	long nr = ctx->args[1];
-	struct inflight e = {};
-	__u64 tid;
+/* The syscall hooks run for every syscall of every process on the host: the first test is on
+ * the syscall number against a constant bitmap (no map lookup, no helper call), and only a
+ * watched syscall pays the cgroup membership lookup. */
+#define WBIT(nr, w) ((nr) >= 0 && (nr) / 64 == (w) ? 1ULL << ((nr) % 64) : 0)
+#define EXIT_WORD(w)                                                                          \
+	(WBIT(NR_open, w) | WBIT(NR_creat, w) | WBIT(NR_truncate, w) | WBIT(NR_unlink, w) |     \
+	 WBIT(NR_rename, w) | WBIT(NR_mkdir, w) | WBIT(NR_link, w) | WBIT(NR_symlink, w) |      \
+	 WBIT(NR_execve, w) | WBIT(NR_openat, w) | WBIT(NR_mkdirat, w) | WBIT(NR_unlinkat, w) | \
+	 WBIT(NR_renameat, w) | WBIT(NR_linkat, w) | WBIT(NR_symlinkat, w) |                    \
+	 WBIT(NR_name_to_handle_at, w) | WBIT(NR_renameat2, w) | WBIT(NR_execveat, w) |         \
+	 WBIT(NR_openat2, w))
+#define NR_WORDS 8
+static const __u64 exit_watch[NR_WORDS] = {
+	EXIT_WORD(0), EXIT_WORD(1), EXIT_WORD(2), EXIT_WORD(3),
+	EXIT_WORD(4), EXIT_WORD(5), EXIT_WORD(6), EXIT_WORD(7),
+};
 
+static __always_inline bool exit_watched(__u64 nr)
+{
+	if (nr >= NR_WORDS * 64)
+		return false;
+	return (exit_watch[nr / 64] >> (nr % 64)) & 1;
+}
+
+/* sys_enter: only exec (its strings are gone after a successful execve) and the GPU ioctl
+ * counter; file syscalls are read at sys_exit from the saved registers. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ward_sys_enter, struct pt_regs *regs, long nr)
+{
+	struct ward_sandbox_cfg *cfg;
+	__u64 cgid;
+
+	if (nr != NR_execve && nr != NR_execveat && nr != NR_ioctl)
+		return 0;
+	cgid = bpf_get_current_cgroup_id();
+	cfg = bpf_map_lookup_elem(&members, &cgid);
 	if (!cfg)
 		return 0;
 	if (nr == NR_ioctl) {
@@ -706,19 +777,8 @@ int ward_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 			gpu_ioctl(regs, cgid);
 		return 0;
 	}
-	if (!(cfg->flags & WARD_CFG_FILES))
-		return 0;
-	tid = bpf_get_current_pid_tgid();
-	if (nr == NR_execve || nr == NR_execveat) {
-		e.op = WARD_FOP_EXEC;
-		e.nr = nr;
-		enter_exec(regs, nr, cgid, tid);
-	} else {
-		enter_file(regs, nr, &e);
-		if (!e.op || is_ward_self(cfg))
-			return 0;
-	}
-	bpf_map_update_elem(&inflight, &tid, &e, BPF_ANY);
+	if (cfg->flags & WARD_CFG_FILES)
+		enter_exec(regs, nr, cgid, bpf_get_current_pid_tgid());
 	return 0;
 }
 
@@ -737,41 +797,53 @@ static __always_inline void exit_exec(__u64 cgid, const struct ward_sandbox_cfg 
 	bpf_map_delete_elem(&execs, &tid);
 }
 
-SEC("raw_tp/sys_exit")
-int ward_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 tid = bpf_get_current_pid_tgid(), cgid, size;
-	struct inflight *e = bpf_map_lookup_elem(&inflight, &tid);
+	__u64 nr = regs->SYSCALL_NR, cgid, size;
 	struct ward_sandbox_cfg *cfg;
 	struct ward_file_rec *r;
-	union scratch *s;
+	struct fargs e = {};
+	struct scratch *s;
 	__u32 zero = 0, verdict = 0, cls, cls2 = WARD_PC_NONE;
-	long ret = ctx->args[1], n;
+	long n;
 	bool write, viol;
 
-	if (!e)
+	if (!exit_watched(nr))
 		return 0;
 	cgid = bpf_get_current_cgroup_id();
 	cfg = bpf_map_lookup_elem(&members, &cgid);
-	if (!cfg)
-		goto out;
-	if (e->op == WARD_FOP_EXEC) {
-		exit_exec(cgid, cfg, tid, ret);
-		goto out;
+	if (!cfg || !(cfg->flags & WARD_CFG_FILES))
+		return 0;
+	if (!regs_off) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		__u64 rv = 0;
+
+		/* the regs pointer as a plain number: the verifier refuses arithmetic on a
+		 * trusted pointer */
+		bpf_probe_read_kernel(&rv, sizeof(rv), &ctx[0]);
+		regs_off = rv - (__u64)BPF_CORE_READ(t, stack);
 	}
+	if (nr == NR_execve || nr == NR_execveat) {
+		exit_exec(cgid, cfg, bpf_get_current_pid_tgid(), ret);
+		return 0;
+	}
+	file_args(regs, nr, &e);
+	if (!e.op)
+		return 0;
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
-		goto out;
+		return 0;
 	r = &s->f;
 	r->path_len = r->path2_len = r->base_len = 0;
-	n = bpf_probe_read_user_str(r->data, WARD_PATH_MAX, (void *)e->p1);
+	n = bpf_probe_read_user_str(s->k.path, WARD_PATH_MAX, (void *)e.p1);
 	if (n <= 0)
-		goto out; /* a bad pointer: the syscall failed with EFAULT, nothing was accessed */
+		return 0; /* a bad pointer: the syscall failed with EFAULT, nothing was accessed */
 	r->path_len = n;
-	cls = classify(cgid, r->data, &verdict);
-	switch (e->op) {
+	cls = classify(cgid, s, n, &verdict);
+	switch (e.op) {
 	case WARD_FOP_OPEN:
-		write = e->flags & WARD_O_WRITE_INTENT;
+		write = e.flags & WARD_O_WRITE_INTENT;
 		break;
 	case WARD_FOP_LINK:
 	case WARD_FOP_HANDLE:
@@ -781,34 +853,44 @@ int ward_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		write = true;
 	}
 	viol = cls_violation(cls, write);
-	if (e->p2) {
-		n = bpf_probe_read_user_str(r->data + WARD_PATH_MAX, WARD_PATH_MAX, (void *)e->p2);
+	if (e.p2) {
+		/* path, then path2 through the key buffer */
+		bpf_probe_read_kernel(r->data, n & (WARD_PATH_MAX - 1 + WARD_PATH_MAX), s->k.path);
+		n = bpf_probe_read_user_str(s->k.path, WARD_PATH_MAX, (void *)e.p2);
 		if (n > 0) {
 			r->path2_len = n;
 			/* the symlink target is text, not an access */
-			if (e->op != WARD_FOP_SYMLINK) {
-				cls2 = classify(cgid, r->data + WARD_PATH_MAX, &verdict);
+			if (e.op != WARD_FOP_SYMLINK) {
+				cls2 = classify(cgid, s, n, &verdict);
 				viol |= cls_violation(cls2, true);
 			}
+			bpf_probe_read_kernel(r->data + WARD_PATH_MAX,
+					      n & (WARD_PATH_MAX - 1 + WARD_PATH_MAX), s->k.path);
 		}
 	}
 	if (viol)
 		verdict |= WARD_V_VIOLATION;
 	if (!(verdict & (WARD_V_VIOLATION | WARD_V_UNDECIDED)) && !(cfg->flags & WARD_CFG_ALLOWED))
-		goto out;
+		return 0;
+	/* ward's own init and pre-exec child: checked only for what would be reported */
+	if (is_ward_self(cfg))
+		return 0;
+	if (!e.p2)
+		bpf_probe_read_kernel(r->data, r->path_len & (WARD_PATH_MAX - 1 + WARD_PATH_MAX),
+				      s->k.path);
 	if (r->data[0] != '/')
-		r->base_len = walk_base(e->dfd, r->data + 2 * WARD_PATH_MAX, &verdict);
+		r->base_len = walk_base(e.dfd, r->data + 2 * WARD_PATH_MAX, &verdict);
 	hdr_fill(&r->h, WARD_REC_FILE, cgid);
-	r->nr = e->nr;
-	r->op = e->op;
-	r->flags = e->flags;
+	r->nr = nr;
+	r->op = e.op;
+	r->flags = e.flags;
 	r->ret = ret;
-	r->dfd = e->dfd;
+	r->dfd = e.dfd;
 	r->verdict = verdict;
 	r->cls = cls;
 	r->cls2 = cls2;
 	/* path2 relative to a different dirfd: user space resolves it from dfd2 */
-	r->dfd2 = e->dfd2;
+	r->dfd2 = e.dfd2;
 	if (r->base_len)
 		size = offsetof(struct ward_file_rec, data) + 2 * WARD_PATH_MAX + r->base_len;
 	else if (r->path2_len)
@@ -819,7 +901,5 @@ int ward_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		size = sizeof(*r);
 	r->h.size = size;
 	emit(cgid, cfg, r, size, viol);
-out:
-	bpf_map_delete_elem(&inflight, &tid);
 	return 0;
 }

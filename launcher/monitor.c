@@ -5,8 +5,9 @@
  * programs to the sandbox cgroup, and turns ring buffer records into JSON events.
  *
  * Everything in the maps is keyed by the sandbox's cgroup id, so one set of programs serves any
- * number of sandboxes; each sandbox gets its own ring buffer (an inner map of `rings`), so a
- * supervisor never reads another sandbox's records.
+ * number of sandboxes; each sandbox gets its own ring buffer (a slot of the pinned pool, claimed
+ * with an flock, or a private load's `ring`), so a supervisor never reads another sandbox's
+ * records. Nothing per launch updates a map-in-map: that waits for an RCU grace period.
  *
  * Costs that shaped this (measured on the 2-core reference machine): loading the object takes
  * 12-16 ms (8 ms of it parsing vmlinux BTF for CO-RE), reusing pinned programs well under 1 ms;
@@ -26,6 +27,7 @@
 #include <fnmatch.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,9 +35,16 @@
 #include <sys/sysmacros.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <time.h>
 
 #define BPFFS_MAGIC 0xcafe4a11
 #define PIN_ROOT "/sys/fs/bpf/ward"
+/* Lock files of the pinned ring buffer pool: a sandbox owns slot N while it holds an flock on
+ * LOCK_ROOT/<build tag>/slot.N (released by the kernel when the process dies, however it dies). */
+#define LOCK_ROOT "/run/ward/monitor-slots"
+/* The pool: WARD_POOL_SLOTS sandboxes at once use the pinned programs with a ring each of the
+ * default size (64 MiB of kernel memory in all); more, or another ring size, load privately. */
+#define WARD_POOL_SLOTS 16
 
 static const char *const map_names[M__N] = { "members", "rings",   "stats",  "paths",
 					     "net_allow", "devices", "gpu_use" };
@@ -63,6 +72,25 @@ static int silent_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (getenv("WARD_BPF_DEBUG"))
 		return vfprintf(stderr, fmt, ap);
 	return 0;
+}
+
+/* WARD_MONITOR_TIMING=1: the cost of each step of open/attach/close on stderr, to find where
+ * launch time goes (docs/monitors.md quotes the figures). */
+static void timing(const char *step)
+{
+	static int on = -1;
+	static struct timespec last;
+	struct timespec now;
+
+	if (on < 0)
+		on = getenv("WARD_MONITOR_TIMING") != NULL;
+	if (!on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (step)
+		fprintf(stderr, "ward monitor timing: %-28s %8.3f ms\n", step,
+			(now.tv_sec - last.tv_sec) * 1e3 + (now.tv_nsec - last.tv_nsec) / 1e6);
+	last = now;
 }
 
 /* Programs pinned by one build must not be reused by another (record layouts change): the
@@ -103,10 +131,14 @@ static void fds_init(struct ward_monitor *m)
 	for (size_t i = 0; i < N_CG; i++)
 		m->prog_fd[i] = m->link_fd[i] = -1;
 	m->ring_fd = -1;
+	m->slot_fd = -1;
 }
 
-/* Loads the object; the syscall programs are attached (raw_tp links owned by the skeleton). */
-static int load_fresh(struct ward_monitor *m, bool attach_files, struct ward_error *err)
+/* Loads the object; the syscall programs are attached (tp_btf links owned by the skeleton).
+ * pool_slots > 0: the pinned layout (a pool of rings in `rings`, filled by the caller);
+ * 0: a private load for one sandbox whose records go to `ring`, sized here before load. */
+static int load_fresh(struct ward_monitor *m, bool attach_files, unsigned pool_slots,
+		      struct ward_error *err)
 {
 	struct monitor_bpf *s;
 	int r;
@@ -115,16 +147,25 @@ static int load_fresh(struct ward_monitor *m, bool attach_files, struct ward_err
 	s = monitor_bpf__open();
 	if (!s)
 		return ward_error_set(err, -errno ?: -ENOMEM, "opening the BPF monitors: %m");
+	timing("bpf open");
 	if (!attach_files) {
 		bpf_program__set_autoload(s->progs.ward_sys_enter, false);
 		bpf_program__set_autoload(s->progs.ward_sys_exit, false);
 	}
-	r = monitor_bpf__load(s);
+	s->rodata->pooled = pool_slots > 0;
+	r = bpf_map__set_max_entries(s->maps.rings, pool_slots ?: 1);
+	/* the inner template stays a page: map-in-map checks type and flags, not max_entries */
+	if (r >= 0)
+		r = bpf_map__set_max_entries(s->maps.ring,
+					     pool_slots ? (size_t)sysconf(_SC_PAGESIZE) : m->ring_bytes);
+	if (r >= 0)
+		r = monitor_bpf__load(s);
+	timing("bpf load (verifier)");
 	if (r < 0 && attach_files) {
 		/* The syscall programs need CO-RE reads and bpf_loop (5.17); without them the
 		 * network and device programs still work: run with the file monitor off. */
 		monitor_bpf__destroy(s);
-		return load_fresh(m, false, err);
+		return load_fresh(m, false, pool_slots, err);
 	}
 	if (r < 0) {
 		monitor_bpf__destroy(s);
@@ -137,9 +178,10 @@ static int load_fresh(struct ward_monitor *m, bool attach_files, struct ward_err
 		if (!s->links.ward_sys_enter || !s->links.ward_sys_exit) {
 			r = -errno;
 			monitor_bpf__destroy(s);
-			return ward_error_set(err, r, "attaching raw_tp/sys_enter|sys_exit: %s",
+			return ward_error_set(err, r, "attaching tp_btf/sys_enter|sys_exit: %s",
 					      strerror(-r));
 		}
+		timing("attach sys_enter/sys_exit");
 	}
 	m->skel = s;
 	m->files = attach_files;
@@ -148,7 +190,66 @@ static int load_fresh(struct ward_monitor *m, bool attach_files, struct ward_err
 	for (size_t i = 0; i < N_CG; i++)
 		m->prog_fd[i] =
 			bpf_program__fd(bpf_object__find_program_by_name(s->obj, cg_progs[i].name));
+	if (!pool_slots)
+		m->ring_fd = bpf_map__fd(s->maps.ring);
 	return 0;
+}
+
+static void lock_dir_path(char *buf, size_t n)
+{
+	char tag[32];
+
+	build_tag(tag, sizeof(tag));
+	snprintf(buf, n, "%s/%s", LOCK_ROOT, tag);
+}
+
+/* Claims a free ring of the pinned pool: an flock on its lock file, starting at a slot that
+ * depends on the pid so concurrent launches rarely try the same one first. The ring must have
+ * the size this sandbox asked for. */
+static int slot_claim(struct ward_monitor *m)
+{
+	char dir[256], path[PATH_MAX];
+	unsigned start = getpid();
+
+	lock_dir_path(dir, sizeof(dir));
+	for (unsigned k = 0; k < WARD_POOL_SLOTS; k++) {
+		unsigned slot = (start + k) % WARD_POOL_SLOTS;
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info), id = 0;
+		int fd, rfd;
+
+		snprintf(path, sizeof(path), "%s/slot.%u", dir, slot);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 && errno == ENOENT) {
+			/* /run is a tmpfs: the lock directory goes away at reboot, the pins too */
+			if ((mkdir("/run/ward", 0755) < 0 && errno != EEXIST) ||
+			    (mkdir(LOCK_ROOT, 0700) < 0 && errno != EEXIST) ||
+			    (mkdir(dir, 0700) < 0 && errno != EEXIST))
+				return -errno;
+			fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		}
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);
+			continue;
+		}
+		if (bpf_map_lookup_elem(m->map_fd[M_RINGS], &slot, &id) < 0 ||
+		    (rfd = bpf_map_get_fd_by_id(id)) < 0) {
+			close(fd);
+			return -errno;
+		}
+		if (bpf_obj_get_info_by_fd(rfd, &info, &len) < 0 || info.max_entries != m->ring_bytes) {
+			close(rfd);
+			close(fd);
+			return -ENOSPC;
+		}
+		m->slot = slot;
+		m->slot_fd = fd;
+		m->ring_fd = rfd;
+		return 0;
+	}
+	return -EBUSY;
 }
 
 /* Reuses programs pinned by `ward monitor --pin`: a few bpf_obj_get() calls instead of a load. */
@@ -173,7 +274,7 @@ static int load_pinned(struct ward_monitor *m)
 	snprintf(path, sizeof(path), "%s/link_sys_enter", m->pin_dir);
 	m->files = stat(path, &st) == 0;
 	m->pinned = true;
-	return 0;
+	return slot_claim(m);
 }
 
 static void fds_close(struct ward_monitor *m)
@@ -184,6 +285,11 @@ static void fds_close(struct ward_monitor *m)
 	for (size_t i = 0; i < N_CG; i++)
 		if (m->pinned && m->prog_fd[i] >= 0)
 			close(m->prog_fd[i]);
+	/* a private ring belongs to the skeleton */
+	if (m->pinned && m->ring_fd >= 0)
+		close(m->ring_fd);
+	if (m->slot_fd >= 0)
+		close(m->slot_fd);
 	fds_init(m);
 }
 
@@ -374,6 +480,44 @@ int ward_monitor_net_entries(const struct ward_net_rule *rules, size_t n, uint64
 	return out;
 }
 
+/* The LPM entry of view entry i: the key path with a trailing '/', the class of the path
+ * itself and of a path below it (a child name no entry has), both from
+ * ward_pathset_classify(), so the kernel and user space cannot disagree. 0: the path is too
+ * long for a key (a path under it is as long, and the kernel leaves those to user space). */
+int ward_monitor_path_entry(const struct ward_pathset *view, size_t i, uint64_t cgid,
+			    struct ward_path_key *ret_key, struct ward_path_val *ret_val)
+{
+	const char *p = view->v[i].path;
+	size_t n = strlen(p);
+	char child[PATH_MAX];
+	int cls, below;
+
+	if (n == 0 || p[0] != '/')
+		return -EINVAL;
+	if (n + 1 > WARD_LPM_PATH - 1)
+		return 0;
+	memset(ret_key, 0, sizeof(*ret_key));
+	memcpy(ret_key->cgid, &cgid, sizeof(cgid));
+	memcpy(ret_key->path, p, n);
+	if (p[n - 1] != '/')
+		ret_key->path[n++] = '/';
+	ret_key->prefixlen = 64 + 8 * n;
+	/* "\x01": a name no profile entry has, so only entries above match it */
+	snprintf(child, sizeof(child), "%s/\x01", strcmp(p, "/") ? p : "");
+	cls = ward_pathset_classify(view, p, NULL);
+	below = ward_pathset_classify(view, child, NULL);
+	if (cls < 0 || below < 0)
+		return -EINVAL;
+	*ret_val = (struct ward_path_val){ .cls = cls, .below = below, .len = n };
+	return 1;
+}
+
+static int path_entry(struct ward_monitor *m, size_t i, struct ward_path_key *k,
+		      struct ward_path_val *v)
+{
+	return ward_monitor_path_entry(&m->view, i, m->cgid, k, v);
+}
+
 static int policy_fill(struct ward_monitor *m)
 {
 	const struct ward_profile *p = m->p;
@@ -385,10 +529,11 @@ static int policy_fill(struct ward_monitor *m)
 
 	/* paths */
 	for (size_t i = 0; i < m->view.n; i++) {
-		const struct ward_path_entry *e = &m->view.v[i];
-		struct ward_path_key k = { m->cgid, ward_path_hash(e->path, strlen(e->path)) };
-		struct ward_path_val v = { e->cls, e->exact ? WARD_PV_EXACT : 0, i };
+		struct ward_path_key k;
+		struct ward_path_val v;
 
+		if (path_entry(m, i, &k, &v) <= 0)
+			continue;
 		if (bpf_map_update_elem(m->map_fd[M_PATHS], &k, &v, BPF_ANY) < 0)
 			return -errno;
 	}
@@ -427,8 +572,6 @@ static int policy_fill(struct ward_monitor *m)
 		return -ENOMEM;
 	if (bpf_map_update_elem(m->map_fd[M_STATS], &m->cgid, zero, BPF_ANY) < 0)
 		return -errno;
-	if (bpf_map_update_elem(m->map_fd[M_RINGS], &m->cgid, &m->ring_fd, BPF_ANY) < 0)
-		return -errno;
 	if (p->mode == WARD_MODE_AUDIT)
 		cfg.flags |= WARD_CFG_AUDIT;
 	if (p->events_allowed)
@@ -438,6 +581,7 @@ static int policy_fill(struct ward_monitor *m)
 	if (m->n_gpus)
 		cfg.flags |= WARD_CFG_GPU;
 	cfg.wake_bytes = m->ring_bytes / 8;
+	cfg.slot = m->slot;
 	if (stat("/proc/self/exe", &st) == 0) {
 		cfg.self_ino = st.st_ino;
 		/* the kernel's internal dev_t: MINORBITS = 20 */
@@ -451,16 +595,17 @@ static int policy_fill(struct ward_monitor *m)
 static void policy_clear(struct ward_monitor *m)
 {
 	/* Programs loaded by this process go away with it, maps and all: deleting entries would
-	 * only cost time (a delete from the `rings` map-in-map waits for an RCU grace period,
-	 * 10-20 ms here). Pinned maps outlive us and must be cleaned. */
+	 * only cost time. Pinned maps outlive us and must be cleaned: plain hash deletes, none
+	 * of which waits for RCU (the ring stays in the pool; only map-in-map updates wait). */
 	if (m->map_fd[M_MEMBERS] < 0 || !m->cgid || !m->pinned)
 		return;
 	bpf_map_delete_elem(m->map_fd[M_MEMBERS], &m->cgid);
 	for (size_t i = 0; i < m->view.n; i++) {
-		const struct ward_path_entry *e = &m->view.v[i];
-		struct ward_path_key k = { m->cgid, ward_path_hash(e->path, strlen(e->path)) };
+		struct ward_path_key k;
+		struct ward_path_val v;
 
-		bpf_map_delete_elem(m->map_fd[M_PATHS], &k);
+		if (path_entry(m, i, &k, &v) > 0)
+			bpf_map_delete_elem(m->map_fd[M_PATHS], &k);
 	}
 	for (size_t i = 0; i < m->n_netkeys; i++)
 		bpf_map_delete_elem(m->map_fd[M_NET], &m->netkeys[i]);
@@ -468,7 +613,6 @@ static void policy_clear(struct ward_monitor *m)
 		bpf_map_delete_elem(m->map_fd[M_DEVICES], &m->devkeys[i]);
 	for (size_t i = 0; i < m->n_gpus; i++)
 		bpf_map_delete_elem(m->map_fd[M_GPU_USE], &m->gpus[i].key);
-	bpf_map_delete_elem(m->map_fd[M_RINGS], &m->cgid);
 	bpf_map_delete_elem(m->map_fd[M_STATS], &m->cgid);
 }
 
@@ -493,6 +637,7 @@ int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **r
 
 	if (!o || !o->profile || !ret)
 		return ward_error_set(err, -EINVAL, "ward_monitor_open: missing arguments");
+	timing(NULL);
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return ward_error_set(err, -ENOMEM, "out of memory");
@@ -543,12 +688,14 @@ int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **r
 		goto fail;
 	}
 
+	timing("policy built");
+
 	if (!getenv("WARD_BPF_NO_PINNED") && load_pinned(m) >= 0) {
-		/* reused */
+		timing("pinned set reused, slot claimed");
 	} else {
 		fds_close(m);
 		m->pinned = false;
-		r = load_fresh(m, true, err);
+		r = load_fresh(m, true, 0, err);
 		if (r < 0)
 			goto fail;
 	}
@@ -567,23 +714,23 @@ int ward_monitor_attach(struct ward_monitor *m, int cgroup_v2_fd, uint64_t cgrou
 	if (!m || cgroup_v2_fd < 0 || !cgroup_id)
 		return ward_error_set(err, -EINVAL, "ward_monitor_attach: no v2 cgroup");
 	m->cgid = cgroup_id;
-	m->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ward_ring", 0, 0, m->ring_bytes, NULL);
-	if (m->ring_fd < 0)
-		return ward_error_set(err, -errno, "creating a %zu-byte BPF ring buffer: %m",
-				      m->ring_bytes);
+	timing(NULL);
 	m->rb = ring_buffer__new(m->ring_fd, on_record, m, NULL);
 	if (!m->rb)
 		return ward_error_set(err, -errno, "mapping the BPF ring buffer: %m");
+	timing("ring buffer mapped");
 	r = policy_fill(m);
 	if (r < 0)
 		return ward_error_set(err, r, "filling the monitors' maps: %s", strerror(-r));
 	m->attached = true;
+	timing("policy maps filled");
 	for (size_t i = 0; i < N_CG; i++) {
 		m->link_fd[i] = bpf_link_create(m->prog_fd[i], cgroup_v2_fd, cg_progs[i].type, NULL);
 		if (m->link_fd[i] < 0)
 			return ward_error_set(err, -errno, "attaching %s to the sandbox cgroup: %m",
 					      cg_progs[i].name);
 	}
+	timing("cgroup programs linked (7)");
 	return 0;
 }
 
@@ -592,7 +739,7 @@ void ward_monitor_layers(struct ward_monitor *m, struct ward_json *j)
 	if (!m)
 		return;
 	ward_json_str(j, "monitors",
-		      m->files ? "file:raw_tp,exec:raw_tp,net:cgroup/sock_addr,device:cgroup/dev"
+		      m->files ? "file:tp_btf,exec:tp_btf,net:cgroup/sock_addr,device:cgroup/dev"
 			       : "net:cgroup/sock_addr,device:cgroup/dev");
 	ward_json_str(j, "bpf", m->pinned ? "pinned" : "loaded");
 }
@@ -618,11 +765,25 @@ static int stats_read(struct ward_monitor *m, uint64_t *ret_produced, uint64_t *
 	return 0;
 }
 
-static void loss_report(struct ward_monitor *m)
+static uint64_t now_ms(void)
 {
-	uint64_t produced, lost;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* Reading the per-CPU counters is a bpf() syscall: at most once per WARD_MONITOR_POLL_MS while
+ * records flow (a burst calls ward_monitor_poll() thousands of times a second), and always at
+ * the end (force). */
+static void loss_report(struct ward_monitor *m, bool force)
+{
+	uint64_t produced, lost, now = now_ms();
 	struct ward_json j;
 
+	if (!force && now - m->loss_checked_ms < WARD_MONITOR_POLL_MS)
+		return;
+	m->loss_checked_ms = now;
 	if (stats_read(m, &produced, &lost) < 0 || lost <= m->lost_reported)
 		return;
 	if (m->ev) {
@@ -642,7 +803,7 @@ int ward_monitor_poll(struct ward_monitor *m)
 	if (!m || !m->rb)
 		return 0;
 	r = ring_buffer__consume(m->rb);
-	loss_report(m);
+	loss_report(m, false);
 	return r < 0 ? r : 0;
 }
 
@@ -653,6 +814,7 @@ void ward_monitor_finish(struct ward_monitor *m, struct ward_json *j)
 	if (!m || !m->attached)
 		return;
 	ward_monitor_poll(m);
+	loss_report(m, true);
 	stats_read(m, &produced, &lost);
 	ward_json_object_open(j, "monitor_events");
 	ward_json_uint(j, "produced", produced);
@@ -682,19 +844,21 @@ void ward_monitor_close(struct ward_monitor *m)
 {
 	if (!m)
 		return;
+	timing(NULL);
 	/* Detach first, then leave the maps: the cgroup programs refuse non-members. */
 	for (size_t i = 0; i < N_CG; i++)
 		if (m->link_fd[i] >= 0)
 			close(m->link_fd[i]);
 	for (size_t i = 0; i < N_CG; i++)
 		m->link_fd[i] = -1;
+	timing("cgroup links closed");
 	if (m->attached)
 		policy_clear(m);
+	timing("policy maps cleared");
 	ring_buffer__free(m->rb);
-	if (m->ring_fd >= 0)
-		close(m->ring_fd);
 	fds_close(m);
 	monitor_bpf__destroy(m->skel);
+	timing("programs released");
 	ward_pathset_free(&m->view);
 	free(m->devkeys);
 	free(m->netkeys);
@@ -730,6 +894,30 @@ static int unpin_dir(const char *dir)
 	return r;
 }
 
+/* The ring buffer pool, created once: one batch update of `rings`, so one RCU wait in all
+ * (BPF_MAP_UPDATE_BATCH calls maybe_wait_bpf_programs() once, not per element). The outer map
+ * holds the rings; our fds can go. */
+static int pool_fill(struct ward_monitor *m)
+{
+	__u32 keys[WARD_POOL_SLOTS], count = WARD_POOL_SLOTS;
+	int fds[WARD_POOL_SLOTS], r = 0;
+
+	for (unsigned i = 0; i < WARD_POOL_SLOTS; i++)
+		fds[i] = -1;
+	for (unsigned i = 0; r >= 0 && i < WARD_POOL_SLOTS; i++) {
+		keys[i] = i;
+		fds[i] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ward_ring", 0, 0, m->ring_bytes, NULL);
+		if (fds[i] < 0)
+			r = -errno;
+	}
+	if (r >= 0 && bpf_map_update_batch(m->map_fd[M_RINGS], keys, fds, &count, NULL) < 0)
+		r = -errno;
+	for (unsigned i = 0; i < WARD_POOL_SLOTS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return r;
+}
+
 static int pin_all(struct ward_error *err)
 {
 	struct ward_monitor m = { 0 };
@@ -748,15 +936,13 @@ static int pin_all(struct ward_error *err)
 		return 0; /* already pinned by this build */
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return ward_error_set(err, -errno, "creating %s: %m", dir);
-	r = load_fresh(&m, true, err);
+	m.ring_bytes = WARD_RINGBUF_DEFAULT;
+	r = load_fresh(&m, true, WARD_POOL_SLOTS, err);
 	if (r < 0)
 		return r;
-	/* programs first, maps in reverse, members last: its presence tells ward_monitor_open()
-	 * that the set is complete */
-	for (int i = M__N - 1; r >= 0 && i >= 0; i--) {
-		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
-		r = bpf_map__pin(bpf_object__find_map_by_name(m.skel->obj, map_names[i]), path);
-	}
+	r = pool_fill(&m);
+	/* programs first, then maps in reverse, members last: its presence tells
+	 * ward_monitor_open() that the set is complete */
 	for (size_t i = 0; r >= 0 && i < N_CG; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, cg_progs[i].name);
 		r = bpf_program__pin(bpf_object__find_program_by_name(m.skel->obj, cg_progs[i].name),
@@ -769,12 +955,38 @@ static int pin_all(struct ward_error *err)
 		if (r >= 0)
 			r = bpf_link__pin(m.skel->links.ward_sys_exit, path);
 	}
+	for (int i = M__N - 1; r >= 0 && i >= 0; i--) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
+		r = bpf_map__pin(bpf_object__find_map_by_name(m.skel->obj, map_names[i]), path);
+	}
 	monitor_bpf__destroy(m.skel);
 	if (r < 0) {
 		unpin_dir(dir);
 		return ward_error_set(err, r, "pinning under %s: %s", dir, strerror(-r));
 	}
 	return 0;
+}
+
+/* The pool's lock files: a sandbox still running keeps its lock (and its ring) through its
+ * open fds; the files only name the slots. */
+static void unlock_dirs(void)
+{
+	_cleanup_(closedirp) DIR *d = opendir(LOCK_ROOT);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char dir[PATH_MAX], path[PATH_MAX + 16];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", LOCK_ROOT, de->d_name);
+		for (unsigned i = 0; i < WARD_POOL_SLOTS; i++) {
+			snprintf(path, sizeof(path), "%s/slot.%u", dir, i);
+			unlink(path);
+		}
+		rmdir(dir);
+	}
+	rmdir(LOCK_ROOT);
 }
 
 static int unpin_all(struct ward_error *err)
@@ -797,6 +1009,7 @@ static int unpin_all(struct ward_error *err)
 	}
 	if (rmdir(PIN_ROOT) < 0 && errno != ENOENT && r >= 0)
 		r = ward_error_set(err, -errno, "removing %s: %m", PIN_ROOT);
+	unlock_dirs();
 	return r;
 }
 

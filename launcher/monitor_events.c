@@ -352,11 +352,16 @@ int ward_monitor_handle_record(struct ward_monitor *m, const void *data, size_t 
 	const struct ward_rec_hdr *h = data;
 	int r;
 
-	m->delivered++;
 	if (size < sizeof(*h) || h->size > size || h->size < sizeof(*h)) {
+		m->delivered++;
 		m->bad_records++;
 		return -EBADMSG;
 	}
+	/* A pooled ring may still hold records of its previous owner (one that died before it
+	 * drained them): they are not ours, and not counted in our stats either. */
+	if (m->pinned && h->cgid != m->cgid)
+		return 0;
+	m->delivered++;
 	if (!m->ev)
 		return 0;
 	switch (h->type) {

@@ -26,7 +26,9 @@ struct ward_monitor {
 	int map_fd[M__N];
 	int prog_fd[N_CG];
 	int link_fd[N_CG];
-	int ring_fd;
+	int ring_fd;	/* pinned: our pool slot's ring; private: the skeleton's `ring` */
+	int slot_fd;	/* flock'ed lock file of the pool slot, -1: private load */
+	unsigned slot;
 	struct ring_buffer *rb;
 	size_t ring_bytes;
 	uint64_t cgid;
@@ -43,6 +45,7 @@ struct ward_monitor {
 	size_t n_gpus;
 
 	uint64_t delivered, lost_reported, bad_records;
+	uint64_t loss_checked_ms; /* CLOCK_MONOTONIC_COARSE of the last counter read */
 	char pin_dir[256];
 };
 
@@ -57,3 +60,7 @@ int ward_monitor_handle_record(struct ward_monitor *m, const void *data, size_t 
 /* LPM entries for network.allow (exposed for the unit test); returns how many. */
 int ward_monitor_net_entries(const struct ward_net_rule *rules, size_t n, uint64_t cgid,
 			     struct ward_net_key *ret_keys, struct ward_net_val *ret_vals);
+/* The `paths` LPM entry for view entry i (exposed for the unit test): 1, or 0 when the path is
+ * too long for a key, -EINVAL. */
+int ward_monitor_path_entry(const struct ward_pathset *view, size_t i, uint64_t cgid,
+			    struct ward_path_key *ret_key, struct ward_path_val *ret_val);

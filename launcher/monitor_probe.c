@@ -74,10 +74,10 @@ int ward_monitor_probe(struct ward_monitor_features *ret)
 		btf__free(vmlinux);
 	}
 
-	/* What ward uses: the file and exec monitors are raw_tp sys_enter/sys_exit programs
+	/* What ward uses: the file and exec monitors are tp_btf sys_enter/sys_exit programs
 	 * (BTF-typed CO-RE reads need vmlinux BTF); enforcement of files and exec is the mount
 	 * view plus Landlock, so LSM programs are reported but not needed. */
-	ret->file_mech = ret->raw_tp && ret->btf ? "raw_tp" : "off";
+	ret->file_mech = ret->tp_btf ? "tp_btf" : "off";
 	ret->exec_mech = ret->file_mech;
 	ret->net_mech = ret->cgroup_sock_addr ? "cgroup/sock_addr" : "off";
 	ret->dev_mech = ret->cgroup_dev ? "cgroup/dev" : "off";

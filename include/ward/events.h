@@ -141,19 +141,27 @@ struct ward_sandbox_cfg {
 	/* ward's own executable (kernel dev_t, inode): its init and the pre-exec child run in the
 	 * sandbox cgroup while they set it up; their file accesses are ward's, not the workload's */
 	__u64 self_ino;
-	__u32 self_dev, pad;
+	__u32 self_dev;
+	__u32 slot; /* ring buffer pool slot (pinned programs), see monitor.bpf.c `rings` */
 };
 
-/* paths: {sandbox, FNV-1a 64 of a prefix ending at a '/' boundary} -> class. */
+/* paths: an LPM trie keyed by (sandbox, path); entries are directories written with a
+ * trailing '/' ("/etc/", "/" for the root) so a match falls on a component boundary ("/etc/"
+ * is no prefix of "/etcx/"); the lookup key is the path with a '/' appended. One lookup gives
+ * the longest entry above a path; user space precomputes, per entry, the class of the path
+ * itself and of everything below it that no longer entry covers (deny above wins, exact-only
+ * entries), with the same rules as ward_pathset_classify(). */
+#define WARD_LPM_PATH 248 /* path bytes in a key: 256 bytes of LPM data minus the sandbox id */
 struct ward_path_key {
-	__u64 cgid;
-	__u64 hash;
+	__u32 prefixlen;	  /* bits: 64 (sandbox) + 8 * path bytes */
+	__u8 cgid[8];		  /* sandbox cgroup id, native byte order */
+	char path[WARD_LPM_PATH];
 };
-#define WARD_PV_EXACT 0x1u /* matches only the whole path (SKEL parents, device nodes) */
 struct ward_path_val {
-	__u16 cls;
-	__u16 flags;
-	__u32 rule;	/* index in the user-space rule table */
+	__u16 cls;   /* enum ward_path_class of the entry's own path */
+	__u16 below; /* class of a path below the entry that no longer entry covers */
+	__u16 len;   /* bytes of the entry's key path (trailing '/' included) */
+	__u16 pad;
 };
 
 /* net_allow: LPM trie; the first 96 bits are fixed (sandbox, op, family). */

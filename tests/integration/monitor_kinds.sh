@@ -16,7 +16,7 @@ if ! cc -O2 -static -D_GNU_SOURCE -o "$MP" "$TESTS_DIR/integration/monitor_probe
 	[ "${CI:-}" = true ] && exit 1
 	exit 0
 fi
-if ! "$WARD" features 2>/dev/null | grep -q 'monitors: file raw_tp'; then
+if ! "$WARD" features 2>/dev/null | grep -q 'monitors: file tp_btf'; then
 	echo "1..0 # SKIP the BPF monitors do not load here"
 	[ "${CI:-}" = true ] && exit 1
 	exit 0

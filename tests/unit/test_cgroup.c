@@ -278,8 +278,12 @@ static void test_oom(void **state)
 	int go[2], status;
 	pid_t pid;
 
-	if (!v2_has("memory") && !v1_mem[0])
+	if (!v2_has("memory") && !v1_mem[0]) {
+		/* the CI machines have a memory controller: there a skip would hide a bug */
+		if (getenv("CI") && strcmp(getenv("CI"), "true") == 0)
+			fail_msg("no memory controller (v2 or v1) found");
 		skip();
+	}
 	next_id(id, sizeof(id));
 	assert_int_equal(ward_cgroup_create(id, &lim, &cg, missing, sizeof(missing), NULL), 0);
 	assert_string_equal(missing, "");
