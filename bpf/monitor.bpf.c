@@ -159,22 +159,33 @@ static __always_inline void hdr_fill(struct ward_rec_hdr *h, __u32 type, __u64 c
 }
 
 /* Batched wake-ups: waking the reader for every record slowed the traced process 2.3x here.
- * Ordinary records do not wake the reader until the ring holds cfg->wake_bytes (the supervisor
- * also polls every WARD_MONITOR_POLL_MS); violations wake it only when it has caught up (flags
- * 0: the kernel wakes when the consumer position is this record's), so a burst of violations
- * costs one wake-up, not one each. Records that do not fit are counted. */
-static __always_inline void ring_out(void *rb, const struct ward_sandbox_cfg *cfg,
+ * Ordinary records do not wake the reader until the ring holds cfg->wake_bytes; violations
+ * wake it at once. Both at most once per WARD_WAKE_GAP_NS: a consumer fast enough to catch up
+ * after every record otherwise turns a burst of violations into one wake-up per record, the slow
+ * case above (measured: a faster sink made bench/events.sh slower until this gap). The wake-up
+ * is forced (flags 0 wakes only a reader that has consumed everything before this record, so
+ * a threshold reached behind a sleeping reader would never wake it). A record inside the gap
+ * waits for the reader woken less than a millisecond ago, or for its poll (every
+ * WARD_MONITOR_POLL_MS, 25 ms). Records that do not fit are counted. */
+#define WARD_WAKE_GAP_NS 1000000ull
+static __always_inline void ring_out(void *rb, struct ward_sandbox_cfg *cfg,
 				     struct ward_stats *st, void *rec, __u64 size, bool urgent)
 {
-	__u64 flags = 0;
+	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	if (!urgent && bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) < cfg->wake_bytes)
-		flags = BPF_RB_NO_WAKEUP;
+	if (urgent || bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= cfg->wake_bytes) {
+		__u64 now = bpf_ktime_get_ns();
+
+		if (now - cfg->last_wake_ns >= WARD_WAKE_GAP_NS) {
+			cfg->last_wake_ns = now; /* racy across CPUs: at worst one extra wake-up */
+			flags = BPF_RB_FORCE_WAKEUP;
+		}
+	}
 	if (bpf_ringbuf_output(rb, rec, size, flags) < 0 && st)
 		st->lost++;
 }
 
-static __always_inline void emit(__u64 cgid, const struct ward_sandbox_cfg *cfg, void *rec,
+static __always_inline void emit(__u64 cgid, struct ward_sandbox_cfg *cfg, void *rec,
 				 __u64 size, bool urgent)
 {
 	struct ward_stats *st = bpf_map_lookup_elem(&stats, &cgid);
@@ -782,7 +793,7 @@ int BPF_PROG(ward_sys_enter, struct pt_regs *regs, long nr)
 	return 0;
 }
 
-static __always_inline void exit_exec(__u64 cgid, const struct ward_sandbox_cfg *cfg, __u64 tid,
+static __always_inline void exit_exec(__u64 cgid, struct ward_sandbox_cfg *cfg, __u64 tid,
 				      long ret)
 {
 	struct ward_exec_rec *x = bpf_map_lookup_elem(&execs, &tid);

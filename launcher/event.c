@@ -277,15 +277,31 @@ void ward_json_bool(struct ward_json *j, const char *key, bool val)
 
 void ward_format_time(char buf[40], const struct timespec *ts)
 {
-	struct tm tm;
-	size_t n;
+	/* A burst of events shares its second: gmtime_r and strftime once a second. */
+	static __thread time_t last_sec = -1;
+	static __thread char last[32];
+	static __thread size_t last_n;
+	long ns = ts->tv_nsec;
 
-	if (!gmtime_r(&ts->tv_sec, &tm)) {
-		snprintf(buf, 40, "1970-01-01T00:00:00.000000000Z");
-		return;
+	if (ts->tv_sec != last_sec) {
+		struct tm tm;
+
+		if (!gmtime_r(&ts->tv_sec, &tm)) {
+			snprintf(buf, 40, "1970-01-01T00:00:00.000000000Z");
+			return;
+		}
+		last_n = strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%S", &tm);
+		last_sec = ts->tv_sec;
 	}
-	n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 40 - n, ".%09ldZ", (long)ts->tv_nsec);
+	memcpy(buf, last, last_n);
+	/* ".NNNNNNNNNZ" without snprintf */
+	buf[last_n] = '.';
+	for (int i = 9; i >= 1; i--) {
+		buf[last_n + i] = (char)('0' + ns % 10);
+		ns /= 10;
+	}
+	buf[last_n + 10] = 'Z';
+	buf[last_n + 11] = 0;
 }
 
 void ward_event_begin(struct ward_events *ev, struct ward_json *j, const char *kind,

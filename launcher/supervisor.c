@@ -227,6 +227,8 @@ int ward_supervise(struct ward_sandbox *sb)
 
 	while (!s.init_gone) {
 		struct epoll_event evs[16];
+		/* Events of this round go out before we sleep (stderr and file sinks batch them). */
+		ward_sink_commit(sb->ev.sink);
 		/* The BPF ring buffer wakes us only in batches; a short timeout bounds how long
 		 * an event can sit in it. */
 		int n = epoll_wait(s.ep, evs, ARRAY_SIZE(evs), mon_fd >= 0 ? WARD_MONITOR_POLL_MS : -1);

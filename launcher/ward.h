@@ -219,6 +219,8 @@ int ward_sink_open(const char *spec, const char *sandbox_id, struct ward_sink **
 		   struct ward_error *err);
 /* Writes one JSON line (without the newline). Never blocks the caller for long. */
 int ward_sink_write(struct ward_sink *s, const char *line, size_t len);
+/* Writes the lines buffered by a stderr or file sink (before the supervisor waits). */
+int ward_sink_commit(struct ward_sink *s);
 /* Flushes queued events (at exit): waits at most timeout_ms for a slow collector. */
 int ward_sink_flush(struct ward_sink *s, int timeout_ms);
 void ward_sink_close(struct ward_sink *s);

@@ -143,6 +143,7 @@ struct ward_sandbox_cfg {
 	__u64 self_ino;
 	__u32 self_dev;
 	__u32 slot; /* ring buffer pool slot (pinned programs), see monitor.bpf.c `rings` */
+	__u64 last_wake_ns; /* written by the programs: last wake-up for a violation */
 };
 
 /* paths: an LPM trie keyed by (sandbox, path); entries are directories written with a

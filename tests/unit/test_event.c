@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* Escapes n bytes and compares with the exact expected literal. */
@@ -158,6 +159,14 @@ static void test_time_format(void **state)
 	ts.tv_nsec = 5;
 	ward_format_time(buf, &ts);
 	assert_string_equal(buf, "1970-01-01T00:00:00.000000005Z");
+	/* the same second again (the cached prefix), then the next one */
+	ts.tv_nsec = 999999999;
+	ward_format_time(buf, &ts);
+	assert_string_equal(buf, "1970-01-01T00:00:00.999999999Z");
+	ts.tv_sec = 1;
+	ts.tv_nsec = 0;
+	ward_format_time(buf, &ts);
+	assert_string_equal(buf, "1970-01-01T00:00:01.000000000Z");
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ward_format_time(buf, &ts);
 	assert_true(is_rfc3339_ns(buf));
@@ -312,6 +321,56 @@ static void test_oom_flag(void **state)
 	ward_sink_close(ev.sink);
 }
 
+/* Buffered file sink: lines of every size (one larger than the buffer) come out whole, in
+ * order, nothing before a commit, everything after one. */
+static void test_file_sink_batches(void **state)
+{
+	char dir[] = "/tmp/ward-test-batch-XXXXXX", path[256], spec[300];
+	struct ward_error err;
+	struct ward_sink *s = NULL;
+	size_t big = 100000, n_lines = 3000;
+	char *line = malloc(big), *got;
+	struct stat st;
+	FILE *f;
+
+	assert_non_null(line);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ev", dir);
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	assert_int_equal(ward_sink_open(spec, "sb", &s, &err), 0);
+	for (size_t i = 0; i < n_lines; i++) {
+		size_t len = i == 1500 ? big : 1 + i % 97;
+		memset(line, 'a' + i % 26, len);
+		assert_int_equal(ward_sink_write(s, line, len), 0);
+		if (i == 10) {
+			assert_int_equal(stat(path, &st), 0);
+			assert_int_equal(st.st_size, 0); /* buffered */
+		}
+	}
+	assert_int_equal(ward_sink_commit(s), 0);
+	assert_int_equal(ward_sink_dropped(s), 0);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	got = malloc(big + 2);
+	assert_non_null(got);
+	for (size_t i = 0; i < n_lines; i++) {
+		size_t len = i == 1500 ? big : 1 + i % 97;
+		assert_non_null(fgets(got, (int)big + 2, f));
+		assert_int_equal(strlen(got), len + 1);
+		assert_int_equal(got[len], '\n');
+		for (size_t k = 0; k < len; k++)
+			if (got[k] != 'a' + (char)(i % 26))
+				fail_msg("line %zu byte %zu: %c", i, k, got[k]);
+	}
+	assert_null(fgets(got, (int)big + 2, f));
+	fclose(f);
+	ward_sink_close(s);
+	unlink(path);
+	rmdir(dir);
+	free(got);
+	free(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_sink_bad_specs),
 		cmocka_unit_test(test_events_to_file),
 		cmocka_unit_test(test_none_sink),
+		cmocka_unit_test(test_file_sink_batches),
 		cmocka_unit_test(test_oom_flag),
 	};
 
