@@ -22,7 +22,7 @@ if ! "$WARD" features 2>/dev/null | grep -q 'monitors: file tp_btf'; then
 	exit 0
 fi
 
-plan 27
+plan 33
 
 mp() { # mp PROFILE [WARD_ARGS...] -- ARGS...
 	local profile=$1
@@ -105,6 +105,15 @@ check "another GPU (195:1 behind the name nvidia0): EPERM at the device filter" 
 check "device violation names vendor nvidia and minor 1" \
 	event_count_is 1 'select(.kind == "device" and .violation and .vendor == "nvidia" and .class == "gpu" and .minor == 1 and .major == 195 and .action == "deny")'
 
+# A memory device (1:1, /dev/mem) behind an allowed name: refused by the device filter, class memory.
+G3=$T/gpu-mem
+mkdir -p "$G3"
+mknod "$G3/nvidia0" c 1 1 && chmod 0666 "$G3/nvidia0"
+WARD_DEV_ROOT=$G3 mp "$P" --gpu 0 -- dev /dev/nvidia0
+check "a memory device (1:1) is refused: EPERM" result_is errno EPERM
+check "device violation with class memory, 1:1" \
+	event_count_is 1 'select(.kind == "device" and .violation and .class == "memory" and .major == 1 and .minor == 1 and .action == "deny")'
+
 # ---- audit mode: let through, report as audit ----
 run_ward run -p "$P" -m audit --bind "$PROBE_DIR" -- "$MP" connect 127.0.0.1 10
 check "audit: connect not allowed is let through (ECONNREFUSED) and reported as audit" \
@@ -112,6 +121,16 @@ check "audit: connect not allowed is let through (ECONNREFUSED) and reported as 
 run_ward run -p "$P" -m audit --bind "$PROBE_DIR" -- "$MP" openat /etc/shadow
 check "audit: denied path reported with action audit" \
 	event_count_is 1 'select(.kind == "file" and .action == "audit" and .path == "/etc/shadow")'
+
+run_ward run -p "$P" -m audit --bind "$PROBE_BIND" -- /probe-bin/mp exec /bin/sh -c true
+check "audit: exec of /bin/sh runs (sh -c true exits 0)" test "$WARD_RC" = 0
+check "audit: the exec is reported with action audit" \
+	event_count_is 1 'select(.kind == "exec" and .violation and .path == "/bin/sh" and .action == "audit")'
+# (the audit view shows the host's /dev, where /dev/full, 1:7, is not among the profile's devices)
+run_ward run -p "$P" -m audit --bind "$PROBE_BIND" -- /probe-bin/mp dev /dev/full
+check "audit: a device not allowed is let through (opens)" result_is errno 0
+check "audit: reported as a device violation with action audit" \
+	event_count_is 1 'select(.kind == "device" and .violation and .major == 1 and .minor == 7 and .class == "memory" and .action == "audit")'
 
 # ---- two sandboxes at once never see each other's events ----
 EA=$T/a.jsonl EB=$T/b.jsonl
