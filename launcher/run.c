@@ -7,10 +7,12 @@
  *  supervisor (the caller's privileges; stays outside the sandbox for its whole life)
  *    1. parse and validate the profile, build the seccomp filter, open the event sink:
  *       everything that can fail on bad input fails here, before anything is created
- *    2. create the sandbox cgroup(s) and apply limits; load and attach the BPF monitors
+ *    2. create the sandbox cgroup(s) and apply limits
  *    3. refuse (125) if a protection the profile asks for is missing, unless --allow-degraded
  *    4. clone3(CLONE_NEWUSER|NEWPID|NEWNS|NEWNET|NEWIPC|NEWUTS|NEWCGROUP|CLONE_INTO_CGROUP)
- *    5. write the child's uid/gid maps, join the v1 cgroups (hybrid hosts), send GO
+ *    5. write the child's uid/gid maps, send GO; while init builds the view: join the v1
+ *       cgroups (hybrid hosts), load and attach the BPF monitors (a failure kills init and
+ *       refuses, 125), export the seccomp program; then send CGROUPS
  *    6. wait for READY (with the seccomp listener fd) or ERROR; then supervise (supervisor.c)
  *
  *  init (PID 1 in the new namespaces; full capabilities, but only in its own user namespace)
@@ -190,22 +192,7 @@ static int prepare(struct ward_sandbox *sb)
 	if (mon_env && strcmp(mon_env, "off") == 0) {
 		list_add(sb->missing, sizeof(sb->missing), "bpf-monitors(off)");
 	} else if (ward_monitor_open && ward_cgroup_v2_fd(sb->cg) >= 0) {
-		struct ward_monitor_opts mo = { .profile = p, .events = &sb->ev };
-		const char *rb = getenv("WARD_RINGBUF_BYTES");
-		if (rb)
-			mo.ringbuf_bytes = strtoull(rb, NULL, 0);
-		r = ward_monitor_open(&mo, &sb->mon, &err);
-		if (r >= 0)
-			r = ward_monitor_attach(sb->mon, ward_cgroup_v2_fd(sb->cg),
-						ward_cgroup_id(sb->cg), &err);
-		if (r < 0) {
-			if (!sb->allow_degraded)
-				goto fail;
-			ward_log("warning: monitors: %s", err.msg);
-			list_add(sb->missing, sizeof(sb->missing), "monitors");
-		} else {
-			list_add(sb->active, sizeof(sb->active), "bpf-monitors");
-		}
+		sb->want_monitors = true; /* loaded and attached while init builds the view */
 	} else {
 		list_add(sb->missing, sizeof(sb->missing), "bpf-monitors");
 	}
@@ -225,6 +212,34 @@ static int prepare(struct ward_sandbox *sb)
 fail:
 	ward_log("%s", err.msg);
 	return r;
+}
+
+/* Loads (or reuses the pinned set) and attaches the BPF monitors to the sandbox cgroup. Runs
+ * while init builds the mount view; a failure refuses the run unless --allow-degraded. */
+static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
+{
+	struct ward_monitor_opts mo = { .profile = sb->profile, .events = &sb->ev };
+	const char *rb = getenv("WARD_RINGBUF_BYTES");
+	int r;
+
+	if (rb)
+		mo.ringbuf_bytes = strtoull(rb, NULL, 0);
+	r = ward_monitor_open(&mo, &sb->mon, err);
+	if (r >= 0)
+		r = ward_monitor_attach(sb->mon, ward_cgroup_v2_fd(sb->cg), ward_cgroup_id(sb->cg),
+					err);
+	if (r >= 0) {
+		list_add(sb->active, sizeof(sb->active), "bpf-monitors");
+		return 0;
+	}
+	if (ward_monitor_close)
+		ward_monitor_close(sb->mon);
+	sb->mon = NULL;
+	if (!sb->allow_degraded)
+		return r;
+	ward_log("warning: monitors: %s", err->msg);
+	list_add(sb->missing, sizeof(sb->missing), "monitors");
+	return 0;
 }
 
 static int spawn(struct ward_sandbox *sb)
@@ -370,6 +385,16 @@ int ward_run(struct ward_sandbox *sb)
 		kill(sb->init_pid, SIGKILL);
 		waitpid(sb->init_pid, NULL, 0);
 		goto out;
+	}
+	/* The monitors too: init does not start the workload before CGROUPS. */
+	if (sb->want_monitors) {
+		r = monitors_start(sb, &err);
+		if (r < 0) {
+			ward_log("%s", err.msg);
+			kill(sb->init_pid, SIGKILL);
+			waitpid(sb->init_pid, NULL, 0);
+			goto out;
+		}
 	}
 	/* Compiled while init builds the view; init falls back to compiling itself. */
 	int prog_fd = ward_seccomp_export(sb->sc);

@@ -22,7 +22,7 @@ if ! "$WARD" features 2>/dev/null | grep -q 'monitors: file tp_btf'; then
 	exit 0
 fi
 
-plan 33
+plan 36
 
 mp() { # mp PROFILE [WARD_ARGS...] -- ARGS...
 	local profile=$1
@@ -131,6 +131,16 @@ run_ward run -p "$P" -m audit --bind "$PROBE_BIND" -- /probe-bin/mp dev /dev/ful
 check "audit: a device not allowed is let through (opens)" result_is errno 0
 check "audit: reported as a device violation with action audit" \
 	event_count_is 1 'select(.kind == "device" and .violation and .major == 1 and .minor == 7 and .class == "memory" and .action == "audit")'
+
+# ---- monitors that cannot load: fail closed ----
+# A ring no kernel can allocate makes the load fail (the set is loaded while init builds the view).
+WARD_RINGBUF_BYTES=0x40000000000 run_ward run -p "$P" --bind "$PROBE_BIND" -- /probe-bin/mp openat /etc/passwd
+check "monitors that cannot load: exit 125 naming them" \
+	eval 'test "$WARD_RC" = 125 && grep -q "loading the BPF monitors" "$WARD_ERR"'
+check "monitors that cannot load: the workload never ran" eval '! grep -q RESULT "$WARD_OUT"'
+WARD_RINGBUF_BYTES=0x40000000000 run_ward run --allow-degraded -p "$P" --bind "$PROBE_BIND" -- /probe-bin/mp openat /etc/passwd
+check "--allow-degraded: runs, the start event lists the monitors as missing" \
+	eval 'result_is errno 0 && event_count_is 1 "select(.event == \"start\" and (.layers.missing | index(\"monitors\")))"'
 
 # ---- two sandboxes at once never see each other's events ----
 EA=$T/a.jsonl EB=$T/b.jsonl
