@@ -475,25 +475,6 @@ static int epoll_add(struct daemon *d, struct src *s, uint32_t events)
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, s->fd, &ee) < 0 ? -errno : 0;
 }
 
-static int mkdir_parent(const char *path)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
 static int unix_listen(const char *path, mode_t mode, gid_t group, int *ret_fd)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -503,7 +484,7 @@ static int unix_listen(const char *path, mode_t mode, gid_t group, int *ret_fd)
 	if (strlen(path) >= sizeof(a.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(a.sun_path, path);
-	if (mkdir_parent(path) < 0)
+	if (ward_mkdir_parents(path) < 0)
 		return -errno;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)

@@ -17,25 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int mkdir_parents(const char *path)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
 int col_output_open(struct col_output *o, struct ward_error *err)
 {
 	struct stat st;
@@ -44,7 +25,7 @@ int col_output_open(struct col_output *o, struct ward_error *err)
 	o->fd = -1;
 	if (!o->path)
 		return 0;
-	r = mkdir_parents(o->path);
+	r = ward_mkdir_parents(o->path);
 	if (r < 0)
 		return ward_error_set(err, r, "output %s: creating its directory: %s", o->path,
 				      strerror(-r));

@@ -814,6 +814,29 @@ static int get_str(struct yfile *y, const yaml_node_t *n, const char *what, cons
 	return 0;
 }
 
+/* A scalar that must be one of names: *ret is its index. */
+static int get_enum(struct yfile *y, const yaml_node_t *n, const char *what,
+		    const char *const *names, size_t n_names, int *ret)
+{
+	char list[128] = "";
+	const char *s;
+	int r = get_str(y, n, what, &s);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n_names; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*ret = (int)i;
+			return 0;
+		}
+	for (size_t i = 0; i < n_names; i++) {
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof(list) - l, "%s%s",
+			 i == 0 ? "" : i + 1 == n_names ? " or " : ", ", names[i]);
+	}
+	return node_err(y, n, "%s: '%s' is not %s", what, s, list);
+}
+
 static int get_bool(struct yfile *y, const yaml_node_t *n, const char *what, bool *ret)
 {
 	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no",
@@ -990,17 +1013,13 @@ static int h_include(struct yfile *y, const char *path, const char *key, yaml_no
 
 static int h_mode(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
-	const char *s;
-	int r = get_str(y, v, path, &s);
+	/* in the order of enum ward_mode */
+	static const char *const names[] = { "enforce", "audit" };
+	int i, r = get_enum(y, v, "mode", names, ARRAY_SIZE(names), &i);
 
 	if (r < 0)
 		return r;
-	if (strcmp(s, "enforce") == 0)
-		y->p->mode = WARD_MODE_ENFORCE;
-	else if (strcmp(s, "audit") == 0)
-		y->p->mode = WARD_MODE_AUDIT;
-	else
-		return node_err(y, v, "mode: '%s' is not enforce or audit", s);
+	y->p->mode = (enum ward_mode)i;
 	return 0;
 }
 
@@ -1166,19 +1185,13 @@ static int h_filesystem(struct yfile *y, const char *path, const char *key, yaml
 
 static int h_net_mode(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
-	const char *s;
-	int r = get_str(y, v, path, &s);
+	/* in the order of enum ward_net_mode */
+	static const char *const names[] = { "none", "loopback", "host" };
+	int i, r = get_enum(y, v, "network.mode", names, ARRAY_SIZE(names), &i);
 
 	if (r < 0)
 		return r;
-	if (strcmp(s, "none") == 0)
-		y->p->net_mode = WARD_NET_NONE;
-	else if (strcmp(s, "loopback") == 0)
-		y->p->net_mode = WARD_NET_LOOPBACK;
-	else if (strcmp(s, "host") == 0)
-		y->p->net_mode = WARD_NET_HOST;
-	else
-		return node_err(y, v, "network.mode: '%s' is not none, loopback or host", s);
+	y->p->net_mode = (enum ward_net_mode)i;
 	return 0;
 }
 
@@ -1345,19 +1358,13 @@ static int h_exec(struct yfile *y, const char *path, const char *key, yaml_node_
 
 static int h_sc_default(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
-	const char *s;
-	int r = get_str(y, v, path, &s);
+	/* in the order of enum ward_sc_action */
+	static const char *const names[] = { "deny", "allow", "kill" };
+	int i, r = get_enum(y, v, path, names, ARRAY_SIZE(names), &i);
 
 	if (r < 0)
 		return r;
-	if (strcmp(s, "deny") == 0)
-		y->p->sc_default = WARD_SC_DENY;
-	else if (strcmp(s, "allow") == 0)
-		y->p->sc_default = WARD_SC_ALLOW;
-	else if (strcmp(s, "kill") == 0)
-		y->p->sc_default = WARD_SC_KILL;
-	else
-		return node_err(y, v, "%s: '%s' is not deny, allow or kill", path, s);
+	y->p->sc_default = (enum ward_sc_action)i;
 	return 0;
 }
 

@@ -28,21 +28,11 @@ const char *ward_spool_dir(void)
 
 static int mkdir_p(const char *path, mode_t mode)
 {
-	char buf[4096];
-	size_t n = strlen(path);
+	int r = ward_mkdir_parents(path);
 
-	if (n == 0 || n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+	if (r < 0)
+		return r;
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }

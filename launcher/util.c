@@ -3,6 +3,8 @@
 #include "ward.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 int ward_error_set(struct ward_error *err, int r, const char *fmt, ...)
 {
@@ -68,6 +70,25 @@ const char *ward_signal_name(int sig)
 	if (sig > 0 && (size_t)sig < ARRAY_SIZE(names) && names[sig])
 		return names[sig];
 	return "SIG?";
+}
+
+int ward_mkdir_parents(const char *path)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
 }
 
 int ward_write_file(const char *path, const char *s)

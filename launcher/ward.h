@@ -214,6 +214,9 @@ void ward_json_object_close(struct ward_json *j);
 /* Appends s as a JSON string literal (with quotes) to j->buf. */
 void ward_json_escape(struct ward_json *j, const char *s, size_t n);
 
+/* mkdir -p of the directories above path (mode 0755; existing ones are fine); -errno. */
+int ward_mkdir_parents(const char *path);
+
 struct ward_sink; /* sink.c: stderr, none, file:PATH, unix:PATH */
 int ward_sink_open(const char *spec, const char *sandbox_id, struct ward_sink **ret,
 		   struct ward_error *err);
