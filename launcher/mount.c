@@ -125,6 +125,23 @@ static int add_symlinks_of(struct view *v, const char *path)
 	return 0;
 }
 
+/* Room for one more entry. */
+static int view_grow(struct view *v)
+{
+	struct bind *b;
+	size_t cap;
+
+	if (v->n < v->cap)
+		return 0;
+	cap = v->cap ? v->cap * 2 : 16;
+	b = realloc(v->b, cap * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	v->b = b;
+	v->cap = cap;
+	return 0;
+}
+
 static int add_bind(struct view *v, const char *src, const char *dst, enum bind_kind kind,
 		    bool optional, const struct ward_loc *loc, struct ward_error *err)
 {
@@ -158,14 +175,8 @@ static int add_bind(struct view *v, const char *src, const char *dst, enum bind_
 			}
 			return 0;
 		}
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		struct bind *b = realloc(v->b, cap * sizeof(*b));
-		if (!b)
-			return -ENOMEM;
-		v->b = b;
-		v->cap = cap;
-	}
+	if (view_grow(v) < 0)
+		return -ENOMEM;
 	v->b[v->n] = (struct bind){ .src = strdup(real), .dst = strdup(dst), .kind = kind,
 				    .is_dir = S_ISDIR(st.st_mode), .fd = -1, .loc = loc };
 	if (!v->b[v->n].src || !v->b[v->n].dst)
@@ -183,14 +194,8 @@ static int add_tmpfs(struct view *v, const char *dst, const struct ward_loc *loc
 			v->b[i].loc = loc;
 			return 0;
 		}
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		struct bind *b = realloc(v->b, cap * sizeof(*b));
-		if (!b)
-			return -ENOMEM;
-		v->b = b;
-		v->cap = cap;
-	}
+	if (view_grow(v) < 0)
+		return -ENOMEM;
 	v->b[v->n] = (struct bind){ .src = strdup("tmpfs"), .dst = strdup(dst), .kind = BIND_TMPFS,
 				    .is_dir = true, .fd = -1, .loc = loc };
 	if (!v->b[v->n].src || !v->b[v->n].dst)

@@ -40,23 +40,6 @@ struct ward_sink {
 	size_t buf_len, buf_max, buf_lines;
 };
 
-/* Writes all of buf (blocking fds): a short write to a regular file only happens on error. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * ---- unix:PATH, the collector client ----------------------------------------------------
  * The supervisor is single-threaded and must never wait for the collector, so everything is
@@ -606,7 +589,7 @@ static int buf_commit(struct ward_sink *s)
 	int r = 0;
 
 	if (s->buf_len > 0) {
-		r = write_all(s->fd, s->buf, s->buf_len);
+		r = ward_write_all(s->fd, s->buf, s->buf_len);
 		if (r < 0)
 			s->dropped += s->buf_lines;
 	}
@@ -658,7 +641,7 @@ int ward_sink_write(struct ward_sink *s, const char *line, size_t len)
 	}
 	memcpy(buf, line, len);
 	buf[len] = '\n';
-	r = write_all(s->fd, buf, len + 1);
+	r = ward_write_all(s->fd, buf, len + 1);
 	if (r < 0)
 		s->dropped++;
 	return r;

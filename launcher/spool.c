@@ -195,22 +195,6 @@ int ward_spool_truncate(struct ward_spool *sp)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int ward_spool_rewrite(struct ward_spool *sp, const char *const *lines, const size_t *lens,
 		       size_t n)
 {
@@ -230,9 +214,9 @@ int ward_spool_rewrite(struct ward_spool *sp, const char *const *lines, const si
 	if (flock(fd, LOCK_EX) < 0)
 		return -errno;
 	for (size_t i = 0; i < n; i++) {
-		r = write_all(fd, lines[i], lens[i]);
+		r = ward_write_all(fd, lines[i], lens[i]);
 		if (r >= 0)
-			r = write_all(fd, "\n", 1);
+			r = ward_write_all(fd, "\n", 1);
 		if (r < 0)
 			goto fail;
 		size += (off_t)lens[i] + 1;
@@ -246,7 +230,7 @@ int ward_spool_rewrite(struct ward_spool *sp, const char *const *lines, const si
 			continue;
 		if (got <= 0)
 			break;
-		r = write_all(fd, buf, (size_t)got);
+		r = ward_write_all(fd, buf, (size_t)got);
 		if (r < 0)
 			goto fail;
 		off += got;

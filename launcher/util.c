@@ -72,6 +72,22 @@ const char *ward_signal_name(int sig)
 	return "SIG?";
 }
 
+int ward_write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int ward_mkdir_parents(const char *path)
 {
 	char buf[4096];

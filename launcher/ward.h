@@ -214,6 +214,8 @@ void ward_json_object_close(struct ward_json *j);
 /* Appends s as a JSON string literal (with quotes) to j->buf. */
 void ward_json_escape(struct ward_json *j, const char *s, size_t n);
 
+/* Writes all of buf to a blocking fd, retrying on EINTR and short writes; -errno. */
+int ward_write_all(int fd, const char *buf, size_t len);
 /* mkdir -p of the directories above path (mode 0755; existing ones are fine); -errno. */
 int ward_mkdir_parents(const char *path);
 
