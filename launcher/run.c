@@ -167,6 +167,16 @@ static int prepare(struct ward_sandbox *sb)
 					  .cpu_max = p->cpu_max };
 	char cg_missing[128] = "";
 	r = ward_cgroup_create(sb->id, &lim, &sb->cg, cg_missing, sizeof(cg_missing), &err);
+	if (r < 0 && geteuid() != 0 && (r == -EACCES || r == -EPERM || r == -EROFS)) {
+		/* An ordinary user without a delegated cgroup: no limits and no cgroup-attached
+		 * monitors. A missing protection like any other: refused unless --allow-degraded. */
+		ward_log("warning: %s: as uid %u without a delegated cgroup there are no limits "
+			 "and no cgroup-attached monitors",
+			 err.msg, (unsigned)geteuid());
+		list_add(sb->missing, sizeof(sb->missing), "cgroup");
+		sb->cg = NULL;
+		r = 0;
+	}
 	if (r < 0)
 		goto fail;
 	if (cg_missing[0]) {

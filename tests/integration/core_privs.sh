@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_ward
-plan 15
+plan 20
 P=$PROFILES/probe.yaml
 
 run_probe "$P" -- caps
@@ -63,3 +63,32 @@ if [ "${kabi:-0}" -ge 1 ]; then
 else
 	skip "this kernel has no Landlock"
 fi
+
+# ---- an ordinary user (no passwd entry needed): no cgroup, no BPF; fail closed unless degraded ----
+U=4242
+cp "$WARD" "$T/ward-user" && chmod 0755 "$T/ward-user"
+cp "$P" "$T/probe-user.yaml" && chmod 0644 "$T/probe-user.yaml"
+EU=$T/events-user.jsonl
+: >"$EU" && chmod 0666 "$EU"
+as_user() { # as_user ARGS...: ward run as uid/gid $U, events to $EU
+	WARD_RC=0
+	: >"$EU"
+	(cd "$T" && timeout -k 5 60 setpriv --reuid=$U --regid=$U --clear-groups --inh-caps=-all \
+		"$T/ward-user" run -e "file:$EU" "$@") </dev/null >"$T/out-user" 2>"$T/err-user" ||
+		WARD_RC=$?
+}
+as_user -p "$T/probe-user.yaml" --bind "$PROBE_BIND" -- /probe-bin/probe ids
+check "as an ordinary user without --allow-degraded: refused (125) naming the missing cgroup" \
+	eval 'test "$WARD_RC" = 125 && grep -q "cannot apply: .*cgroup" "$T/err-user"'
+check "as an ordinary user: the workload did not start" eval '! grep -q "^RESULT" "$T/out-user"'
+as_user --allow-degraded -p "$T/probe-user.yaml" --bind "$PROBE_BIND" -- /probe-bin/probe ids
+check "as an ordinary user with --allow-degraded: the workload runs (exit 0)" \
+	eval 'test "$WARD_RC" = 0 && grep -q "^RESULT op=ids" "$T/out-user"'
+check "the start event lists cgroup and the monitors as missing, seccomp and Landlock active" \
+	jq -e -s 'map(select(.event == "start")) | length == 1 and
+		(.[0].layers.missing | index("cgroup") and index("bpf-monitors")) and
+		(.[0].layers.active | map(select(startswith("seccomp") or startswith("landlock"))) | length == 2)' "$EU"
+as_user --allow-degraded -p "$T/probe-user.yaml" --bind "$PROBE_BIND" -- /probe-bin/probe syscall ptrace
+check "as an ordinary user: ptrace still fails EPERM with one syscall violation" \
+	eval 'grep -q "^RESULT.*errno=EPERM" "$T/out-user" &&
+		[ "$(jq -s "map(select(.kind == \"syscall\" and .violation and .syscall == \"ptrace\")) | length" "$EU")" = 1 ]'
