@@ -308,12 +308,31 @@ void ward_event_begin(struct ward_events *ev, struct ward_json *j, const char *k
 		      const char *action, bool violation, pid_t pid, const char *comm,
 		      const char *rule)
 {
+	ward_event_begin_at(ev, j, 0, kind, action, violation, pid, comm, rule);
+}
+
+void ward_event_begin_at(struct ward_events *ev, struct ward_json *j, uint64_t mono_ns,
+			 const char *kind, const char *action, bool violation, pid_t pid,
+			 const char *comm, const char *rule)
+{
 	struct timespec ts;
 	char t[40];
 
 	ward_json_init(j);
 	j->violation = violation;
 	clock_gettime(CLOCK_REALTIME, &ts);
+	if (mono_ns) {
+		/* realtime = now_realtime - (now_monotonic - mono_ns) */
+		struct timespec mono;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		uint64_t now_mono = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
+		uint64_t real = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		if (now_mono >= mono_ns && real >= now_mono - mono_ns) {
+			real -= now_mono - mono_ns;
+			ts.tv_sec = (time_t)(real / 1000000000ull);
+			ts.tv_nsec = (long)(real % 1000000000ull);
+		}
+	}
 	ward_format_time(t, &ts);
 	ward_json_open(j);
 	ward_json_str(j, "time", t);

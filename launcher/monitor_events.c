@@ -188,8 +188,8 @@ static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, si
 		return 0;
 	rule_text(rule, sizeof(rule), e, cls, w1);
 	comm_copy(comm, r->h.comm);
-	ward_event_begin(m->ev, &j, "file", action_for(m, viol, r->ret < 0), viol, r->h.pid, comm,
-			 rule);
+	ward_event_begin_at(m->ev, &j, r->h.ts, "file", action_for(m, viol, r->ret < 0), viol,
+			    r->h.pid, comm, rule);
 	ward_json_str(&j, "op", r->op < ARRAY_SIZE(fop_names) ? fop_names[r->op] : "?");
 	ward_json_str(&j, "syscall", ward_syscall_name(r->nr));
 	ward_json_str(&j, "path", path);
@@ -247,8 +247,8 @@ static int handle_exec(struct ward_monitor *m, const struct ward_exec_rec *x, si
 	else
 		snprintf(rule, sizeof(rule), "exec.allow: no match");
 	comm_copy(comm, x->h.comm);
-	ward_event_begin(m->ev, &j, "exec", action_for(m, viol, x->ret < 0), viol, x->h.pid, comm,
-			 ok ? rule : rule);
+	ward_event_begin_at(m->ev, &j, x->h.ts, "exec", action_for(m, viol, x->ret < 0), viol,
+			    x->h.pid, comm, rule);
 	ward_json_str(&j, "path", path);
 	ward_json_array_open(&j, "argv");
 	for (unsigned i = 0; i < x->argc && off < x->argv_len; i++) {
@@ -298,7 +298,7 @@ static int handle_net(struct ward_monitor *m, const struct ward_net_rec *r, size
 		snprintf(rule, sizeof(rule), "network.allow: no match");
 	action = (r->verdict & WARD_V_BLOCKED) ? "deny" : viol ? "audit" : "allow";
 	comm_copy(comm, r->h.comm);
-	ward_event_begin(m->ev, &j, "net", action, viol, r->h.pid, comm, rule);
+	ward_event_begin_at(m->ev, &j, r->h.ts, "net", action, viol, r->h.pid, comm, rule);
 	ward_json_str(&j, "op", net_op_name(r->op));
 	ward_json_str(&j, "family", r->family == 10 ? "inet6" : "inet");
 	ward_json_str(&j, "proto", proto_name(r->type, r->protocol));
@@ -329,9 +329,9 @@ static int handle_dev(struct ward_monitor *m, const struct ward_dev_rec *r, size
 	snprintf(rule, sizeof(rule), viol ? "devices: %c %u:%u not allowed" : "devices: %c %u:%u",
 		 type, r->major, r->minor);
 	comm_copy(comm, r->h.comm);
-	ward_event_begin(m->ev, &j, "device",
-			 (r->verdict & WARD_V_BLOCKED) ? "deny" : viol ? "audit" : "allow", viol,
-			 r->h.pid, comm, rule);
+	ward_event_begin_at(m->ev, &j, r->h.ts, "device",
+			    (r->verdict & WARD_V_BLOCKED) ? "deny" : viol ? "audit" : "allow", viol,
+			    r->h.pid, comm, rule);
 	if (r->path_len > 1 && r->path[r->path_len - 1] == 0)
 		ward_json_str(&j, "path", r->path);
 	ward_json_uint(&j, "major", r->major);

@@ -254,6 +254,11 @@ struct ward_events {
 void ward_event_begin(struct ward_events *ev, struct ward_json *j, const char *kind,
 		      const char *action, bool violation, pid_t pid, const char *comm,
 		      const char *rule);
+/* The same for something that happened at mono_ns (CLOCK_MONOTONIC, as bpf_ktime_get_ns()):
+ * the event's time is then when the kernel saw it, not when the supervisor read the record. */
+void ward_event_begin_at(struct ward_events *ev, struct ward_json *j, uint64_t mono_ns,
+			 const char *kind, const char *action, bool violation, pid_t pid,
+			 const char *comm, const char *rule);
 int ward_event_emit(struct ward_events *ev, struct ward_json *j); /* closes, writes, frees */
 /* RFC 3339 UTC with nanoseconds: "2026-11-25T20:09:04.123456789Z" */
 void ward_format_time(char buf[40], const struct timespec *ts);

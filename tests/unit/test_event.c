@@ -371,6 +371,39 @@ static void test_file_sink_batches(void **state)
 	free(line);
 }
 
+/* An event at a kernel (CLOCK_MONOTONIC) time is stamped with that moment, not with now. */
+static void test_event_at_kernel_time(void **state)
+{
+	struct ward_events ev = { .sandbox = "s", .host = "h" };
+	struct timespec mono, real;
+	struct ward_json j;
+	struct tm tm = { 0 };
+	char *tp;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	uint64_t two_s_ago = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec -
+			     2000000000ull;
+	ward_event_begin_at(&ev, &j, two_s_ago, "file", "deny", true, 1, NULL, NULL);
+	ward_json_close(&j);
+	tp = strstr(j.buf, "\"time\":\"");
+	assert_non_null(tp);
+	assert_non_null(strptime(tp + 8, "%Y-%m-%dT%H:%M:%S", &tm));
+	time_t t = timegm(&tm);
+	/* two seconds before now, give or take the second boundaries */
+	assert_true(real.tv_sec - t >= 1 && real.tv_sec - t <= 3);
+	ward_json_free(&j);
+	/* 0 means now */
+	ward_event_begin_at(&ev, &j, 0, "file", "deny", true, 1, NULL, NULL);
+	ward_json_close(&j);
+	tp = strstr(j.buf, "\"time\":\"");
+	memset(&tm, 0, sizeof(tm));
+	assert_non_null(strptime(tp + 8, "%Y-%m-%dT%H:%M:%S", &tm));
+	t = timegm(&tm);
+	assert_true(t - real.tv_sec >= 0 && t - real.tv_sec <= 1);
+	ward_json_free(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_events_to_file),
 		cmocka_unit_test(test_none_sink),
 		cmocka_unit_test(test_file_sink_batches),
+		cmocka_unit_test(test_event_at_kernel_time),
 		cmocka_unit_test(test_oom_flag),
 	};
 
