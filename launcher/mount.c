@@ -23,6 +23,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 
 enum bind_kind { BIND_RO, BIND_RW, BIND_DEV, BIND_TMPFS };
@@ -397,60 +399,201 @@ static int setup_proc(int root_fd, struct ward_error *err)
 	return 0;
 }
 
-/* filesystem.deny: a directory becomes an empty, inaccessible, read-only tmpfs; anything
- * else is covered by an empty file with mode 0000. Looked up with RESOLVE_IN_ROOT so a
- * symlink inside the view cannot point the mask at the host. */
+/* Is any mount point strictly below abs (a path in this mount namespace)? An overlay on abs
+ * would hide such a submount (overlayfs does not cross mounts in its lower layers). */
+static bool has_submounts(const char *abs)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, n = strlen(abs);
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	bool found = false;
+
+	if (!f)
+		return true; /* cannot tell: assume so */
+	while (!found && getline(&buf, &len, f) > 0) {
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...": the fifth field */
+		char *mp = buf;
+		for (int k = 0; k < 4 && mp; k++) {
+			mp = strchr(mp, ' ');
+			if (mp)
+				mp++;
+		}
+		if (!mp)
+			continue;
+		if (strncmp(mp, abs, n) == 0 && mp[n] == '/' && mp[n + 1] != ' ')
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * filesystem.deny, first choice: the names are not there at all. The parent directory gets a
+ * read-only overlay whose upper lower layer holds a whiteout (char 0:0) per denied name, so
+ * readdir does not list them and every lookup fails ENOENT, as if the host had no such file.
+ * Only where it is exact: the parent is read-only (an overlay without an upper layer is) and
+ * nothing is mounted below it (overlayfs does not show submounts of a lower layer). Returns 0
+ * when every name is gone, < 0 otherwise (the caller masks instead).
+ */
+static int hide_names(int root_fd, const char *parent, const char *const *names, size_t n)
+{
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	static const char *const wopts[] = { "mode", "0755", "size", "64k", NULL, NULL };
+	_cleanup_close_ int dfd = -1, wfd = -1, fs = -1, ovl = -1, check = -1;
+	char self[64], abs[PATH_MAX], lower[128];
+	struct statvfs sv;
+	ssize_t l;
+
+	dfd = syscall(SYS_openat2, root_fd, rel(parent), &how, sizeof(how));
+	if (dfd < 0)
+		return -errno;
+	if (fstatvfs(dfd, &sv) < 0)
+		return -errno;
+	if (!(sv.f_flag & ST_RDONLY))
+		return -EROFS; /* a writable parent would become read-only */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", dfd);
+	l = readlink(self, abs, sizeof(abs) - 1);
+	if (l <= 0)
+		return -errno;
+	abs[l] = 0;
+	if (strpbrk(abs, " \t\n\\") || has_submounts(abs))
+		return -EBUSY;
+
+	wfd = fsmount_simple("tmpfs", wopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (wfd < 0)
+		return wfd;
+	for (size_t i = 0; i < n; i++)
+		if (mknodat(wfd, names[i], S_IFCHR | 0000, makedev(0, 0)) < 0)
+			return -errno;
+	snprintf(lower, sizeof(lower), "/proc/self/fd/%d:/proc/self/fd/%d", wfd, dfd);
+	fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	ovl = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (ovl < 0)
+		return -errno;
+	if (move_mount(ovl, "", dfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	/* Trust but verify: through the new mount, every name must be gone. */
+	check = syscall(SYS_openat2, root_fd, rel(parent), &how, sizeof(how));
+	if (check < 0)
+		return -errno;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (fstatat(check, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+			return -EEXIST;
+	}
+	return 0;
+}
+
+/* filesystem.deny, fallback: a directory becomes an empty, inaccessible, read-only tmpfs;
+ * anything else is covered by an empty file with mode 0000. */
+static int mask_one(int t, int *mask, const char *what, struct ward_error *err)
+{
+	struct stat st;
+	int m;
+
+	if (fstat(t, &st) < 0 || S_ISLNK(st.st_mode))
+		return 0;
+	if (S_ISDIR(st.st_mode)) {
+		static const char *const opts[] = { "mode", "0000", "size", "4k", NULL, NULL };
+		m = fsmount_simple("tmpfs", opts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+							  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	} else {
+		if (*mask < 0) {
+			static const char *const opts[] = { "mode", "0000", "size", "4k", NULL, NULL };
+			*mask = fsmount_simple("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+								      MOUNT_ATTR_NOEXEC);
+			if (*mask < 0)
+				return ward_error_set(err, *mask, "creating the deny mask");
+			int f = openat(*mask, "empty", O_CREAT | O_WRONLY | O_CLOEXEC, 0000);
+			if (f < 0)
+				return ward_error_set(err, -errno, "creating the deny mask");
+			close(f);
+			(void)!fchmodat(*mask, "empty", 0000, 0);
+		}
+		m = open_tree(*mask, "empty", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (m >= 0) {
+			struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+			mount_setattr(m, "", AT_EMPTY_PATH, &a, sizeof(a));
+		} else {
+			m = -errno;
+		}
+	}
+	if (m < 0)
+		return ward_error_set(err, m, "masking denied %s", what);
+	int r = move_mount(m, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	r = r < 0 ? -errno : 0;
+	close(m);
+	if (r < 0)
+		return ward_error_set(err, r, "masking denied %s", what);
+	return 0;
+}
+
+static int cmp_parent_len(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+	size_t lx = strrchr(*x, '/') - *x, ly = strrchr(*y, '/') - *y;
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return strncmp(*x, *y, lx);
+}
+
+/* filesystem.deny inside the view: hidden where hide_names() can, masked elsewhere. Paths are
+ * looked up with RESOLVE_IN_ROOT so a symlink inside the view cannot aim either at the host.
+ * Parents are handled shallowest first, so a name under a hidden one is simply not found. */
 static int mask_denied(struct ward_sandbox *sb, int root_fd, struct ward_error *err)
 {
 	const struct ward_strv *deny = &sb->profile->fs_deny;
 	_cleanup_close_ int mask = -1;
+	_cleanup_free_ const char **paths = calloc(deny->n + 1, sizeof(*paths));
+	const char *names[64];
 
-	for (size_t i = 0; i < deny->n; i++) {
-		struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-					.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-		_cleanup_close_ int t = syscall(SYS_openat2, root_fd, rel(deny->v[i].s), &how,
-						sizeof(how));
-		struct stat st;
-		int m;
+	if (!paths)
+		return ward_error_set(err, -ENOMEM, "filesystem.deny: out of memory");
+	for (size_t i = 0; i < deny->n; i++)
+		paths[i] = deny->v[i].s;
+	qsort(paths, deny->n, sizeof(*paths), cmp_parent_len);
 
-		if (t < 0)
-			continue; /* not in the view: nothing to hide */
-		if (fstat(t, &st) < 0 || S_ISLNK(st.st_mode))
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			static const char *const opts[] = { "mode", "0000", "size", "4k", NULL, NULL };
-			m = fsmount_simple("tmpfs", opts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-								  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-		} else {
-			if (mask < 0) {
-				static const char *const opts[] = { "mode", "0000", "size", "4k",
-								    NULL, NULL };
-				mask = fsmount_simple("tmpfs", opts, MOUNT_ATTR_NOSUID |
-									MOUNT_ATTR_NODEV |
-									MOUNT_ATTR_NOEXEC);
-				if (mask < 0)
-					return ward_error_set(err, mask, "creating the deny mask");
-				int f = openat(mask, "empty", O_CREAT | O_WRONLY | O_CLOEXEC, 0000);
-				if (f < 0)
-					return ward_error_set(err, -errno, "creating the deny mask");
-				close(f);
-				(void)!fchmodat(mask, "empty", 0000, 0);
-			}
-			m = open_tree(mask, "empty", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-			if (m >= 0) {
-				struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
-				mount_setattr(m, "", AT_EMPTY_PATH, &a, sizeof(a));
-			} else {
-				m = -errno;
-			}
+	for (size_t i = 0; i < deny->n;) {
+		/* the group of entries with the same parent directory */
+		size_t plen = strrchr(paths[i], '/') - paths[i], k = i, n = 0;
+		char parent[PATH_MAX];
+
+		snprintf(parent, sizeof(parent), "%.*s", (int)(plen ? plen : 1), paths[i]);
+		for (; k < deny->n; k++) {
+			size_t kl = strrchr(paths[k], '/') - paths[k];
+			if (kl != plen || strncmp(paths[k], paths[i], plen) != 0)
+				break;
 		}
-		if (m < 0)
-			return ward_error_set(err, m, "masking denied %s", deny->v[i].s);
-		int r = move_mount(m, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-		r = r < 0 ? -errno : 0;
-		close(m);
-		if (r < 0)
-			return ward_error_set(err, r, "masking denied %s", deny->v[i].s);
+		for (size_t g = i; g < k && n < ARRAY_SIZE(names); g++) {
+			struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+						.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+			_cleanup_close_ int t = syscall(SYS_openat2, root_fd, rel(paths[g]), &how,
+							sizeof(how));
+			if (t >= 0)
+				names[n++] = paths[g] + plen + 1;
+		}
+		if (n > 0 && k - i <= ARRAY_SIZE(names) && hide_names(root_fd, parent, names, n) == 0) {
+			i = k;
+			continue;
+		}
+		for (; i < k; i++) {
+			struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+						.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+			_cleanup_close_ int t = syscall(SYS_openat2, root_fd, rel(paths[i]), &how,
+							sizeof(how));
+			if (t < 0)
+				continue; /* not in the view: nothing to hide */
+			int r = mask_one(t, &mask, paths[i], err);
+			if (r < 0)
+				return r;
+		}
 	}
 	return 0;
 }

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_ward
-plan 23
+plan 29
 P=$PROFILES/probe.yaml
 
 run_probe "$P" -- open /etc/passwd r
@@ -13,21 +13,52 @@ check "a file in a read-only bind is readable (control)" result_is errno 0
 run_probe "$P" -- open /etc/shadow r
 check "/etc/shadow (denied inside the bound /etc) cannot be opened" result_is_not errno 0
 
-# A denied path inside a bound tree is either absent or masked by an empty, mode-000 node:
-# a bind mount cannot remove a name from the directory, but nothing of the original (content,
-# size, owner, mode) may show through.
-masked_or_absent() {
-	result_is errno ENOENT && return 0
-	result_is errno 0 && result_is size 0 && [ "$(($(printf '%d' "0$(result_field mode)") & 07777))" = 0 ]
-}
+# A denied path inside a bound tree is absent: a read-only overlay with a whiteout per name on
+# its parent directory, so neither a lookup nor readdir finds it.
 run_probe "$P" -- stat /etc/shadow
-check "/etc/shadow shows nothing of the original (absent or an empty mode-000 mask)" masked_or_absent
+check "/etc/shadow (denied inside the bound /etc) does not exist (ENOENT)" result_is errno ENOENT
 
 run_probe "$P" -- stat /etc/gshadow
-check "/etc/gshadow likewise" masked_or_absent
+check "/etc/gshadow likewise" result_is errno ENOENT
 
 run_probe "$P" -- ls /etc/ssh
-check "a denied directory inside a bound tree (/etc/ssh) is not readable" result_is_not errno 0
+check "a denied directory inside a bound tree (/etc/ssh) does not exist" result_is errno ENOENT
+
+run_probe "$P" -- ls /etc
+check "listing /etc shows passwd but none of shadow, gshadow, ssh" \
+	eval 'grep -qx "ENTRY passwd" "$WARD_OUT" && ! grep -qxE "ENTRY (shadow|gshadow|ssh)" "$WARD_OUT"'
+n_in=$(result_field count)
+n_host=$(find /etc -mindepth 1 -maxdepth 1 | wc -l)
+n_denied=$(for d in shadow gshadow ssh; do [ -e "/etc/$d" ] && echo; done | wc -l)
+check "/etc lists every other host entry ($n_in = $n_host - $n_denied)" test "$n_in" = "$((n_host - n_denied))"
+
+# Where the parent has a mount below it (here a --bind inside the bound zoneinfo tree), an
+# overlay would hide that mount: the denied name is masked instead by an empty, inaccessible
+# node, so nothing of the original (content, size, owner, mode) shows through.
+masked_or_absent() {
+	result_is errno ENOENT && return 0
+	result_is errno 0 && [ "$(($(printf '%d' "0$(result_field mode)") & 07777))" = 0 ]
+}
+# A tree of our own with a secret beside a directory another filesystem is mounted on (the
+# mount is ours, removed at exit); the same tree without the mount for the control.
+mk_tree() { # mk_tree DIR
+	mkdir -p "$1/mnt" && echo secret >"$1/secret" && echo public >"$1/public" && chmod -R a+rX "$1"
+}
+mk_tree "$T/tree-sub" && mk_tree "$T/tree-flat"
+mount -t tmpfs -o size=1m,mode=0755 ward-test "$T/tree-sub/mnt" && _mounts_to_umount+=("$T/tree-sub/mnt")
+echo mounted >"$T/tree-sub/mnt/inside"
+for t in sub flat; do
+	sed -e "s|readonly: \[/etc, /usr/share/zoneinfo\]|readonly: [/etc, $T/tree-$t]|" \
+		-e "s|deny: \[/etc/shadow|deny: [$T/tree-$t/secret, /etc/shadow|" "$P" >"$T/tree-$t.yaml"
+done
+run_probe "$T/tree-sub.yaml" -- stat "$T/tree-sub/secret"
+check "with a mount below the parent: the denied file is masked (mode 000) or absent" masked_or_absent
+run_probe "$T/tree-sub.yaml" -- open "$T/tree-sub/secret" r
+check "with a mount below the parent: the denied file cannot be read" result_is_not errno 0
+run_probe "$T/tree-sub.yaml" -- open "$T/tree-sub/mnt/inside" r
+check "with a mount below the parent: the submount still shows (not hidden by an overlay)" result_is errno 0
+run_probe "$T/tree-flat.yaml" -- stat "$T/tree-flat/secret"
+check "without one: the denied file is absent (ENOENT)" result_is errno ENOENT
 
 run_probe "$P" -- open /usr/share/zoneinfo/Europe/Paris r
 check "a file under a denied directory cannot be opened" result_is_not errno 0

@@ -28,6 +28,7 @@ PROBE=/probe-bin/probe
 _tap_n=0
 _tap_planned=0
 _pids_to_kill=()
+_mounts_to_umount=() # mount points a test made (unmounted before $T is removed)
 
 # Not under /tmp: the test profiles put a private tmpfs on /tmp, and some tests bind $T paths
 # at their own location.
@@ -41,6 +42,9 @@ _lib_cleanup() {
 	done
 	for p in "${_pids_to_kill[@]}"; do
 		wait "$p" 2>/dev/null || true
+	done
+	for p in "${_mounts_to_umount[@]}"; do
+		umount -l "$p" 2>/dev/null || true
 	done
 	rm -rf "$T"
 }
