@@ -209,8 +209,29 @@ static __always_inline void emit(__u64 cgid, struct ward_sandbox_cfg *cfg, void 
 
 /* ---- network ----------------------------------------------------------------------------- */
 
-static __always_inline int net_check(struct bpf_sock_addr *ctx, __u32 op, bool v6)
+/* The contexts of the cgroup programs by their UAPI layout (include/uapi/linux/bpf.h, a stable
+ * ABI): the kernel rewrites context accesses by offset, so the CO-RE relocations that vmlinux.h's
+ * types carry (preserve_access_index) would change nothing and cost libbpf a search of the
+ * whole vmlinux BTF per type at load. These are declared after vmlinux.h: no relocations. */
+struct ward_sock_addr_ctx {
+	__u32 user_family;
+	__u32 user_ip4;
+	__u32 user_ip6[4];
+	__u32 user_port;
+	__u32 family;
+	__u32 type;
+	__u32 protocol;
+};
+
+struct ward_dev_ctx {
+	__u32 access_type;
+	__u32 major;
+	__u32 minor;
+};
+
+static __always_inline int net_check(struct bpf_sock_addr *sa, __u32 op, bool v6)
 {
+	const struct ward_sock_addr_ctx *ctx = (const void *)sa;
 	__u64 cgid = bpf_get_current_cgroup_id();
 	struct ward_sandbox_cfg *cfg = bpf_map_lookup_elem(&members, &cgid);
 	struct ward_net_key key = {};
@@ -326,8 +347,9 @@ int ward_bind6(struct bpf_sock_addr *ctx)
 /* ---- devices ----------------------------------------------------------------------------- */
 
 SEC("cgroup/dev")
-int ward_dev(struct bpf_cgroup_dev_ctx *ctx)
+int ward_dev(struct bpf_cgroup_dev_ctx *dc)
 {
+	const struct ward_dev_ctx *ctx = (const void *)dc;
 	__u64 cgid = bpf_get_current_cgroup_id();
 	struct ward_sandbox_cfg *cfg = bpf_map_lookup_elem(&members, &cgid);
 	struct ward_dev_key key = {};
@@ -509,13 +531,15 @@ static long walk_step(__u32 i, struct walk_ctx *w)
 {
 	struct dentry *d = w->d, *parent;
 	struct vfsmount *mnt = w->mnt;
-	struct qstr name;
+	/* read through struct mount only: mnt->mnt_root would add struct vfsmount to the CO-RE
+	 * root types (see ward_walk_base) */
+	struct mount *m = container_of(mnt, struct mount, mnt);
+	const unsigned char *name;
 	long n;
 
 	if (d == w->root_d && mnt == w->root_mnt)
 		return 1;
-	if (d == BPF_CORE_READ(mnt, mnt_root)) {
-		struct mount *m = container_of(mnt, struct mount, mnt);
+	if (d == BPF_CORE_READ(m, mnt.mnt_root)) {
 		struct mount *pm = BPF_CORE_READ(m, mnt_parent);
 
 		if (pm == m) {
@@ -536,9 +560,9 @@ static long walk_step(__u32 i, struct walk_ctx *w)
 		w->flags |= WARD_V_BASE_TRUNC;
 		return 1;
 	}
-	name = BPF_CORE_READ(d, d_name);
+	name = BPF_CORE_READ(d, d_name.name);
 	n = bpf_probe_read_kernel_str(w->buf + (w->off & (WARD_BASE_MAX - 1)), WARD_PATH_MAX,
-				      name.name);
+				      name);
 	if (n <= 0)
 		return 1;
 	w->off += n;
@@ -546,17 +570,40 @@ static long walk_step(__u32 i, struct walk_ctx *w)
 	return 0;
 }
 
-/* dirfd (or AT_FDCWD: the cwd) -> components in buf; returns bytes written. */
-static __always_inline __u32 walk_base(int dfd, char *buf, __u32 *flags)
+/* Load time: global (non-static, not inlined) functions are verified once each, on their own,
+ * with only their argument types known; inlined code (or a static subprogram) is verified again
+ * for every state it is reached with, bpf_loop callbacks included (recent kernels verify a
+ * callback until its states converge, at every call site and for every caller state). Inlined
+ * into sys_exit, the classification, the dentry walk and the report made that one program 12k
+ * processed insns, about 20 ms of verifier time per cold load (docs/monitors.md). Pointer
+ * arguments of a global function may be NULL for the verifier: each one checks. */
+
+/* The buffer the dirfd/cwd components go to (ward_exec_rec.base, and the base part of
+ * ward_file_rec.data): a type of its own so the verifier knows its size at the call. */
+struct base_buf {
+	char b[WARD_BASE_MAX + WARD_PATH_MAX];
+};
+_Static_assert(sizeof(((struct ward_exec_rec *)0)->base) == sizeof(struct base_buf), "base");
+_Static_assert(sizeof(((struct ward_file_rec *)0)->data) - 2 * WARD_PATH_MAX ==
+		       sizeof(struct base_buf), "base");
+
+/* dirfd (or AT_FDCWD: the cwd) -> components in buf; returns bytes written, and the
+ * WARD_V_BASE_* flags << 16. */
+#define WALK_FLAGS_SHIFT 16
+__noinline int ward_walk_base(int dfd, struct base_buf *buf)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct walk_ctx w = {};
-	struct path p;
 
+	if (!buf)
+		return 0;
+	/* field by field from the root type (task_struct, file): a local struct path or qstr
+	 * would cost libbpf one more CO-RE candidate search of the whole vmlinux BTF at load */
 	w.root_d = BPF_CORE_READ(t, fs, root.dentry);
 	w.root_mnt = BPF_CORE_READ(t, fs, root.mnt);
 	if (dfd == WARD_AT_FDCWD) {
-		p = BPF_CORE_READ(t, fs, pwd);
+		w.d = BPF_CORE_READ(t, fs, pwd.dentry);
+		w.mnt = BPF_CORE_READ(t, fs, pwd.mnt);
 	} else {
 		struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
 		struct file **fds = BPF_CORE_READ(fdt, fd);
@@ -567,16 +614,22 @@ static __always_inline __u32 walk_base(int dfd, char *buf, __u32 *flags)
 		bpf_probe_read_kernel(&f, sizeof(f), &fds[dfd]);
 		if (!f)
 			return 0;
-		p = BPF_CORE_READ(f, f_path);
+		w.d = BPF_CORE_READ(f, f_path.dentry);
+		w.mnt = BPF_CORE_READ(f, f_path.mnt);
 	}
-	w.d = p.dentry;
-	w.mnt = p.mnt;
-	w.buf = buf;
+	w.buf = buf->b;
 	bpf_loop(WARD_DEPTH_MAX * 2, walk_step, &w, 0);
-	*flags |= w.flags;
 	if (w.d != w.root_d || w.mnt != w.root_mnt)
-		*flags |= (w.flags & WARD_V_BASE_OUTSIDE) ? 0 : WARD_V_BASE_TRUNC;
-	return w.off;
+		w.flags |= (w.flags & WARD_V_BASE_OUTSIDE) ? 0 : WARD_V_BASE_TRUNC;
+	return (w.off & 0xffff) | (w.flags << WALK_FLAGS_SHIFT);
+}
+
+static __always_inline __u32 walk_base(int dfd, char *buf, __u32 *flags)
+{
+	int r = ward_walk_base(dfd, (struct base_buf *)buf);
+
+	*flags |= (__u32)r >> WALK_FLAGS_SHIFT;
+	return r & 0xffff;
 }
 
 /* Path policy: one LPM lookup of (sandbox, path + "/") gives the longest profile entry above
@@ -619,26 +672,27 @@ static long scan_step(__u32 i, struct scan_ctx *c)
 	return 0;
 }
 
-static __always_inline __u32 classify(__u64 cgid, struct scratch *s, long n, __u32 *ret_flags)
+/* Returns the class, | CLS_UNDECIDED when the kernel leaves the path to user space. */
+#define CLS_UNDECIDED 0x10000
+__noinline int ward_classify(__u64 cgid, struct scratch *s, long n)
 {
 	struct scan_ctx c;
 	struct ward_path_val *v;
 	__u64 len = n - 1;
-	char *p = s->k.path;
+	char *p;
 
-	if (p[0] != '/' || len > WARD_LPM_PATH - 2) {
-		*ret_flags |= WARD_V_UNDECIDED;
-		return WARD_PC_NONE;
-	}
+	if (!s)
+		return WARD_PC_NONE | CLS_UNDECIDED;
+	p = s->k.path;
+	if (p[0] != '/' || len > WARD_LPM_PATH - 2)
+		return WARD_PC_NONE | CLS_UNDECIDED;
 	/* "/." or "//" anywhere, 8 bytes at a time; bytes after the NUL are masked off */
 	c.p = p;
 	c.len = len;
 	c.bad = false;
 	bpf_loop(WARD_LPM_PATH / 8, scan_step, &c, 0);
-	if (c.bad) {
-		*ret_flags |= WARD_V_UNDECIDED;
-		return WARD_PC_NONE;
-	}
+	if (c.bad)
+		return WARD_PC_NONE | CLS_UNDECIDED;
 	if (p[len - 1] != '/') {
 		p[len & (WARD_PATH_MAX - 1)] = '/';
 		len++;
@@ -652,6 +706,15 @@ static __always_inline __u32 classify(__u64 cgid, struct scratch *s, long n, __u
 	if (!v)
 		return WARD_PC_NONE;
 	return v->len == len ? v->cls : v->below;
+}
+
+static __always_inline __u32 classify(__u64 cgid, struct scratch *s, long n, __u32 *ret_flags)
+{
+	int r = ward_classify(cgid, s, n);
+
+	if (r & CLS_UNDECIDED)
+		*ret_flags |= WARD_V_UNDECIDED;
+	return r & 0xffff;
 }
 
 static __always_inline bool cls_violation(__u32 cls, bool write)
@@ -808,40 +871,60 @@ static __always_inline void exit_exec(__u64 cgid, struct ward_sandbox_cfg *cfg, 
 	bpf_map_delete_elem(&execs, &tid);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
+/* The rest of a file record that is reported: the fields from the syscall are in s->f already
+ * (its path in s->k.path, or in s->f.data too when there is a path2). A function of its own:
+ * reached with every combination of verdict and classes, it was verified once per combination. */
+__noinline int ward_file_report(struct scratch *s, struct ward_sandbox_cfg *cfg, __u64 cgid,
+				int has_path2, int viol)
 {
-	__u64 nr = regs->SYSCALL_NR, cgid, size;
-	struct ward_sandbox_cfg *cfg;
 	struct ward_file_rec *r;
-	struct fargs e = {};
+	__u32 verdict;
+	__u64 size;
+
+	if (!s || !cfg)
+		return 0;
+	r = &s->f;
+	/* ward's own init and pre-exec child: checked only for what would be reported */
+	if (is_ward_self(cfg))
+		return 0;
+	if (!has_path2)
+		bpf_probe_read_kernel(r->data, r->path_len & (WARD_PATH_MAX - 1 + WARD_PATH_MAX),
+				      s->k.path);
+	if (r->data[0] != '/') {
+		verdict = r->verdict;
+		r->base_len = walk_base(r->dfd, r->data + 2 * WARD_PATH_MAX, &verdict);
+		r->verdict = verdict;
+	}
+	hdr_fill(&r->h, WARD_REC_FILE, cgid);
+	if (r->base_len)
+		size = offsetof(struct ward_file_rec, data) + 2 * WARD_PATH_MAX + r->base_len;
+	else if (r->path2_len)
+		size = offsetof(struct ward_file_rec, data) + WARD_PATH_MAX + r->path2_len;
+	else
+		size = offsetof(struct ward_file_rec, data) + r->path_len;
+	if (size > sizeof(*r))
+		size = sizeof(*r);
+	r->h.size = size;
+	emit(cgid, cfg, r, size, viol);
+	return 0;
+}
+
+/* A watched file syscall of a sandbox with the file monitor on: its arguments are in e (read by
+ * file_args: one path per syscall, each with its own constants, all of them ending here). */
+__noinline int ward_file_exit(struct fargs *ea, struct ward_sandbox_cfg *cfg, __u64 cgid, long ret)
+{
+	struct ward_file_rec *r;
+	struct fargs e;
 	struct scratch *s;
 	__u32 zero = 0, verdict = 0, cls, cls2 = WARD_PC_NONE;
+	__u64 nr;
 	long n;
 	bool write, viol;
 
-	if (!exit_watched(nr))
+	if (!ea || !cfg)
 		return 0;
-	cgid = bpf_get_current_cgroup_id();
-	cfg = bpf_map_lookup_elem(&members, &cgid);
-	if (!cfg || !(cfg->flags & WARD_CFG_FILES))
-		return 0;
-	if (!regs_off) {
-		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-		__u64 rv = 0;
-
-		/* the regs pointer as a plain number: the verifier refuses arithmetic on a
-		 * trusted pointer */
-		bpf_probe_read_kernel(&rv, sizeof(rv), &ctx[0]);
-		regs_off = rv - (__u64)BPF_CORE_READ(t, stack);
-	}
-	if (nr == NR_execve || nr == NR_execveat) {
-		exit_exec(cgid, cfg, bpf_get_current_pid_tgid(), ret);
-		return 0;
-	}
-	file_args(regs, nr, &e);
-	if (!e.op)
-		return 0;
+	e = *ea;
+	nr = e.nr;
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return 0;
@@ -883,15 +966,6 @@ int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
 		verdict |= WARD_V_VIOLATION;
 	if (!(verdict & (WARD_V_VIOLATION | WARD_V_UNDECIDED)) && !(cfg->flags & WARD_CFG_ALLOWED))
 		return 0;
-	/* ward's own init and pre-exec child: checked only for what would be reported */
-	if (is_ward_self(cfg))
-		return 0;
-	if (!e.p2)
-		bpf_probe_read_kernel(r->data, r->path_len & (WARD_PATH_MAX - 1 + WARD_PATH_MAX),
-				      s->k.path);
-	if (r->data[0] != '/')
-		r->base_len = walk_base(e.dfd, r->data + 2 * WARD_PATH_MAX, &verdict);
-	hdr_fill(&r->h, WARD_REC_FILE, cgid);
 	r->nr = nr;
 	r->op = e.op;
 	r->flags = e.flags;
@@ -902,15 +976,37 @@ int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
 	r->cls2 = cls2;
 	/* path2 relative to a different dirfd: user space resolves it from dfd2 */
 	r->dfd2 = e.dfd2;
-	if (r->base_len)
-		size = offsetof(struct ward_file_rec, data) + 2 * WARD_PATH_MAX + r->base_len;
-	else if (r->path2_len)
-		size = offsetof(struct ward_file_rec, data) + WARD_PATH_MAX + r->path2_len;
-	else
-		size = offsetof(struct ward_file_rec, data) + r->path_len;
-	if (size > sizeof(*r))
-		size = sizeof(*r);
-	r->h.size = size;
-	emit(cgid, cfg, r, size, viol);
-	return 0;
+	return ward_file_report(s, cfg, cgid, e.p2 != 0, viol);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 nr = regs->SYSCALL_NR, cgid;
+	struct ward_sandbox_cfg *cfg;
+	struct fargs e = {};
+
+	if (!exit_watched(nr))
+		return 0;
+	cgid = bpf_get_current_cgroup_id();
+	cfg = bpf_map_lookup_elem(&members, &cgid);
+	if (!cfg || !(cfg->flags & WARD_CFG_FILES))
+		return 0;
+	if (!regs_off) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		__u64 rv = 0;
+
+		/* the regs pointer as a plain number: the verifier refuses arithmetic on a
+		 * trusted pointer */
+		bpf_probe_read_kernel(&rv, sizeof(rv), &ctx[0]);
+		regs_off = rv - (__u64)BPF_CORE_READ(t, stack);
+	}
+	if (nr == NR_execve || nr == NR_execveat) {
+		exit_exec(cgid, cfg, bpf_get_current_pid_tgid(), ret);
+		return 0;
+	}
+	file_args(regs, nr, &e);
+	if (!e.op)
+		return 0;
+	return ward_file_exit(&e, cfg, cgid, ret);
 }
