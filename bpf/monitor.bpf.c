@@ -724,31 +724,23 @@ static __always_inline bool cls_violation(__u32 cls, bool write)
 	return write && (cls == WARD_PC_RO || cls == WARD_PC_SKEL);
 }
 
-static __always_inline void enter_exec(struct pt_regs *regs, long nr, __u64 cgid, __u64 tid)
+/* The file name and up to WARD_ARGC_MAX arguments of an execve/execveat from its registers. */
+static __always_inline void exec_read_args(struct ward_exec_rec *x, struct pt_regs *regs, long nr)
 {
-	__u32 zero = 0, off = 0, i;
-	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-	struct ward_exec_rec *x;
 	const char *const *argv;
 	const char *path;
+	__u32 off = 0, i;
 	long n;
 
-	if (!s)
-		return;
-	x = &s->x;
 	if (nr == NR_execve) {
 		path = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
 		argv = (const char *const *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		x->ret = WARD_AT_FDCWD; /* dfd until exit */
 	} else {
-		x->ret = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
 		path = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
 		argv = (const char *const *)PT_REGS_PARM3_CORE_SYSCALL(regs);
 	}
-	x->verdict = 0;
 	x->path_len = 0;
 	x->argv_len = 0;
-	x->base_len = 0;
 	x->argc = 0;
 	x->path[0] = 0;
 	n = bpf_probe_read_user_str(x->path, sizeof(x->path), path);
@@ -768,6 +760,22 @@ static __always_inline void enter_exec(struct pt_regs *regs, long nr, __u64 cgid
 		x->argc++;
 	}
 	x->argv_len = off > WARD_ARGV_MAX ? WARD_ARGV_MAX : off;
+}
+
+static __always_inline void enter_exec(struct pt_regs *regs, long nr, __u64 cgid, __u64 tid)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	struct ward_exec_rec *x;
+
+	if (!s)
+		return;
+	x = &s->x;
+	/* the dirfd until exit */
+	x->ret = nr == NR_execve ? WARD_AT_FDCWD : (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	x->verdict = 0;
+	x->base_len = 0;
+	exec_read_args(x, regs, nr);
 	if (x->path[0] != '/')
 		x->base_len = walk_base(x->ret, x->base, &x->verdict);
 	bpf_map_update_elem(&execs, &tid, x, BPF_ANY);
@@ -857,12 +865,38 @@ int BPF_PROG(ward_sys_enter, struct pt_regs *regs, long nr)
 }
 
 static __always_inline void exit_exec(__u64 cgid, struct ward_sandbox_cfg *cfg, __u64 tid,
-				      long ret)
+				      long ret, struct pt_regs *regs, long nr)
 {
 	struct ward_exec_rec *x = bpf_map_lookup_elem(&execs, &tid);
 
 	if (!x)
 		return;
+	/* At sys_enter the strings may sit on pages this process has not touched yet (a child
+	 * right after fork() whose .rodata is not mapped in yet): the read fails, the record has
+	 * no path. A failed exec still has its memory, and the kernel has faulted the name in by
+	 * now: read again. After a successful one the name and the arguments are on the new
+	 * stack, written there by the kernel (the name right above the environment). */
+	if (ret < 0 && (x->path_len == 0 || x->argv_len == 0)) {
+		exec_read_args(x, regs, nr);
+	} else if (ret == 0 && x->path_len == 0) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		unsigned long env_end = BPF_CORE_READ(t, mm, env_end);
+		unsigned long arg_start = BPF_CORE_READ(t, mm, arg_start);
+		unsigned long arg_end = BPF_CORE_READ(t, mm, arg_end);
+		long n = bpf_probe_read_user_str(x->path, sizeof(x->path), (const void *)env_end);
+		__u64 len = arg_end > arg_start ? arg_end - arg_start : 0;
+
+		x->path_len = n > 0 ? n : 0;
+		if (len > WARD_ARGV_MAX)
+			len = WARD_ARGV_MAX;
+		/* keep clang from folding the bound into a copy the verifier cannot see bounded */
+		asm volatile("" : "+r"(len));
+		if (len > 0 && len <= WARD_ARGV_MAX &&
+		    bpf_probe_read_user(x->argv, len, (const void *)arg_start) == 0) {
+			x->argv_len = len;
+			x->argc = WARD_ARGC_MAX; /* user space stops at argv_len */
+		}
+	}
 	/* exec.allow is matched with fnmatch() in user space, so every exec goes there. */
 	hdr_fill(&x->h, WARD_REC_EXEC, cgid);
 	x->h.size = sizeof(*x);
@@ -1002,7 +1036,7 @@ int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
 		regs_off = rv - (__u64)BPF_CORE_READ(t, stack);
 	}
 	if (nr == NR_execve || nr == NR_execveat) {
-		exit_exec(cgid, cfg, bpf_get_current_pid_tgid(), ret);
+		exit_exec(cgid, cfg, bpf_get_current_pid_tgid(), ret, regs, nr);
 		return 0;
 	}
 	file_args(regs, nr, &e);

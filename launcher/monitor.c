@@ -690,12 +690,15 @@ int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **r
 
 	timing("policy built");
 
-	if (!getenv("WARD_BPF_NO_PINNED") && load_pinned(m) >= 0) {
+	/* WARD_BPF_NO_SYSCALL_PROGS=1 loads as a kernel would where the syscall programs fail
+	 * (tests of that fallback) */
+	bool no_sys = getenv("WARD_BPF_NO_SYSCALL_PROGS") != NULL;
+	if (!no_sys && !getenv("WARD_BPF_NO_PINNED") && load_pinned(m) >= 0) {
 		timing("pinned set reused, slot claimed");
 	} else {
 		fds_close(m);
 		m->pinned = false;
-		r = load_fresh(m, true, 0, err);
+		r = load_fresh(m, !no_sys, 0, err);
 		if (r < 0)
 			goto fail;
 	}
@@ -732,6 +735,11 @@ int ward_monitor_attach(struct ward_monitor *m, int cgroup_v2_fd, uint64_t cgrou
 	}
 	timing("cgroup programs linked (7)");
 	return 0;
+}
+
+bool ward_monitor_files_active(struct ward_monitor *m)
+{
+	return m && m->files;
 }
 
 void ward_monitor_layers(struct ward_monitor *m, struct ward_json *j)

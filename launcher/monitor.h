@@ -38,7 +38,11 @@ int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **r
 		      struct ward_error *err);
 int ward_monitor_attach(struct ward_monitor *m, int cgroup_v2_fd, uint64_t cgroup_id,
 			struct ward_error *err);
-/* Comma-separated lists for the start event, e.g. "file:raw_tp,net:cgroup/sock_addr". */
+/* false when the syscall programs (file and exec monitors) could not be loaded and only the
+ * cgroup programs (network, devices) run. */
+bool ward_monitor_files_active(struct ward_monitor *m);
+/* For the start event: "monitors" (each with its mechanism, e.g.
+ * "file:tp_btf,exec:tp_btf,net:cgroup/sock_addr,device:cgroup/dev") and "bpf" (pinned|loaded). */
 void ward_monitor_layers(struct ward_monitor *m, struct ward_json *j); /* adds keys to j */
 int ward_monitor_fd(struct ward_monitor *m);
 int ward_monitor_poll(struct ward_monitor *m); /* consume what is ready, never blocks */

@@ -48,6 +48,8 @@ int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **r
 int ward_monitor_attach(struct ward_monitor *m, int cgroup_v2_fd, uint64_t cgroup_id,
 			struct ward_error *err) __attribute__((weak));
 void ward_monitor_close(struct ward_monitor *m) __attribute__((weak));
+bool ward_monitor_files_active(struct ward_monitor *m) __attribute__((weak));
+void ward_monitor_layers(struct ward_monitor *m, struct ward_json *j) __attribute__((weak));
 int ward_gpu_nodes(const struct ward_profile *p, const char *dev_root, char ***ret_paths,
 		   struct ward_error *err) __attribute__((weak));
 int ward_sink_connected(struct ward_sink *s) __attribute__((weak));
@@ -238,6 +240,21 @@ static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
 	if (r >= 0)
 		r = ward_monitor_attach(sb->mon, ward_cgroup_v2_fd(sb->cg), ward_cgroup_id(sb->cg),
 					err);
+	if (r >= 0 && ward_monitor_files_active && !ward_monitor_files_active(sb->mon)) {
+		/* The syscall programs did not load: network and device filtering still run,
+		 * the file and exec monitors do not. A missing protection like any other. */
+		if (!sb->allow_degraded) {
+			ward_error_set(err, -EOPNOTSUPP,
+				       "cannot apply: bpf-monitors(file/exec): the syscall programs did "
+				       "not load here (WARD_BPF_DEBUG=1 shows why); --allow-degraded "
+				       "runs with network and device monitoring only");
+			r = -EOPNOTSUPP;
+		} else {
+			list_add(sb->active, sizeof(sb->active), "bpf-monitors(net/device)");
+			list_add(sb->missing, sizeof(sb->missing), "bpf-monitors(file/exec)");
+			return 0;
+		}
+	}
 	if (r >= 0) {
 		list_add(sb->active, sizeof(sb->active), "bpf-monitors");
 		return 0;
@@ -317,6 +334,8 @@ static void start_event(struct ward_sandbox *sb)
 		ward_json_str(&j, NULL, t);
 	ward_json_array_close(&j);
 	ward_json_object_close(&j);
+	if (sb->mon && ward_monitor_layers)
+		ward_monitor_layers(sb->mon, &j);
 	ward_json_int(&j, "landlock_abi", sb->landlock_abi);
 	struct ward_cgroup_info ci;
 	if (ward_cgroup_probe(&ci) >= 0)

@@ -22,7 +22,7 @@ if ! "$WARD" features 2>/dev/null | grep -q 'monitors: file tp_btf'; then
 	exit 0
 fi
 
-plan 36
+plan 41
 
 mp() { # mp PROFILE [WARD_ARGS...] -- ARGS...
 	local profile=$1
@@ -114,6 +114,10 @@ check "a memory device (1:1) is refused: EPERM" result_is errno EPERM
 check "device violation with class memory, 1:1" \
 	event_count_is 1 'select(.kind == "device" and .violation and .class == "memory" and .major == 1 and .minor == 1 and .action == "deny")'
 
+mp "$P" -- fork-exec-missing
+check "exec of a missing program right after fork (name not yet paged in): one exec violation naming it" \
+	eval 'result_is errno ENOENT && event_count_is 1 "select(.kind == \"exec\" and .violation and .path == \"/no/such/program\" and .errno == \"ENOENT\")"'
+
 # ---- audit mode: let through, report as audit ----
 run_ward run -p "$P" -m audit --bind "$PROBE_DIR" -- "$MP" connect 127.0.0.1 10
 check "audit: connect not allowed is let through (ECONNREFUSED) and reported as audit" \
@@ -141,6 +145,20 @@ check "monitors that cannot load: the workload never ran" eval '! grep -q RESULT
 WARD_RINGBUF_BYTES=0x40000000000 run_ward run --allow-degraded -p "$P" --bind "$PROBE_BIND" -- /probe-bin/mp openat /etc/passwd
 check "--allow-degraded: runs, the start event lists the monitors as missing" \
 	eval 'result_is errno 0 && event_count_is 1 "select(.event == \"start\" and (.layers.missing | index(\"monitors\")))"'
+
+# Where only the syscall programs fail (file and exec monitors), the cgroup ones still load:
+# refused unless --allow-degraded, and then the start event says what runs.
+WARD_BPF_NO_SYSCALL_PROGS=1 run_ward run -p "$P" --bind "$PROBE_BIND" -- /probe-bin/mp connect 127.0.0.1 10
+check "file/exec monitors missing: exit 125 naming them" \
+	eval 'test "$WARD_RC" = 125 && grep -q "bpf-monitors(file/exec)" "$WARD_ERR" && ! grep -q RESULT "$WARD_OUT"'
+WARD_BPF_NO_SYSCALL_PROGS=1 run_ward run --allow-degraded -p "$P" --bind "$PROBE_BIND" -- /probe-bin/mp connect 127.0.0.1 10
+check "--allow-degraded: the start event lists bpf-monitors(file/exec) as missing, net and device as running" \
+	event_count_is 1 'select(.event == "start" and (.layers.missing | index("bpf-monitors(file/exec)")) and .monitors == "net:cgroup/sock_addr,device:cgroup/dev")'
+check "--allow-degraded: the network filter still blocks (EPERM) and reports" \
+	eval 'result_is errno EPERM && event_count_is 1 "select(.kind == \"net\" and .violation and .port == 10)"'
+run_ward run -p "$P" --bind "$PROBE_BIND" -- /probe-bin/mp openat /etc/passwd
+check "normally the start event names every monitor and its mechanism" \
+	event_count_is 1 'select(.event == "start" and .monitors == "file:tp_btf,exec:tp_btf,net:cgroup/sock_addr,device:cgroup/dev" and (.bpf == "loaded" or .bpf == "pinned"))'
 
 # ---- two sandboxes at once never see each other's events ----
 EA=$T/a.jsonl EB=$T/b.jsonl

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int result(const char *op, int r)
@@ -107,6 +108,23 @@ int main(int argc, char **argv)
 		execv(argv[2], argv + 2);
 		return result(op, -1);
 	}
+	if (strcmp(op, "fork-exec-missing") == 0) {
+		/* A child execs a name that is a literal: right after fork() the child has no
+		 * page-table entry for this program's read-only data, so the string is not
+		 * readable without a fault when execve starts (the monitor must still see it). */
+		static char *const args[] = { "/no/such/program", "--flag", NULL };
+		int status;
+		pid_t p = fork();
+
+		if (p == 0) {
+			execve("/no/such/program", args, environ);
+			_exit(errno == ENOENT ? 0 : 1);
+		}
+		if (p < 0 || waitpid(p, &status, 0) < 0)
+			return result(op, -1);
+		errno = ENOENT;
+		return result(op, WIFEXITED(status) && WEXITSTATUS(status) == 0 ? -1 : 0);
+	}
 	if (strcmp(op, "loop") == 0 && argc == 4) { /* the syscall benchmark's loop */
 		long n = atol(argv[3]);
 		char buf[64];
@@ -123,6 +141,6 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "usage: monitor_probe open|openat|openat2|write PATH | dirfd DIR NAME |\n"
 			"  cwd DIR NAME | dev PATH | burst PATH N | connect|udp-send|bind|udp-bind ADDR"
-			" PORT | exec PATH [ARG...] | loop PATH N\n");
+			" PORT | exec PATH [ARG...] | fork-exec-missing | loop PATH N\n");
 	return 2;
 }
