@@ -138,8 +138,9 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/ward/profiles
 	install -m 0644 profiles/*.yaml $(DESTDIR)$(PREFIX)/share/ward/profiles/
 	install -D -m 0644 docs/ward.1 $(DESTDIR)$(PREFIX)/share/man/man1/ward.1
-	if [ -f docs/ward-collector.service ]; then install -D -m 0644 docs/ward-collector.service \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/ward-collector.service; fi
+	for u in ward-collector ward-monitor; do \
+		install -D -m 0644 docs/$$u.service $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; \
+	done
 
 format:
 	clang-format -i launcher/*.c launcher/*.h collector/*.[ch] include/ward/*.h bpf/*.c tests/*.c tests/unit/*.c 2>/dev/null || true
