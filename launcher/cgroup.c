@@ -357,6 +357,58 @@ static void append_missing(char *buf, size_t len, const char *what)
 	snprintf(buf + n, len - n, "%s%s", n ? "," : "", what);
 }
 
+/*
+ * Sandbox cgroups left behind by a ward that was SIGKILLed (its sandbox died with it, see
+ * PR_SET_PDEATHSIG in init.c, but nothing removed the directories). Any empty directory under
+ * <mount>/ward older than a minute is such a leftover: a live sandbox always holds its init, and
+ * a directory only stays empty for the instant between its mkdir and clone3(), hence the age.
+ * rmdir() of a cgroup that holds a process fails (EBUSY), so a wrong guess costs nothing. At most
+ * once a minute per host (the stamp file), so hundreds of sandboxes do not each scan the rest.
+ */
+#define CG_GC_STAMP "/run/ward/cgroup-gc.stamp"
+#define CG_GC_AGE_S 60
+
+static void gc_leftovers(const struct cg_mounts *m)
+{
+	const char *mounts[1 + CG_N];
+	time_t now = time(NULL);
+	struct stat st;
+	size_t n = 0;
+	int fd;
+
+	if (stat(CG_GC_STAMP, &st) == 0 && now - st.st_mtime < CG_GC_AGE_S)
+		return;
+	if (mkdir("/run/ward", 0755) < 0 && errno != EEXIST)
+		return;
+	fd = open(CG_GC_STAMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return;
+	close(fd);
+	if (m->v2[0])
+		mounts[n++] = m->v2;
+	for (int c = 0; c < CG_N; c++)
+		if (m->v1[c][0])
+			mounts[n++] = m->v1[c];
+	for (size_t i = 0; i < n; i++) {
+		char parent[PATH_MAX];
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(parent, sizeof(parent), "%s/ward", mounts[i]);
+		d = opendir(parent);
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+			    now - st.st_mtime >= CG_GC_AGE_S)
+				(void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+		}
+		closedir(d);
+	}
+}
+
 /* mkdir <mount>/ward and <mount>/ward/<id>; records the leaf (so a failure later removes it). */
 static int make_dir(struct ward_cgroup *cg, const char *mount, const char *id, bool v2,
 		    struct ward_error *err)
@@ -447,6 +499,7 @@ int ward_cgroup_create(const char *id, const struct ward_cgroup_limits *lim,
 	if (r < 0)
 		return ward_error_set(err, r, "reading /proc/self/mountinfo: %s", strerror(-r));
 
+	gc_leftovers(&m);
 	cg = calloc(1, sizeof(*cg));
 	if (!cg)
 		return ward_error_set(err, -ENOMEM, "out of memory");

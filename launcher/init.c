@@ -139,6 +139,11 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	r = ward_userns_setup_child(sb, &err);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
+	/* Changing uids and raising capabilities again cleared the parent-death signal
+	 * (commit_creds): arm it once more. Later changes only drop capabilities, which keeps
+	 * it. Had the supervisor died in between, the next message from it (CGROUPS) never
+	 * comes and init exits. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (p->namespaces & WARD_NS_UTS) {
 		const char *h = p->hostname ? p->hostname : sb->id;
 		if (sethostname(h, strlen(h)) < 0)

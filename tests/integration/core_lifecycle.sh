@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_ward
-plan 21
+plan 25
 P=$PROFILES/probe.yaml
 
 run_probe "$P" -- exit 3
@@ -103,3 +103,54 @@ fi
 
 run_probe "$P" -- zombies 5
 check "orphaned children are reaped by ward's PID 1" result_is zombies 0
+
+# ---- SIGKILL of ward itself: the sandbox dies with it (nothing runs unmonitored) ----
+id=ward-test-kill9-$$
+"$WARD" run -e none --id "$id" -p "$P" --bind "$PROBE_BIND" -- "$PROBE" sleep 30 \
+	</dev/null >"$T/k9.out" 2>"$T/k9.err" &
+wpid=$!
+track_pid "$wpid"
+# cgroup_procs ID N: waits until sandbox ID's cgroup holds N processes; prints their pids
+cgroup_procs() {
+	local i procs=
+	for ((i = 0; i < 200; i++)); do
+		procs=$(cat $(leftover_cgroups "$1" | head -n 1)/cgroup.procs 2>/dev/null | tr '\n' ' ')
+		[ "$(wc -w <<<"$procs")" -ge "$2" ] && break
+		sleep 0.05
+	done
+	echo "$procs"
+}
+procs=$(cgroup_procs "$id" 2)
+kill -KILL "$wpid"
+wait "$wpid" 2>/dev/null || true
+gone=0
+for ((i = 0; i < 60; i++)); do
+	alive=0
+	for p in $procs; do kill -0 "$p" 2>/dev/null && alive=1; done
+	[ $alive = 0 ] && { gone=1; break; }
+	sleep 0.05
+done
+check "ward SIGKILLed: its init and workload die too (parent-death signal; pids $procs)" \
+	eval '[ -n "$procs" ] && [ $gone = 1 ]'
+for p in $procs; do kill -KILL "$p" 2>/dev/null; done
+
+# The cgroups it left: removed by a later launch once they are a minute old (at most one scan
+# a minute per host: the stamp is removed here to trigger it now).
+left=$(leftover_cgroups "$id")
+check "ward SIGKILLed: its (empty) cgroups are left behind" test -n "$left"
+for d in $left; do touch -d "2 minutes ago" "$d"; done
+rm -f /run/ward/cgroup-gc.stamp
+# a live sandbox whose cgroup looks just as old stays
+live=ward-test-live-$$
+"$WARD" run -e none --id "$live" -p "$P" --bind "$PROBE_BIND" -- "$PROBE" sleep 20 \
+	</dev/null >"$T/live.out" 2>"$T/live.err" &
+lpid=$!
+track_pid "$lpid"
+cgroup_procs "$live" 2 >/dev/null
+for d in $(leftover_cgroups "$live"); do touch -d "2 minutes ago" "$d"; done
+rm -f /run/ward/cgroup-gc.stamp
+run_probe "$P" -- pid
+check "a later launch removed the leftover cgroups" test -z "$(leftover_cgroups "$id")"
+check "and kept the cgroup of the sandbox still running" test -n "$(leftover_cgroups "$live")"
+kill -TERM "$lpid" 2>/dev/null
+wait "$lpid" 2>/dev/null || true
