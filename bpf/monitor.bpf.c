@@ -123,6 +123,7 @@ struct scratch {
 	union {
 		struct ward_file_rec f;
 		struct ward_exec_rec x;
+		struct ward_unix_rec u;
 	};
 	__u32 pad; /* puts k.path on an 8-byte boundary for the word scan */
 	struct ward_path_key k;
@@ -826,7 +827,7 @@ static __always_inline bool is_ward_self(const struct ward_sandbox_cfg *cfg)
 	 WBIT(NR_execve, w) | WBIT(NR_openat, w) | WBIT(NR_mkdirat, w) | WBIT(NR_unlinkat, w) | \
 	 WBIT(NR_renameat, w) | WBIT(NR_linkat, w) | WBIT(NR_symlinkat, w) |                    \
 	 WBIT(NR_name_to_handle_at, w) | WBIT(NR_renameat2, w) | WBIT(NR_execveat, w) |         \
-	 WBIT(NR_openat2, w))
+	 WBIT(NR_openat2, w) | WBIT(NR_connect, w) | WBIT(NR_sendto, w) | WBIT(NR_sendmsg, w))
 #define NR_WORDS 8
 static const __u64 exit_watch[NR_WORDS] = {
 	EXIT_WORD(0), EXIT_WORD(1), EXIT_WORD(2), EXIT_WORD(3),
@@ -1013,6 +1014,60 @@ __noinline int ward_file_exit(struct fargs *ea, struct ward_sandbox_cfg *cfg, __
 	return ward_file_report(s, cfg, cgid, e.p2 != 0, viol);
 }
 
+/* connect/sendto/sendmsg to an AF_UNIX address (see struct ward_unix_rec). The address is read
+ * at exit: the kernel copied it in, so the page is there. */
+static __always_inline void unix_exit(struct pt_regs *regs, __u64 nr, struct ward_sandbox_cfg *cfg,
+				      __u64 cgid, long ret)
+{
+	__u32 zero = 0;
+	struct scratch *s;
+	const char *ua;
+	__u16 family = 0;
+	__u64 alen;
+
+	if (nr == NR_connect) {
+		ua = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		alen = (__u32)PT_REGS_PARM3_CORE_SYSCALL(regs);
+	} else if (nr == NR_sendto) {
+		ua = (const char *)PT_REGS_PARM5_CORE_SYSCALL(regs);
+#if defined(__TARGET_ARCH_x86)
+		alen = (__u32)BPF_CORE_READ(regs, r9); /* the sixth argument */
+#else
+		alen = (__u32)BPF_CORE_READ(regs, regs[5]);
+#endif
+	} else {
+		struct user_msghdr *mh = (struct user_msghdr *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		void *name = NULL;
+		int nlen = 0;
+
+		if (bpf_probe_read_user(&name, sizeof(name), &mh->msg_name) < 0 ||
+		    bpf_probe_read_user(&nlen, sizeof(nlen), &mh->msg_namelen) < 0)
+			return;
+		ua = name;
+		alen = (__u32)nlen;
+	}
+	if (!ua || alen < sizeof(family) ||
+	    bpf_probe_read_user(&family, sizeof(family), ua) < 0 || family != 1 /* AF_UNIX */)
+		return;
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return;
+	alen -= sizeof(family);
+	if (alen > WARD_UNIX_PATH)
+		alen = WARD_UNIX_PATH;
+	asm volatile("" : "+r"(alen));
+	__builtin_memset(s->u.path, 0, sizeof(s->u.path));
+	if (alen > 0 && alen <= WARD_UNIX_PATH &&
+	    bpf_probe_read_user(s->u.path, alen, ua + sizeof(family)) < 0)
+		return;
+	s->u.len = alen;
+	s->u.op = nr == NR_connect ? WARD_NOP_CONNECT : WARD_NOP_SEND;
+	s->u.ret = ret;
+	hdr_fill(&s->u.h, WARD_REC_UNIX, cgid);
+	s->u.h.size = sizeof(s->u);
+	emit(cgid, cfg, &s->u, sizeof(s->u), true);
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -1037,6 +1092,11 @@ int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
 	}
 	if (nr == NR_execve || nr == NR_execveat) {
 		exit_exec(cgid, cfg, bpf_get_current_pid_tgid(), ret, regs, nr);
+		return 0;
+	}
+	if (nr == NR_connect || nr == NR_sendto || nr == NR_sendmsg) {
+		if (ret < 0 || (cfg->flags & WARD_CFG_AUDIT))
+			unix_exit(regs, nr, cfg, cgid, ret);
 		return 0;
 	}
 	file_args(regs, nr, &e);

@@ -25,6 +25,9 @@
 #define NR_renameat2 316
 #define NR_execveat 322
 #define NR_openat2 437
+#define NR_connect 42
+#define NR_sendto 44
+#define NR_sendmsg 46
 #elif defined(__TARGET_ARCH_arm64)
 /* asm-generic: no legacy path syscalls (open, creat, unlink, rename, mkdir, link, symlink). */
 #define NR_open -1
@@ -47,6 +50,9 @@
 #define NR_renameat2 276
 #define NR_execveat 281
 #define NR_openat2 437
+#define NR_connect 203
+#define NR_sendto 206
+#define NR_sendmsg 211
 #else
 #error "ward: syscall numbers for this architecture are missing"
 #endif

@@ -307,6 +307,70 @@ static int handle_net(struct ward_monitor *m, const struct ward_net_rec *r, size
 	return ward_event_emit(m->ev, &j);
 }
 
+/*
+ * A unix socket address the sandbox tried (failed ones; every one in audit mode). A path is
+ * judged like a file: outside the view or denied is a violation whatever the result (ENOENT
+ * here means the mount view hid it). An abstract name is a violation when Landlock's scoping
+ * refused it (EPERM: the listener is outside the sandbox); a name that simply does not exist in
+ * the sandbox's network namespace (ECONNREFUSED) cannot be told from an ordinary failure and is
+ * not reported.
+ */
+static int handle_unix(struct ward_monitor *m, const struct ward_unix_rec *r, size_t size)
+{
+	char path[PATH_MAX], raw[WARD_UNIX_PATH + 1], base[PATH_MAX] = "/", rule[PATH_MAX + 64];
+	char comm[17];
+	const struct ward_path_entry *e = NULL;
+	size_t len;
+	bool abstract, viol;
+	struct ward_json j;
+	int err = r->ret < 0 ? (int)-r->ret : 0;
+
+	if (size < sizeof(*r) || r->len > WARD_UNIX_PATH)
+		return -EBADMSG;
+	len = r->len;
+	abstract = len > 0 && r->path[0] == 0;
+	if (abstract) {
+		viol = err == EPERM;
+		if (m->p->mode == WARD_MODE_AUDIT && !viol)
+			return 0; /* Landlock is off in audit mode: nothing to go by */
+		snprintf(rule, sizeof(rule),
+			 "landlock scope: abstract unix socket outside the sandbox");
+		raw[0] = '@';
+		memcpy(raw + 1, r->path + 1, len - 1);
+		path[0] = 0;
+	} else {
+		int cls;
+
+		memcpy(raw, r->path, len);
+		raw[len] = 0;
+		if (!raw[0])
+			return 0; /* unnamed (autobind) */
+		if (raw[0] != '/')
+			base_from_proc(r->h.pid, -100, base, sizeof(base));
+		if (ward_path_normalize(base, raw, path, sizeof(path)) < 0)
+			snprintf(path, sizeof(path), "%s", raw);
+		cls = ward_pathset_classify(&m->view, path, &e);
+		if (cls < 0)
+			cls = WARD_PCU_NONE;
+		viol = ward_path_violation(cls, false) || err == EPERM || err == EACCES;
+		rule_text(rule, sizeof(rule), e, cls, false);
+	}
+	if (!viol && !m->p->events_allowed)
+		return 0;
+	comm_copy(comm, r->h.comm);
+	ward_event_begin_at(m->ev, &j, r->h.ts, "net", action_for(m, viol, r->ret < 0), viol,
+			    r->h.pid, comm, rule);
+	ward_json_str(&j, "op", net_op_name(r->op));
+	ward_json_str(&j, "family", "unix");
+	if (abstract)
+		ward_json_strn(&j, "addr", raw, len);
+	else
+		ward_json_str(&j, "addr", path);
+	ward_json_bool(&j, "abstract", abstract);
+	result_fields(&j, r->ret);
+	return ward_event_emit(m->ev, &j);
+}
+
 static int handle_dev(struct ward_monitor *m, const struct ward_dev_rec *r, size_t size)
 {
 	bool viol = r->verdict & WARD_V_VIOLATION;
@@ -377,6 +441,9 @@ int ward_monitor_handle_record(struct ward_monitor *m, const void *data, size_t 
 		break;
 	case WARD_REC_DEV:
 		r = handle_dev(m, data, h->size);
+		break;
+	case WARD_REC_UNIX:
+		r = handle_unix(m, data, h->size);
 		break;
 	default:
 		r = -EBADMSG;

@@ -22,6 +22,7 @@ enum ward_rec_type {
 	WARD_REC_EXEC = 2,
 	WARD_REC_NET = 3,
 	WARD_REC_DEV = 4,
+	WARD_REC_UNIX = 5,
 };
 
 struct ward_rec_hdr {
@@ -109,6 +110,18 @@ struct ward_net_rec {
 	__s32 rule;	/* index into network.allow, -1 none */
 	__u32 pad;
 	__u8 addr[16];	/* network order; IPv4 in the first 4 bytes */
+};
+
+/* A connect(), sendto() or sendmsg() to an AF_UNIX address, read at sys_exit: failed ones
+ * (and, in audit mode, every one), so user space can tell a path outside the view or an
+ * abstract name refused by Landlock scoping (EPERM) from an ordinary failure. */
+#define WARD_UNIX_PATH 108 /* sizeof(sun_path) */
+struct ward_unix_rec {
+	struct ward_rec_hdr h;
+	__s64 ret;
+	__u32 op;  /* WARD_NOP_CONNECT or WARD_NOP_SEND */
+	__u32 len; /* bytes of path given (addrlen - sizeof(sun_family)), at most WARD_UNIX_PATH */
+	char path[WARD_UNIX_PATH + 4]; /* as passed: an abstract name starts with a NUL byte */
 };
 
 #define WARD_DEV_ACC_MKNOD 1u /* = BPF_DEVCG_ACC_MKNOD */

@@ -22,7 +22,7 @@ if ! "$WARD" features 2>/dev/null | grep -q 'monitors: file tp_btf'; then
 	exit 0
 fi
 
-plan 41
+plan 46
 
 mp() { # mp PROFILE [WARD_ARGS...] -- ARGS...
 	local profile=$1
@@ -91,6 +91,31 @@ check "IPv6 loopback not allowed: EPERM, inet6 event" \
 	eval 'result_is errno EPERM && event_count_is 1 "select(.kind == \"net\" and .family == \"inet6\" and .addr == \"::1\" and .port == 10)"'
 mp "$P" -- connect ::1 7
 check "IPv6 loopback allowed: ECONNREFUSED" result_is errno ECONNREFUSED
+
+# ---- unix sockets: a path outside the view, an abstract name outside the sandbox ----
+ABS=ward-test-abs-$$
+python3 - "$T/host.sock" "$ABS" <<'PY' &
+import socket, sys, time
+a = socket.socket(socket.AF_UNIX); a.bind("\0" + sys.argv[2]); a.listen()
+p = socket.socket(socket.AF_UNIX); p.bind(sys.argv[1]); p.listen()
+open(sys.argv[1] + ".ready", "w").close()
+time.sleep(60)
+PY
+track_pid $!
+for ((i = 0; i < 100; i++)); do [ -e "$T/host.sock.ready" ] && break; sleep 0.05; done
+mp "$P" -- unix-connect "$T/host.sock"
+check "connect to a host unix socket outside the view: fails, one unix net violation with its path" \
+	eval 'result_is errno ENOENT && event_count_is 1 "select(.kind == \"net\" and .family == \"unix\" and .violation and .addr == \"$T/host.sock\" and .op == \"connect\")"'
+mp "$P" -- unix-send /run/ward-test-dgram.sock
+check "sendto a unix datagram socket outside the view: reported with op send" \
+	event_count_is 1 'select(.kind == "net" and .family == "unix" and .op == "send" and .addr == "/run/ward-test-dgram.sock")'
+mp "$P" -- unix-connect /tmp/own.sock
+check "a unix socket path inside the view (the sandbox's own /tmp): no event" \
+	event_count_is 0 'select(.kind == "net")'
+mp "$P" --net host -- unix-connect "@$ABS"
+check "host network: an abstract socket outside the sandbox is refused by Landlock scoping (EPERM)" result_is errno EPERM
+check "and reported as a unix net violation naming @$ABS" \
+	event_count_is 1 "select(.kind == \"net\" and .family == \"unix\" and .abstract and .violation and .addr == \"@$ABS\")"
 
 # ---- devices (fake GPUs) ----
 G=$T/gpu-good G2=$T/gpu-wrong

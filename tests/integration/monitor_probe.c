@@ -11,11 +11,13 @@
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,6 +110,27 @@ int main(int argc, char **argv)
 		execv(argv[2], argv + 2);
 		return result(op, -1);
 	}
+	if ((strcmp(op, "unix-connect") == 0 || strcmp(op, "unix-send") == 0) && argc == 3) {
+		/* ADDR: a path, or @NAME for an abstract name */
+		struct sockaddr_un un = { .sun_family = AF_UNIX };
+		bool send = op[5] == 's';
+		size_t n = strlen(argv[2]);
+		socklen_t len;
+		int r;
+
+		if (n >= sizeof(un.sun_path))
+			return result(op, -1);
+		memcpy(un.sun_path, argv[2], n);
+		if (argv[2][0] == '@')
+			un.sun_path[0] = 0;
+		len = offsetof(struct sockaddr_un, sun_path) + n + (argv[2][0] == '@' ? 0 : 1);
+		fd = socket(AF_UNIX, (send ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return result("socket", fd);
+		r = send ? (int)sendto(fd, "x", 1, 0, (struct sockaddr *)&un, len)
+			 : connect(fd, (struct sockaddr *)&un, len);
+		return result(op, r);
+	}
 	if (strcmp(op, "fork-exec-missing") == 0) {
 		/* A child execs a name that is a literal: right after fork() the child has no
 		 * page-table entry for this program's read-only data, so the string is not
@@ -141,6 +164,6 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "usage: monitor_probe open|openat|openat2|write PATH | dirfd DIR NAME |\n"
 			"  cwd DIR NAME | dev PATH | burst PATH N | connect|udp-send|bind|udp-bind ADDR"
-			" PORT | exec PATH [ARG...] | fork-exec-missing | loop PATH N\n");
+			" PORT | exec PATH [ARG...] | fork-exec-missing | unix-connect|unix-send PATH|@NAME | loop PATH N\n");
 	return 2;
 }

@@ -230,6 +230,58 @@ static void test_allowed_filtered(void **state)
 	assert_non_null(strstr(sink_text(f), "\"rule\":\"filesystem.readonly: /usr (read-only)\""));
 }
 
+/* Unix socket records: a path judged like a file, an abstract name by Landlock's EPERM. */
+static void test_unix_records(void **state)
+{
+	struct fixture *f = *state;
+	struct ward_str tmp[] = { { .s = "/tmp" } };
+	struct ward_unix_rec ur = { 0 };
+	char *t;
+
+	ward_pathset_free(&f->m.view);
+	f->p.fs_tmpfs = (struct ward_strv){ tmp, 1 };
+	assert_int_equal(ward_pathset_build(&f->p, NULL, &f->m.view), 0);
+	hdr(&ur.h, WARD_REC_UNIX, sizeof(ur));
+	/* a path outside the view: a violation whatever the error */
+	ur.op = WARD_NOP_CONNECT;
+	ur.ret = -ENOENT;
+	strcpy(ur.path, "/var/run/docker.sock");
+	ur.len = strlen(ur.path) + 1;
+	assert_int_equal(ward_monitor_handle_record(&f->m, &ur, sizeof(ur)), 0);
+	/* inside the view and just absent: nothing */
+	memset(ur.path, 0, sizeof(ur.path));
+	strcpy(ur.path, "/tmp/own.sock");
+	ur.len = strlen(ur.path) + 1;
+	assert_int_equal(ward_monitor_handle_record(&f->m, &ur, sizeof(ur)), 0);
+	/* an abstract name refused by Landlock scoping; its bytes after the NUL, a NUL inside */
+	memset(ur.path, 0, sizeof(ur.path));
+	memcpy(ur.path, "\0sh\0im", 6);
+	ur.len = 6;
+	ur.ret = -EPERM;
+	ur.op = WARD_NOP_SEND;
+	assert_int_equal(ward_monitor_handle_record(&f->m, &ur, sizeof(ur)), 0);
+	/* an abstract name that is just not there (ECONNREFUSED): nothing */
+	ur.ret = -ECONNREFUSED;
+	assert_int_equal(ward_monitor_handle_record(&f->m, &ur, sizeof(ur)), 0);
+	/* a length beyond sun_path: refused */
+	ur.len = WARD_UNIX_PATH + 1;
+	assert_int_equal(ward_monitor_handle_record(&f->m, &ur, sizeof(ur)), -EBADMSG);
+	/* a short record: refused */
+	ur.len = 4;
+	hdr(&ur.h, WARD_REC_UNIX, sizeof(ur) - 8);
+	assert_int_equal(ward_monitor_handle_record(&f->m, &ur, sizeof(ur) - 8), -EBADMSG);
+
+	t = sink_text(f);
+	assert_non_null(strstr(t, "\"family\":\"unix\",\"addr\":\"/var/run/docker.sock\""));
+	assert_non_null(strstr(t, "\"rule\":\"filesystem: outside the view\""));
+	assert_null(strstr(t, "own.sock"));
+	assert_non_null(strstr(t, "\"op\":\"send\",\"family\":\"unix\",\"addr\":\"@sh\\u0000im\""));
+	assert_non_null(strstr(t, "landlock scope"));
+	assert_non_null(strstr(t, "\"errno\":\"EPERM\""));
+	assert_null(strstr(t, "ECONNREFUSED"));
+	assert_int_equal(f->m.bad_records, 2);
+}
+
 /* The kernel's path policy: one LPM entry per view entry, with the class of the entry's own
  * path and of what lies below it, computed by ward_pathset_classify(). */
 static void test_path_entries(void **state)
@@ -301,6 +353,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allowed_filtered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unix_records, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
