@@ -9,6 +9,7 @@ like a model. The payload tries, one after another, and prints each attempt's re
   - read /etc/shadow and ~/.ssh (secrets),
   - write a file into the weights directory (model poisoning),
   - connect to 127.0.0.1:9 (exfiltration; loopback only, nothing leaves the machine),
+  - connect to the container runtime's socket (/var/run/docker.sock: root on the host),
   - spawn /bin/sh,
   - ptrace its parent (PTRACE_SEIZE, detached at exit; never stops it),
   - unshare a new user namespace (escape attempt).
@@ -63,6 +64,14 @@ def connect():
         s.close()
     return "connected"
 
+def runtime():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect("/var/run/docker.sock")
+    finally:
+        s.close()
+    return "connected"
+
 def shell():
     out = subprocess.run(["/bin/sh", "-c", "id"], capture_output=True, timeout=5)
     if out.returncode != 0:
@@ -91,6 +100,7 @@ report("read /etc/shadow", read_secret)
 report("list ~/.ssh and /root/.ssh", list_ssh)
 report("write into the weights directory", poison)
 report("connect to 127.0.0.1:9", connect)
+report("connect to /var/run/docker.sock", runtime)
 report("spawn /bin/sh", shell)
 report("ptrace the parent process", ptrace)
 report("unshare(CLONE_NEWUSER)", unshare)

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -352,8 +353,19 @@ static int handle_unix(struct ward_monitor *m, const struct ward_unix_rec *r, si
 		cls = ward_pathset_classify(&m->view, path, &e);
 		if (cls < 0)
 			cls = WARD_PCU_NONE;
-		viol = ward_path_violation(cls, false) || err == EPERM || err == EACCES;
+		/* Outside the view, only a socket the host really has is an attempt on something
+		 * (glibc probes /var/run/nscd/socket on every user lookup, nscd or not); a denied
+		 * path (base denies the container runtimes' sockets) is one whether it exists or not. */
+		if (cls == WARD_PCU_NONE || cls == WARD_PCU_SKEL) {
+			struct stat st;
+			viol = stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+		} else {
+			viol = ward_path_violation(cls, false);
+		}
+		viol = viol || err == EPERM || err == EACCES;
 		rule_text(rule, sizeof(rule), e, cls, false);
+		if (viol && (cls == WARD_PCU_NONE || cls == WARD_PCU_SKEL) && err != EPERM && err != EACCES)
+			snprintf(rule, sizeof(rule), "filesystem: outside the view (a socket on the host)");
 	}
 	if (!viol && !m->p->events_allowed)
 		return 0;

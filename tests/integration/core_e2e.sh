@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_ward
-plan 17
+plan 19
 PY=/usr/bin/python3
 PROFILE=$TOP/profiles/python-cpu.yaml
 MODEL=$BUILD/model
@@ -48,7 +48,8 @@ run_ward run -p "$PROFILE" "${binds[@]}" -- $PY /opt/examples/malicious_model.py
 check "malicious_model.py runs to its end (the payload is contained, not fatal)" \
 	bash -c "[ $WARD_RC = 0 ] && grep -q '^model loaded' '$WARD_OUT'"
 for what in "read /etc/shadow" "list ~/.ssh and /root/.ssh" "write into the weights directory" \
-	"connect to 127.0.0.1:9" "ptrace the parent process" "unshare(CLONE_NEWUSER)"; do
+	"connect to 127.0.0.1:9" "connect to /var/run/docker.sock" "ptrace the parent process" \
+	"unshare(CLONE_NEWUSER)"; do
 	check "malicious: '$what' is blocked" grep -qF "[payload] $what: blocked" "$WARD_OUT"
 done
 # /bin/sh is outside python-cpu's exec.allow: blocked (Landlock execute right), or, where an
@@ -61,6 +62,9 @@ else
 	diag_ward
 fi
 check "malicious: nothing was written into the weights directory" [ ! -e "$M/backdoor.npz" ]
+check "malicious: the container runtime socket attempt is a unix net violation" \
+	jq -e -s 'map(select(.kind == "net" and .family == "unix" and .violation and .addr == "/var/run/docker.sock")) | length == 1' \
+	"$WARD_EVENTS"
 check "malicious: ptrace and unshare are reported as syscall violations" \
 	jq -e -s '(map(select(.kind == "syscall" and .violation and .syscall == "ptrace")) | length >= 1) and
 		(map(select(.kind == "syscall" and .violation and .syscall == "unshare")) | length >= 1)' \

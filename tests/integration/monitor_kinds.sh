@@ -22,7 +22,7 @@ if ! "$WARD" features 2>/dev/null | grep -q 'monitors: file tp_btf'; then
 	exit 0
 fi
 
-plan 46
+plan 47
 
 mp() { # mp PROFILE [WARD_ARGS...] -- ARGS...
 	local profile=$1
@@ -98,6 +98,7 @@ python3 - "$T/host.sock" "$ABS" <<'PY' &
 import socket, sys, time
 a = socket.socket(socket.AF_UNIX); a.bind("\0" + sys.argv[2]); a.listen()
 p = socket.socket(socket.AF_UNIX); p.bind(sys.argv[1]); p.listen()
+d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); d.bind(sys.argv[1] + ".dgram")
 open(sys.argv[1] + ".ready", "w").close()
 time.sleep(60)
 PY
@@ -106,9 +107,12 @@ for ((i = 0; i < 100; i++)); do [ -e "$T/host.sock.ready" ] && break; sleep 0.05
 mp "$P" -- unix-connect "$T/host.sock"
 check "connect to a host unix socket outside the view: fails, one unix net violation with its path" \
 	eval 'result_is errno ENOENT && event_count_is 1 "select(.kind == \"net\" and .family == \"unix\" and .violation and .addr == \"$T/host.sock\" and .op == \"connect\")"'
-mp "$P" -- unix-send /run/ward-test-dgram.sock
-check "sendto a unix datagram socket outside the view: reported with op send" \
-	event_count_is 1 'select(.kind == "net" and .family == "unix" and .op == "send" and .addr == "/run/ward-test-dgram.sock")'
+mp "$P" -- unix-send "$T/host.sock.dgram"
+check "sendto a host unix datagram socket outside the view: reported with op send" \
+	event_count_is 1 "select(.kind == \"net\" and .family == \"unix\" and .op == \"send\" and .addr == \"$T/host.sock.dgram\")"
+mp "$P" -- unix-connect /run/ward-test-no-such.sock
+check "a unix path outside the view that is no socket on the host either (like glibc's nscd probe): no event" \
+	event_count_is 0 'select(.kind == "net")'
 mp "$P" -- unix-connect /tmp/own.sock
 check "a unix socket path inside the view (the sandbox's own /tmp): no event" \
 	event_count_is 0 'select(.kind == "net")'

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/un.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 
@@ -242,10 +243,29 @@ static void test_unix_records(void **state)
 	f->p.fs_tmpfs = (struct ward_strv){ tmp, 1 };
 	assert_int_equal(ward_pathset_build(&f->p, NULL, &f->m.view), 0);
 	hdr(&ur.h, WARD_REC_UNIX, sizeof(ur));
-	/* a path outside the view: a violation whatever the error */
+	/* a path outside the view where the host has a socket: a violation (the mount view made
+	 * it ENOENT) */
+	char dir[] = "/var/tmp/ward-test-unix-XXXXXX", sock[64];
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	int lfd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/host.sock", dir);
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s", sock);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&un, sizeof(un)), 0);
 	ur.op = WARD_NOP_CONNECT;
 	ur.ret = -ENOENT;
-	strcpy(ur.path, "/var/run/docker.sock");
+	strcpy(ur.path, sock);
+	ur.len = strlen(ur.path) + 1;
+	assert_int_equal(ward_monitor_handle_record(&f->m, &ur, sizeof(ur)), 0);
+	close(lfd);
+	unlink(sock);
+	rmdir(dir);
+	/* outside the view and not a socket on the host either (glibc's nscd probe): nothing */
+	memset(ur.path, 0, sizeof(ur.path));
+	strcpy(ur.path, "/var/run/nscd/socket-ward-test");
 	ur.len = strlen(ur.path) + 1;
 	assert_int_equal(ward_monitor_handle_record(&f->m, &ur, sizeof(ur)), 0);
 	/* inside the view and just absent: nothing */
@@ -272,8 +292,9 @@ static void test_unix_records(void **state)
 	assert_int_equal(ward_monitor_handle_record(&f->m, &ur, sizeof(ur) - 8), -EBADMSG);
 
 	t = sink_text(f);
-	assert_non_null(strstr(t, "\"family\":\"unix\",\"addr\":\"/var/run/docker.sock\""));
-	assert_non_null(strstr(t, "\"rule\":\"filesystem: outside the view\""));
+	assert_non_null(strstr(t, "\"family\":\"unix\",\"addr\":\"/var/tmp/ward-test-unix-"));
+	assert_non_null(strstr(t, "\"rule\":\"filesystem: outside the view (a socket on the host)\""));
+	assert_null(strstr(t, "nscd"));
 	assert_null(strstr(t, "own.sock"));
 	assert_non_null(strstr(t, "\"op\":\"send\",\"family\":\"unix\",\"addr\":\"@sh\\u0000im\""));
 	assert_non_null(strstr(t, "landlock scope"));
