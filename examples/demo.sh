@@ -26,10 +26,13 @@ fi
 binds=(--bind "$PWD/$MODEL:/opt/models:ro" --bind "$PWD/examples:/opt/examples:ro")
 
 # One line per event: the common fields, then what matters for its kind.
+# One line per event, in the order things happened (the monitors' events carry the kernel's
+# time of the access; they reach ward in batches, so seq is the order of reporting).
 pretty() {
-	jq -r '[.seq, .kind, .action, (if .violation then "VIOLATION" else "-" end),
+	jq -s -r 'sort_by(.time) | .[] | [.seq, .kind, .action, (if .violation then "VIOLATION" else "-" end),
 		(if .kind == "lifecycle" then .event + (if .exit_code != null then " exit_code=\(.exit_code)" else "" end)
 		 elif .kind == "syscall" then "\(.syscall)(\(.args // [] | map(tostring) | join(", ")))"
+		 elif .kind == "net" and .family == "unix" then "\(.op // "") unix \(.addr // "")"
 		 elif .kind == "net" then "\(.op // "") \(.addr // ""):\(.port // "")"
 		 elif .kind == "file" or .kind == "exec" then "\(.op // .kind) \(.path // "")"
 		 else (.path // .addr // .event // "") end),
