@@ -6,10 +6,12 @@
  *  - net:   cgroup/connect4|6, sendmsg4|6, bind4|6 on the sandbox cgroup; allow list in an LPM
  *           trie keyed by (sandbox, op, family, address); return 0 -> EPERM before any packet.
  *  - dev:   cgroup/dev on the sandbox cgroup: allow list by (sandbox, type, major, minor).
- *  - files: tp_btf sys_enter/sys_exit (a raw tracepoint: detaching costs 0.1 ms against 65-90 ms
- *           for a tracepoint/ link), filtered first by syscall number (a constant bitmap) and
- *           then by the cgroup id in the members map: a process outside a sandbox pays a
- *           compare on most syscalls and one hash lookup on the watched ones.
+ *  - files, exec, unix sockets, GPU ioctl counts: tp_btf sys_exit only (a raw tracepoint:
+ *           detaching costs 0.1 ms against 65-90 ms for a tracepoint/ link; no sys_enter hook,
+ *           which cost every syscall of the host a second BPF call), filtered first by syscall
+ *           number (a constant bitmap) and then by the cgroup id in the members map: a process
+ *           outside a sandbox pays a compare on most syscalls and one hash lookup on the
+ *           watched ones.
  *
  * One set of programs serves every sandbox: all state is keyed by the sandbox's cgroup id,
  * each sandbox has its own ring buffer (a private `ring`, or a slot of the pinned `rings`
@@ -107,15 +109,6 @@ struct {
 	__type(value, struct ward_gpu_use);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } gpu_use SEC(".maps");
-
-/* Exec records are built at sys_enter: after a successful execve the old memory is gone. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, struct ward_exec_rec);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-} execs SEC(".maps");
 
 /* Scratch space for building records; one per CPU and per program family so a cgroup program
  * running inside a syscall never clobbers the record the syscall hooks are building. */
@@ -763,25 +756,6 @@ static __always_inline void exec_read_args(struct ward_exec_rec *x, struct pt_re
 	x->argv_len = off > WARD_ARGV_MAX ? WARD_ARGV_MAX : off;
 }
 
-static __always_inline void enter_exec(struct pt_regs *regs, long nr, __u64 cgid, __u64 tid)
-{
-	__u32 zero = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-	struct ward_exec_rec *x;
-
-	if (!s)
-		return;
-	x = &s->x;
-	/* the dirfd until exit */
-	x->ret = nr == NR_execve ? WARD_AT_FDCWD : (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
-	x->verdict = 0;
-	x->base_len = 0;
-	exec_read_args(x, regs, nr);
-	if (x->path[0] != '/')
-		x->base_len = walk_base(x->ret, x->base, &x->verdict);
-	bpf_map_update_elem(&execs, &tid, x, BPF_ANY);
-}
-
 static __always_inline void gpu_ioctl(struct pt_regs *regs, __u64 cgid)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
@@ -827,7 +801,7 @@ static __always_inline bool is_ward_self(const struct ward_sandbox_cfg *cfg)
 	 WBIT(NR_execve, w) | WBIT(NR_openat, w) | WBIT(NR_mkdirat, w) | WBIT(NR_unlinkat, w) | \
 	 WBIT(NR_renameat, w) | WBIT(NR_linkat, w) | WBIT(NR_symlinkat, w) |                    \
 	 WBIT(NR_name_to_handle_at, w) | WBIT(NR_renameat2, w) | WBIT(NR_execveat, w) |         \
-	 WBIT(NR_openat2, w) | WBIT(NR_connect, w) | WBIT(NR_sendto, w) | WBIT(NR_sendmsg, w))
+	 WBIT(NR_openat2, w) | WBIT(NR_ioctl, w) | WBIT(NR_connect, w) | WBIT(NR_sendto, w) | WBIT(NR_sendmsg, w))
 #define NR_WORDS 8
 static const __u64 exit_watch[NR_WORDS] = {
 	EXIT_WORD(0), EXIT_WORD(1), EXIT_WORD(2), EXIT_WORD(3),
@@ -841,45 +815,29 @@ static __always_inline bool exit_watched(__u64 nr)
 	return (exit_watch[nr / 64] >> (nr % 64)) & 1;
 }
 
-/* sys_enter: only exec (its strings are gone after a successful execve) and the GPU ioctl
- * counter; file syscalls are read at sys_exit from the saved registers. */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(ward_sys_enter, struct pt_regs *regs, long nr)
+/* An exec, at sys_exit: one hook fewer on every syscall of the host than reading it at
+ * sys_enter. After a failure the memory is still there and the kernel has faulted the name in;
+ * after a success the name and the arguments are on the new stack, written there by the kernel
+ * (the name right above the environment, the arguments from arg_start to arg_end). Arguments of
+ * a failed exec that the kernel never read (it failed first) and that are not paged in stay
+ * cut short. */
+static __always_inline void exit_exec(__u64 cgid, struct ward_sandbox_cfg *cfg, long ret,
+				      struct pt_regs *regs, long nr)
 {
-	struct ward_sandbox_cfg *cfg;
-	__u64 cgid;
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	struct ward_exec_rec *x;
+	int dfd;
 
-	if (nr != NR_execve && nr != NR_execveat && nr != NR_ioctl)
-		return 0;
-	cgid = bpf_get_current_cgroup_id();
-	cfg = bpf_map_lookup_elem(&members, &cgid);
-	if (!cfg)
-		return 0;
-	if (nr == NR_ioctl) {
-		if (cfg->flags & WARD_CFG_GPU)
-			gpu_ioctl(regs, cgid);
-		return 0;
-	}
-	if (cfg->flags & WARD_CFG_FILES)
-		enter_exec(regs, nr, cgid, bpf_get_current_pid_tgid());
-	return 0;
-}
-
-static __always_inline void exit_exec(__u64 cgid, struct ward_sandbox_cfg *cfg, __u64 tid,
-				      long ret, struct pt_regs *regs, long nr)
-{
-	struct ward_exec_rec *x = bpf_map_lookup_elem(&execs, &tid);
-
-	if (!x)
+	if (!s)
 		return;
-	/* At sys_enter the strings may sit on pages this process has not touched yet (a child
-	 * right after fork() whose .rodata is not mapped in yet): the read fails, the record has
-	 * no path. A failed exec still has its memory, and the kernel has faulted the name in by
-	 * now: read again. After a successful one the name and the arguments are on the new
-	 * stack, written there by the kernel (the name right above the environment). */
-	if (ret < 0 && (x->path_len == 0 || x->argv_len == 0)) {
+	x = &s->x;
+	dfd = nr == NR_execve ? WARD_AT_FDCWD : (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	x->verdict = 0;
+	x->base_len = 0;
+	if (ret < 0) {
 		exec_read_args(x, regs, nr);
-	} else if (ret == 0 && x->path_len == 0) {
+	} else {
 		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 		unsigned long env_end = BPF_CORE_READ(t, mm, env_end);
 		unsigned long arg_start = BPF_CORE_READ(t, mm, arg_start);
@@ -888,6 +846,8 @@ static __always_inline void exit_exec(__u64 cgid, struct ward_sandbox_cfg *cfg, 
 		__u64 len = arg_end > arg_start ? arg_end - arg_start : 0;
 
 		x->path_len = n > 0 ? n : 0;
+		x->argv_len = 0;
+		x->argc = 0;
 		if (len > WARD_ARGV_MAX)
 			len = WARD_ARGV_MAX;
 		/* keep clang from folding the bound into a copy the verifier cannot see bounded */
@@ -898,12 +858,13 @@ static __always_inline void exit_exec(__u64 cgid, struct ward_sandbox_cfg *cfg, 
 			x->argc = WARD_ARGC_MAX; /* user space stops at argv_len */
 		}
 	}
+	if (x->path_len > 0 && x->path[0] != '/')
+		x->base_len = walk_base(dfd, x->base, &x->verdict);
 	/* exec.allow is matched with fnmatch() in user space, so every exec goes there. */
 	hdr_fill(&x->h, WARD_REC_EXEC, cgid);
 	x->h.size = sizeof(*x);
 	x->ret = ret;
 	emit(cgid, cfg, x, sizeof(*x), false);
-	bpf_map_delete_elem(&execs, &tid);
 }
 
 /* The rest of a file record that is reported: the fields from the syscall are in s->f already
@@ -1079,7 +1040,14 @@ int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	cgid = bpf_get_current_cgroup_id();
 	cfg = bpf_map_lookup_elem(&members, &cgid);
-	if (!cfg || !(cfg->flags & WARD_CFG_FILES))
+	if (!cfg)
+		return 0;
+	if (nr == NR_ioctl) {
+		if (cfg->flags & WARD_CFG_GPU)
+			gpu_ioctl(regs, cgid);
+		return 0;
+	}
+	if (!(cfg->flags & WARD_CFG_FILES))
 		return 0;
 	if (!regs_off) {
 		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
@@ -1091,7 +1059,7 @@ int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
 		regs_off = rv - (__u64)BPF_CORE_READ(t, stack);
 	}
 	if (nr == NR_execve || nr == NR_execveat) {
-		exit_exec(cgid, cfg, bpf_get_current_pid_tgid(), ret, regs, nr);
+		exit_exec(cgid, cfg, ret, regs, nr);
 		return 0;
 	}
 	if (nr == NR_connect || nr == NR_sendto || nr == NR_sendmsg) {

@@ -148,10 +148,8 @@ static int load_fresh(struct ward_monitor *m, bool attach_files, unsigned pool_s
 	if (!s)
 		return ward_error_set(err, -errno ?: -ENOMEM, "opening the BPF monitors: %m");
 	timing("bpf open");
-	if (!attach_files) {
-		bpf_program__set_autoload(s->progs.ward_sys_enter, false);
+	if (!attach_files)
 		bpf_program__set_autoload(s->progs.ward_sys_exit, false);
-	}
 	s->rodata->pooled = pool_slots > 0;
 	r = bpf_map__set_max_entries(s->maps.rings, pool_slots ?: 1);
 	/* the inner template stays a page: map-in-map checks type and flags, not max_entries */
@@ -173,15 +171,13 @@ static int load_fresh(struct ward_monitor *m, bool attach_files, unsigned pool_s
 					      "the verifier log)", strerror(-r));
 	}
 	if (attach_files) {
-		s->links.ward_sys_enter = bpf_program__attach(s->progs.ward_sys_enter);
 		s->links.ward_sys_exit = bpf_program__attach(s->progs.ward_sys_exit);
-		if (!s->links.ward_sys_enter || !s->links.ward_sys_exit) {
+		if (!s->links.ward_sys_exit) {
 			r = -errno;
 			monitor_bpf__destroy(s);
-			return ward_error_set(err, r, "attaching tp_btf/sys_enter|sys_exit: %s",
-					      strerror(-r));
+			return ward_error_set(err, r, "attaching tp_btf/sys_exit: %s", strerror(-r));
 		}
-		timing("attach sys_enter/sys_exit");
+		timing("attach sys_exit");
 	}
 	m->skel = s;
 	m->files = attach_files;
@@ -271,7 +267,7 @@ static int load_pinned(struct ward_monitor *m)
 		if (m->prog_fd[i] < 0)
 			return -errno;
 	}
-	snprintf(path, sizeof(path), "%s/link_sys_enter", m->pin_dir);
+	snprintf(path, sizeof(path), "%s/link_sys_exit", m->pin_dir);
 	m->files = stat(path, &st) == 0;
 	m->pinned = true;
 	return slot_claim(m);
@@ -892,7 +888,8 @@ static int unpin_dir(const char *dir)
 		if (unlink(path) < 0 && errno != ENOENT)
 			r = -errno;
 	}
-	/* unlinking the raw_tp links detaches the syscall programs */
+	/* unlinking the raw_tp links detaches the syscall programs (link_sys_enter: sets
+	 * pinned by older builds) */
 	snprintf(path, sizeof(path), "%s/link_sys_enter", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/link_sys_exit", dir);
@@ -957,11 +954,8 @@ static int pin_all(struct ward_error *err)
 				     path);
 	}
 	if (r >= 0 && m.files) {
-		snprintf(path, sizeof(path), "%s/link_sys_enter", dir);
-		r = bpf_link__pin(m.skel->links.ward_sys_enter, path);
 		snprintf(path, sizeof(path), "%s/link_sys_exit", dir);
-		if (r >= 0)
-			r = bpf_link__pin(m.skel->links.ward_sys_exit, path);
+		r = bpf_link__pin(m.skel->links.ward_sys_exit, path);
 	}
 	for (int i = M__N - 1; r >= 0 && i >= 0; i--) {
 		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);

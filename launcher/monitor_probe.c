@@ -61,7 +61,7 @@ int ward_monitor_probe(struct ward_monitor_features *ret)
 	/* The BTF-typed types need a target: a tracepoint, a kernel function, an LSM hook. */
 	vmlinux = ret->btf ? btf__load_vmlinux_btf() : NULL;
 	if (vmlinux) {
-		int tp = btf__find_by_name_kind(vmlinux, "btf_trace_sys_enter", BTF_KIND_TYPEDEF);
+		int tp = btf__find_by_name_kind(vmlinux, "btf_trace_sys_exit", BTF_KIND_TYPEDEF);
 		int fn = btf__find_by_name_kind(vmlinux, "do_unlinkat", BTF_KIND_FUNC);
 		int lsm = btf__find_by_name_kind(vmlinux, "bpf_lsm_file_open", BTF_KIND_FUNC);
 
@@ -74,7 +74,7 @@ int ward_monitor_probe(struct ward_monitor_features *ret)
 		btf__free(vmlinux);
 	}
 
-	/* What ward uses: the file and exec monitors are tp_btf sys_enter/sys_exit programs
+	/* What ward uses: the file and exec monitors are a tp_btf sys_exit program
 	 * (BTF-typed CO-RE reads need vmlinux BTF); enforcement of files and exec is the mount
 	 * view plus Landlock, so LSM programs are reported but not needed. */
 	ret->file_mech = ret->tp_btf ? "tp_btf" : "off";
