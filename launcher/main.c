@@ -19,6 +19,8 @@ static void usage(FILE *f)
 	      "  ward check PROFILE...      validate, print the effective (merged) profile\n"
 	      "  ward features [--json]     what this kernel supports, which protections apply\n"
 	      "  ward collector [...]       the event collector daemon (ward collector --help)\n"
+	      "  ward monitor --pin|--unpin|--status\n"
+	      "                             load the BPF monitors once for every later run\n"
 	      "  ward --help | --version | run --help\n"
 	      "\n"
 	      "SINK: stderr (default), file:PATH, unix:PATH, none.\n"
