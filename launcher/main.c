@@ -213,11 +213,22 @@ static int cmd_check(int argc, char **argv)
 		struct ward_profile *p = NULL;
 		struct ward_error err = { { 0 } };
 
+		struct ward_seccomp *sc = NULL;
+
 		if (ward_profile_load(argv[i], &p, &err) < 0) {
 			fprintf(stderr, "ward: %s\n", err.msg);
 			status = 1;
 			continue;
 		}
+		/* What `run` would refuse must fail here too: build the seccomp filter (the
+		 * imported OCI profile is only read then), without loading it. */
+		if (ward_seccomp_build(p, &sc, &err) < 0) {
+			fprintf(stderr, "ward: %s\n", err.msg);
+			ward_profile_free(p);
+			status = 1;
+			continue;
+		}
+		ward_seccomp_free(sc);
 		if (argc > 2)
 			printf("---\n");
 		ward_profile_dump(p, stdout);

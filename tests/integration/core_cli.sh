@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_ward
-plan 20
+plan 22
 
 run_ward --help
 check "ward --help exits 0 and mentions run" bash -c "[ $WARD_RC = 0 ] && grep -q 'run' '$WARD_OUT'"
@@ -50,3 +50,12 @@ check "check of several profiles fails when one is bad (exit 1)" rc_is 1
 run_ward check "$PROFILES/bad-cycle-a.yaml"
 check "an include cycle: exit 1 with a location" \
 	bash -c "[ $WARD_RC = 1 ] && grep -qE 'bad-cycle-[ab].yaml:[0-9]+:[0-9]+' '$WARD_ERR'"
+
+# An imported OCI seccomp profile is part of the profile: check validates it as run would.
+printf '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_BOGUS"}]}\n' >"$T/bad-oci.json"
+printf 'name: bad-oci\ninclude: [%s]\nsyscalls: {import: bad-oci.json}\n' "$PROFILES/probe.yaml" >"$T/bad-oci.yaml"
+run_ward check "$T/bad-oci.yaml"
+check "check: a bad imported OCI profile fails (exit 1) naming the JSON and the field" \
+	bash -c "[ $WARD_RC = 1 ] && grep -q 'bad-oci.json: syscalls\[0\].action' '$WARD_ERR'"
+run_ward run -p "$T/bad-oci.yaml" -- /bin/true
+check "run: the same profile is refused (125)" rc_is 125
