@@ -358,6 +358,7 @@ static void cleanup(struct ward_sandbox *sb)
 		ward_sink_close(sb->ev.sink);
 		sb->ev.sink = NULL;
 	}
+	ward_events_release(&sb->ev);
 	if (sb->gpu_nodes) {
 		for (char **n = sb->gpu_nodes; *n; n++)
 			free(*n);

@@ -247,7 +247,11 @@ struct ward_events {
 	uint64_t violations;
 	struct ward_sink *sink;
 	uint64_t failed; /* events begun but not handed to the sink (no memory, sink error) */
+	char *jbuf;	 /* the last event's buffer, reused by the next (no malloc per event) */
+	size_t jcap;
 };
+/* Frees what the emitter keeps between events. */
+void ward_events_release(struct ward_events *ev);
 /* Begins an event with the common fields (time, sandbox, seq, host, kind, action, violation,
  * pid, comm, rule); the caller adds kind-specific fields, then calls ward_event_emit().
  * action: "allow", "deny" or "audit"; pid <= 0 and comm NULL are omitted. */

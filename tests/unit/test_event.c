@@ -67,6 +67,25 @@ static void test_escape_utf8_invalid(void **state)
 	ESC("a\xc3", "\"a\\ufffd\"");
 }
 
+/* Integers are formatted by hand (no snprintf on the hot path): the edges. */
+static void test_writer_integers(void **state)
+{
+	struct ward_json j;
+
+	ward_json_init(&j);
+	ward_json_open(&j);
+	ward_json_int(&j, "min", INT64_MIN);
+	ward_json_int(&j, "max", INT64_MAX);
+	ward_json_int(&j, "zero", 0);
+	ward_json_int(&j, "m1", -1);
+	ward_json_uint(&j, "u0", 0);
+	ward_json_uint(&j, "u10", 10);
+	ward_json_close(&j);
+	assert_string_equal(j.buf, "{\"min\":-9223372036854775808,\"max\":9223372036854775807,"
+				   "\"zero\":0,\"m1\":-1,\"u0\":0,\"u10\":10}");
+	ward_json_free(&j);
+}
+
 static void test_writer_structure(void **state)
 {
 	struct ward_json j;
@@ -237,6 +256,7 @@ static void test_events_to_file(void **state)
 	assert_int_equal(ev.failed, 1);
 	assert_int_equal(ward_sink_dropped(ev.sink), 0);
 	ward_sink_close(ev.sink);
+	ward_events_release(&ev);
 
 	f = fopen(path, "r");
 	assert_non_null(f);
@@ -301,6 +321,7 @@ static void test_none_sink(void **state)
 	assert_int_equal(ev.produced, 1);
 	assert_int_equal(ward_sink_flush(ev.sink, 10), 0);
 	ward_sink_close(ev.sink);
+	ward_events_release(&ev);
 }
 
 static void test_oom_flag(void **state)
@@ -319,6 +340,7 @@ static void test_oom_flag(void **state)
 	assert_int_equal(ev.produced, 0);
 	assert_int_equal(ev.failed, 1);
 	ward_sink_close(ev.sink);
+	ward_events_release(&ev);
 }
 
 /* Buffered file sink: lines of every size (one larger than the buffer) come out whole, in
@@ -411,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_escape_utf8_valid),
 		cmocka_unit_test(test_escape_utf8_invalid),
 		cmocka_unit_test(test_writer_structure),
+		cmocka_unit_test(test_writer_integers),
 		cmocka_unit_test(test_large_string),
 		cmocka_unit_test(test_time_format),
 		cmocka_unit_test(test_sink_bad_specs),

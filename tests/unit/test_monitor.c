@@ -107,6 +107,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	ward_sink_close(f->ev.sink);
+	ward_events_release(&f->ev);
 	ward_pathset_free(&f->m.view);
 	unlink(f->path);
 	free(f);

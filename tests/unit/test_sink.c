@@ -172,6 +172,7 @@ static void test_unix_delivers_and_acks(void **state)
 	assert_int_equal(ward_sink_flush(ev.sink, 2000), 0);
 	assert_int_equal(ward_sink_dropped(ev.sink), 0);
 	ward_sink_close(ev.sink);
+	ward_events_release(&ev);
 	assert_false(spool_exists("u1", NULL));
 	close(c->fd);
 	close(lfd);
@@ -196,6 +197,7 @@ static void test_unix_spool_then_replay_next_run(void **state)
 		emit(&ev, i);
 	assert_int_equal(ward_sink_flush(ev.sink, 100), -ETIMEDOUT);
 	ward_sink_close(ev.sink);
+	ward_events_release(&ev);
 	assert_true(spool_exists("u2", &size));
 	assert_true(size > 0);
 
@@ -210,6 +212,7 @@ static void test_unix_spool_then_replay_next_run(void **state)
 	pump_and_read(ev.sink, c, 1, 7);
 	assert_int_equal(ward_sink_flush(ev.sink, 2000), 0);
 	ward_sink_close(ev.sink);
+	ward_events_release(&ev);
 	assert_false(spool_exists("u2", NULL));
 	assert_int_equal(conn_line(c, 50), 0); /* nothing more */
 	close(c->fd);
@@ -256,6 +259,7 @@ static void test_unix_resend_after_collector_death(void **state)
 	pump_and_read(ev.sink, c, 1, 5);
 	assert_int_equal(ward_sink_flush(ev.sink, 2000), 0);
 	ward_sink_close(ev.sink);
+	ward_events_release(&ev);
 	close(c->fd);
 	close(lfd);
 	free(c);
@@ -320,6 +324,7 @@ static void test_unix_overflow_keeps_order(void **state)
 	assert_int_equal(rd.bad, 0);
 	assert_int_equal(ward_sink_dropped(ev.sink), 0);
 	ward_sink_close(ev.sink);
+	ward_events_release(&ev);
 	assert_false(spool_exists("u4", NULL));
 	close(rd.lfd);
 }
