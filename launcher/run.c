@@ -147,6 +147,25 @@ static int prepare(struct ward_sandbox *sb)
 			r = ward_gpu_nodes(p, dev_root ? dev_root : "/dev", &sb->gpu_nodes, &err);
 			if (r < 0)
 				goto fail;
+			/* Not a protection (nothing is refused that would otherwise be allowed), so
+			 * not fatal: a profile asking for GPU 0 still runs on a host without one,
+			 * but the user should not have to guess why the model sees no GPU. */
+			for (size_t g = 0; g < p->n_gpus; g++) {
+				char want[32];
+				bool found = false;
+
+				snprintf(want, sizeof(want), "/nvidia%d", p->gpus[g]);
+				for (char **n = sb->gpu_nodes; n && *n && !found; n++) {
+					size_t ln = strlen(*n), lw = strlen(want);
+					found = ln >= lw && strcmp(*n + ln - lw, want) == 0;
+				}
+				if (!found)
+					ward_log("warning: gpu.allow: GPU %d (%s/nvidia%d) is not on this "
+						 "host: the sandbox gets no such device",
+						 p->gpus[g], dev_root ? dev_root : "/dev", p->gpus[g]);
+			}
+			if (p->gpu_all && (!sb->gpu_nodes || !sb->gpu_nodes[0]))
+				ward_log("warning: gpu.allow: all: this host has no GPU device nodes");
 		}
 	}
 
