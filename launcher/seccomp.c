@@ -70,6 +70,7 @@ struct ward_seccomp {
 	uint32_t def_act;
 	uint8_t prof[NR_MAX]; /* SRC_*: the profile's lists */
 	uint8_t imp[NR_MAX];  /* IMP_*: what syscalls.import says */
+	uint16_t imp_err[NR_MAX]; /* an imported SCMP_ACT_ERRNO(n) deny: the errno to answer */
 	char *rule[NR_MAX];   /* "syscalls.deny: NAME" for SRC_DENY/SRC_KILL */
 	const char *builtin[NR_MAX]; /* whole-syscall builtin rule, NULL when lifted */
 	char *import_rule;	     /* "import: FILE" */
@@ -352,12 +353,17 @@ static int merge_import(struct ward_seccomp *sc, const struct ward_oci_profile *
 
 		if (ir->nr < 0 || ir->nr >= NR_MAX)
 			continue;
-		if (ir->n_conds)
+		if (ir->n_conds) {
 			cond[ir->nr] = true;
-		else if (ir->action == WARD_SC_ALLOW)
+		} else if (ir->action == WARD_SC_ALLOW) {
 			uncond_allow[ir->nr] = true;
-		else
+		} else {
 			uncond_deny[ir->nr] = true;
+			/* errnoRet is kept: a Docker profile's ERRNO(ENOSYS) lets a program fall back
+			 * where EPERM would make it give up */
+			if ((ir->scmp_action & 0xffff0000u) == SCMP_ACT_ERRNO(0) && !sc->imp_err[ir->nr])
+				sc->imp_err[ir->nr] = ir->scmp_action & 0xffffu;
+		}
 	}
 	for (int nr = 0; nr < NR_MAX; nr++) {
 		if (!uncond_allow[nr] && !uncond_deny[nr] && !cond[nr])
@@ -562,6 +568,7 @@ void ward_seccomp_verdict(const struct ward_seccomp *sc, int nr, const uint64_t 
 	bool in = nr >= 0 && nr < NR_MAX;
 
 	ret->action = WARD_SC_DENY;
+	ret->err = 0;
 	if (in && sc->prof[nr] == SRC_KILL) {
 		ret->action = WARD_SC_KILL;
 		ret->rule = sc->rule[nr];
@@ -594,6 +601,8 @@ void ward_seccomp_verdict(const struct ward_seccomp *sc, int nr, const uint64_t 
 	if (in && (sc->imp[nr] == IMP_DENY ||
 		   (sc->imp[nr] == IMP_COND && sc->def == WARD_SC_ALLOW))) {
 		ret->rule = sc->import_rule;
+		if (sc->imp[nr] == IMP_DENY)
+			ret->err = sc->imp_err[nr];
 		return;
 	}
 	switch (sc->def) {

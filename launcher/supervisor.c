@@ -119,7 +119,7 @@ static void handle_notify(struct sup *s)
 		 * we make no decision from memory the caller could change). */
 		s->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	} else {
-		s->resp->error = -EPERM;
+		s->resp->error = -(v.err > 0 ? v.err : EPERM);
 		if (v.action == WARD_SC_KILL)
 			kill_sandbox(s);
 	}

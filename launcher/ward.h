@@ -273,6 +273,7 @@ struct ward_seccomp; /* built in the supervisor before clone, loaded in the work
 struct ward_sc_verdict {
 	enum ward_sc_action action; /* DENY (report; EPERM or continue in audit) or KILL */
 	const char *rule;	    /* "syscalls.deny: ptrace", "builtin: namespaces", ... */
+	int err;		    /* errno to answer in enforce mode; 0: EPERM */
 };
 /* Builds the filter from the profile (and syscalls.import). Every syscall the profile denies
  * or kills goes to SECCOMP_RET_USER_NOTIF; execve, exit and exit_group are always allowed

@@ -15,7 +15,7 @@ denied=(ptrace:ptrace mount:mount unshare-user:unshare bpf:bpf io_uring_setup:io
 more=(unshare-net:unshare setns:setns perf_event_open:perf_event_open keyctl:keyctl
 	userfaultfd:userfaultfd open_by_handle_at:open_by_handle_at clone-newns:clone
 	clone-newuser:clone socket-packet:socket socket-vsock:socket socket-alg:socket umount:umount2)
-plan $((${#denied[@]} * 3 + ${#denied[@]} * 3 + ${#more[@]} + 11))
+plan $((${#denied[@]} * 3 + ${#denied[@]} * 3 + ${#more[@]} + 14))
 
 probe_args() {
 	if [ "$1" = tiocsti ]; then echo tiocsti; else echo "syscall $1"; fi
@@ -86,3 +86,13 @@ check "the kill syscall is reported (kexec_load)" \
 check "the exit event reports signal 9" \
 	event_count_is 1 'select(.kind == "lifecycle" and .event == "exit" and (.signal == 9 or .signal == "SIGKILL"))'
 check "the kill is immediate (<10 s)" [ $(($(date +%s) - start)) -lt 10 ]
+
+# syscalls.import keeps the imported errnoRet: ERRNO(38) answers ENOSYS, still reported.
+printf '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["getpriority"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}\n' >"$T/enosys.json"
+printf 'name: import-errno\ninclude: [%s]\nsyscalls: {import: enosys.json}\n' "$P" >"$T/import-errno.yaml"
+run_probe "$T/import-errno.yaml" -- syscall getpriority
+check "an imported ERRNO(38) rule is answered ENOSYS" result_is errno ENOSYS
+check "and reported as a syscall violation naming the import" \
+	event_count_is 1 'select(.kind == "syscall" and .violation and .syscall == "getpriority" and (.rule | test("^import: ")))'
+run_probe "$P" -- syscall getpriority
+check "without the import, the profile's default deny answers EPERM" result_is errno EPERM

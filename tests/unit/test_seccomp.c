@@ -588,6 +588,9 @@ static void test_import(void **state)
 	assert_int_equal(v.action, WARD_SC_DENY);
 	assert_non_null(strstr(v.rule, "import: "));
 	assert_non_null(strstr(v.rule, "small.json"));
+	assert_int_equal(v.err, 13); /* the import's errnoRet, answered in enforce mode */
+	ward_seccomp_verdict(sc, SYS_getgid, a, &v);
+	assert_int_equal(v.err, 0); /* the profile's default: EPERM */
 	ward_seccomp_verdict(sc, SYS_uname, a, &v);
 	assert_string_equal(v.rule, "syscalls.deny: uname");
 
