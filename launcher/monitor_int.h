@@ -22,7 +22,7 @@ struct ward_monitor {
 	struct ward_events *ev;
 	struct monitor_bpf *skel; /* NULL when the pinned programs are reused */
 	bool pinned;
-	bool files; /* sys_enter/sys_exit programs are attached (by us or pinned) */
+	bool files; /* the sys_exit program is attached (by us or pinned) */
 	int map_fd[M__N];
 	int prog_fd[N_CG];
 	int link_fd[N_CG];
