@@ -308,13 +308,45 @@ static int handle_net(struct ward_monitor *m, const struct ward_net_rec *r, size
 	return ward_event_emit(m->ev, &j);
 }
 
+/* Is there a listening or bound abstract unix socket called name (len bytes, the leading NUL
+ * excluded) in the supervisor's network namespace, the one outside the sandbox?
+ * /proc/net/unix shows abstract names with '@' for every NUL. */
+static bool host_has_abstract(const char *name, size_t len)
+{
+	char want[WARD_UNIX_PATH + 2], *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f;
+
+	want[0] = '@';
+	for (size_t i = 0; i < len && i < WARD_UNIX_PATH; i++)
+		want[1 + i] = name[i] ? name[i] : '@';
+	want[1 + (len < WARD_UNIX_PATH ? len : WARD_UNIX_PATH)] = 0;
+	f = fopen("/proc/net/unix", "re");
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		char *path = strrchr(line, ' ');
+		size_t n;
+
+		if (!path)
+			continue;
+		path++;
+		n = strcspn(path, "\n");
+		found = n == strlen(want) && memcmp(path, want, n) == 0;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
 /*
  * A unix socket address the sandbox tried (failed ones; every one in audit mode). A path is
- * judged like a file: outside the view or denied is a violation whatever the result (ENOENT
- * here means the mount view hid it). An abstract name is a violation when Landlock's scoping
- * refused it (EPERM: the listener is outside the sandbox); a name that simply does not exist in
- * the sandbox's network namespace (ECONNREFUSED) cannot be told from an ordinary failure and is
- * not reported.
+ * judged like a file: denied is a violation whatever the result, outside the view when the
+ * host has a socket there (ENOENT here means the mount view hid it). An abstract name is a
+ * violation when Landlock's scoping refused it (EPERM, host network: the listener is outside
+ * the sandbox), or when it is not in the sandbox's network namespace (ECONNREFUSED) but the
+ * supervisor's, the host's, has it: the namespace stopped an attempt on a host service.
  */
 static int handle_unix(struct ward_monitor *m, const struct ward_unix_rec *r, size_t size)
 {
@@ -332,10 +364,19 @@ static int handle_unix(struct ward_monitor *m, const struct ward_unix_rec *r, si
 	abstract = len > 0 && r->path[0] == 0;
 	if (abstract) {
 		viol = err == EPERM;
-		if (m->p->mode == WARD_MODE_AUDIT && !viol)
-			return 0; /* Landlock is off in audit mode: nothing to go by */
-		snprintf(rule, sizeof(rule),
-			 "landlock scope: abstract unix socket outside the sandbox");
+		snprintf(rule, sizeof(rule), "network: abstract unix socket");
+		if (viol) {
+			snprintf(rule, sizeof(rule),
+				 "landlock scope: abstract unix socket outside the sandbox");
+		} else if (err == ECONNREFUSED && host_has_abstract(r->path + 1, len - 1)) {
+			/* not in the sandbox's network namespace, but the host has it: an attempt
+			 * on a host service that the namespace stopped */
+			viol = true;
+			snprintf(rule, sizeof(rule),
+				 "network namespace: abstract unix socket of the host");
+		} else if (m->p->mode == WARD_MODE_AUDIT) {
+			return 0; /* Landlock is off in audit mode: nothing else to go by */
+		}
 		raw[0] = '@';
 		memcpy(raw + 1, r->path + 1, len - 1);
 		path[0] = 0;

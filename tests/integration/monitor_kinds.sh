@@ -22,7 +22,7 @@ if ! "$WARD" features 2>/dev/null | grep -q 'monitors: file tp_btf'; then
 	exit 0
 fi
 
-plan 47
+plan 50
 
 mp() { # mp PROFILE [WARD_ARGS...] -- ARGS...
 	local profile=$1
@@ -116,6 +116,13 @@ check "a unix path outside the view that is no socket on the host either (like g
 mp "$P" -- unix-connect /tmp/own.sock
 check "a unix socket path inside the view (the sandbox's own /tmp): no event" \
 	event_count_is 0 'select(.kind == "net")'
+mp "$P" -- unix-connect "@$ABS"
+check "loopback network: the host's abstract socket is not in the sandbox's namespace (ECONNREFUSED)" \
+	result_is errno ECONNREFUSED
+check "and reported as an attempt on an abstract socket of the host" \
+	event_count_is 1 "select(.kind == \"net\" and .family == \"unix\" and .abstract and .violation and .addr == \"@$ABS\" and (.rule | test(\"of the host\")))"
+mp "$P" -- unix-connect "@ward-test-no-such-$$"
+check "an abstract name neither the sandbox nor the host has: no event" event_count_is 0 'select(.kind == "net")'
 mp "$P" --net host -- unix-connect "@$ABS"
 check "host network: an abstract socket outside the sandbox is refused by Landlock scoping (EPERM)" result_is errno EPERM
 check "and reported as a unix net violation naming @$ABS" \
