@@ -139,7 +139,10 @@ install: all
 	install -m 0644 profiles/*.yaml $(DESTDIR)$(PREFIX)/share/ward/profiles/
 	install -D -m 0644 docs/ward.1 $(DESTDIR)$(PREFIX)/share/man/man1/ward.1
 	for u in ward-collector ward-monitor; do \
-		install -D -m 0644 docs/$$u.service $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; \
+		install -d $(DESTDIR)$(PREFIX)/lib/systemd/system; \
+		sed 's|/usr/local/bin/ward|$(PREFIX)/bin/ward|g' docs/$$u.service \
+			>$(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; \
+		chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; \
 	done
 
 format:
