@@ -67,7 +67,15 @@ $(BUILD)/ward: $(LAUNCHER_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/%.o: %.c $(HEADERS) $(BPF_SKELS) | $(BUILD)
+# Everything is rebuilt when the compile flags change (PREFIX, VERSION, SANITIZE, CFLAGS): a
+# `make install PREFIX=/usr` after a plain `make` must not install a binary that looks for its
+# profiles under /usr/local. The stamp is rewritten only when its content differs.
+$(BUILD)/cflags.stamp: FORCE | $(BUILD)
+	$(Q)echo '$(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS)' | cmp -s - $@ || \
+		echo '$(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS)' >$@
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(HEADERS) $(BPF_SKELS) $(BUILD)/cflags.stamp | $(BUILD)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -95,7 +103,7 @@ $(BUILD)/probe: tests/probe.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -static -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(BUILD)/cflags.stamp | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Wno-error=unused-function $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
@@ -151,4 +159,4 @@ format:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit integration check deps demo examples install format clean
+.PHONY: all unit integration check deps demo examples install format clean FORCE
