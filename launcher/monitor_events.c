@@ -397,16 +397,18 @@ static int handle_unix(struct ward_monitor *m, const struct ward_unix_rec *r, si
 		/* Outside the view, only a socket the host really has is an attempt on something
 		 * (glibc probes /var/run/nscd/socket on every user lookup, nscd or not); a denied
 		 * path (base denies the container runtimes' sockets) is one whether it exists or not. */
-		if (cls == WARD_PCU_NONE || cls == WARD_PCU_SKEL) {
+		bool outside = cls == WARD_PCU_NONE || cls == WARD_PCU_SKEL, host_sock = false;
+		bool refused = err == EPERM || err == EACCES;
+
+		if (outside) {
 			struct stat st;
-			viol = stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
-		} else {
-			viol = ward_path_violation(cls, false);
+			host_sock = stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 		}
-		viol = viol || err == EPERM || err == EACCES;
-		rule_text(rule, sizeof(rule), e, cls, false);
-		if (viol && (cls == WARD_PCU_NONE || cls == WARD_PCU_SKEL) && err != EPERM && err != EACCES)
+		viol = (outside ? host_sock : ward_path_violation(cls, false)) || refused;
+		if (host_sock && !refused)
 			snprintf(rule, sizeof(rule), "filesystem: outside the view (a socket on the host)");
+		else
+			rule_text(rule, sizeof(rule), e, cls, false);
 	}
 	if (!viol && !m->p->events_allowed)
 		return 0;
