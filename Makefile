@@ -7,6 +7,8 @@
 # make SANITIZE=1 ASan/UBSan build;  V=1 verbose
 
 .DELETE_ON_ERROR:
+# Keep the generated vmlinux.h, BPF object and skeleton between builds.
+.SECONDARY:
 .SUFFIXES:
 
 PREFIX     ?= /usr/local
@@ -34,7 +36,9 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wformat=2 \
 	  -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	  -DWARD_VERSION=\"$(VERSION)\" -DWARD_PREFIX=\"$(PREFIX)\" \
-	  -Iinclude -Ilauncher -Icollector -I$(BUILD) $(PKG_CFLAGS)
+	  -I. -Iinclude -I$(BUILD) $(PKG_CFLAGS)
+# Header dependencies come from the compiler (-MMD -MP), so one edit rebuilds what includes it.
+DEPFLAGS := -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now
 # Our libraries are linked statically (glibc stays shared): with -z now, resolving every
 # symbol of seven shared libraries at each start was a measurable part of a 5 ms launch.
@@ -51,19 +55,24 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -U_FORTIFY_SOURC
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LAUNCHER_SRCS := $(wildcard launcher/*.c) $(wildcard collector/*.c)
-LAUNCHER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LAUNCHER_SRCS))
-LIB_OBJS      := $(filter-out $(BUILD)/obj/launcher/main.o,$(LAUNCHER_OBJS))
-BPF_SRCS      := $(wildcard bpf/*.bpf.c)
-BPF_OBJS      := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-BPF_SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+# Subsystems, bottom up: common/ (shared helpers), profile/, events/, monitor/, collector/,
+# launcher/ (the sandbox phases and the orchestrator). Dependencies run one way (docs/design.md).
+SUBDIRS       := common profile events monitor collector launcher
+WARD_SRCS     := $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.c))
+WARD_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(WARD_SRCS))
+LIB_OBJS      := $(filter-out $(BUILD)/obj/launcher/main.o,$(WARD_OBJS))
+BPF_SRCS      := bpf/monitor.bpf.c
+BPF_OBJS      := $(BUILD)/bpf/monitor.bpf.o
+BPF_SKELS     := $(BUILD)/monitor.skel.h
 UNIT_SRCS     := $(wildcard tests/unit/test_*.c)
 UNIT_BINS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-HEADERS       := $(wildcard include/ward/*.h launcher/*.h collector/*.h)
+# Only the objects that include the skeleton wait for it (libbpf-tools).
+SKEL_USERS    := $(BUILD)/obj/monitor/load.o $(BUILD)/obj/monitor/pin.o $(BUILD)/obj/monitor/probe.o
+TEST_HELPERS  := $(BUILD)/tests/collector_client $(BUILD)/tests/monitor_probe
 
-all: $(BUILD)/ward $(BUILD)/probe
+all: $(BUILD)/ward $(BUILD)/probe $(TEST_HELPERS)
 
-$(BUILD)/ward: $(LAUNCHER_OBJS)
+$(BUILD)/ward: $(WARD_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -75,10 +84,14 @@ $(BUILD)/cflags.stamp: FORCE | $(BUILD)
 		echo '$(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS)' >$@
 FORCE:
 
-$(BUILD)/obj/%.o: %.c $(HEADERS) $(BPF_SKELS) $(BUILD)/cflags.stamp | $(BUILD)
+$(BUILD)/obj/%.o: %.c $(BUILD)/cflags.stamp | $(BUILD)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(filter $(WARD_OBJS),$(SKEL_USERS)): $(BPF_SKELS)
+
+-include $(WARD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(TEST_HELPERS:=.d) $(BUILD)/probe.d
 
 # BPF: CO-RE objects against a vmlinux.h generated from this kernel's BTF (see docs/design.md).
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -87,7 +100,7 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 		$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@; \
 	else echo "ward: /sys/kernel/btf/vmlinux missing: the kernel needs CONFIG_DEBUG_INFO_BTF" >&2; exit 1; fi
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.bpf.h) include/ward/events.h
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.bpf.h bpf/*.bpf.inc) include/ward/events.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Iinclude -Ibpf \
@@ -99,14 +112,25 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
 # The in-sandbox probe is static so it runs in the smallest views.
-$(BUILD)/probe: tests/probe.c | $(BUILD)
+$(BUILD)/probe: tests/probe.c $(BUILD)/cflags.stamp | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -static -o $@ $<
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iinclude $(DEPFLAGS) -static -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(BUILD)/cflags.stamp | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Wno-error=unused-function $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Wno-error=unused-function $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+# Helpers the integration tests run, built with the project's flags.
+$(BUILD)/tests/collector_client: tests/integration/collector_client.c $(LIB_OBJS) $(BUILD)/cflags.stamp | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(BUILD)/tests/monitor_probe: tests/integration/monitor_probe.c $(BUILD)/cflags.stamp | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude $(DEPFLAGS) -static -o $@ $<
 
 $(BUILD):
 	$(Q)mkdir -p $@
@@ -122,7 +146,7 @@ integration: all examples
 check:
 	$(Q)tools/deps.sh --quiet
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory unit integration
+	$(Q)$(MAKE) --no-print-directory format-check unit integration
 
 deps:
 	$(Q)tools/deps.sh
@@ -153,10 +177,15 @@ install: all
 		chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; \
 	done
 
+FORMAT_SRCS = $(wildcard $(addsuffix /*.[ch],$(SUBDIRS)) include/ward/*.h bpf/*.c bpf/*.h \
+	      tests/*.c tests/unit/*.c tests/integration/*.c)
 format:
-	clang-format -i launcher/*.c launcher/*.h collector/*.[ch] include/ward/*.h bpf/*.c tests/*.c tests/unit/*.c 2>/dev/null || true
+	$(Q)clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit integration check deps demo examples install format clean FORCE
+.PHONY: all unit integration check deps demo examples install format format-check clean FORCE

@@ -18,9 +18,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-cc -O2 -std=gnu11 -D_GNU_SOURCE -DWARD_VERSION='"bench"' -Iinclude -Ilauncher -o "$T/client" \
-	tests/integration/collector_client.c launcher/sink.c launcher/spool.c launcher/event.c \
-	launcher/util.c $(pkg-config --cflags --libs jansson)
+make -s build/tests/collector_client && cp build/tests/collector_client "$T/client"
 
 start() {
 	"$WARD" collector --no-config --listen "unix:$T/c.sock" --output "file:$T/events.ndjson" \

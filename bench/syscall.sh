@@ -12,7 +12,7 @@ T=$(mktemp -d /var/tmp/ward-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 chmod 0755 "$T"
 mkdir -p "$T/bin"
-cc -O2 -static -D_GNU_SOURCE -o "$T/bin/mp" tests/integration/monitor_probe.c
+make -s build/tests/monitor_probe && cp build/tests/monitor_probe "$T/bin/mp"
 P=tests/profiles/monitor-enforce.yaml
 PA=tests/profiles/monitor-allowed.yaml
 

@@ -24,7 +24,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "ward/events.h"
-#include "monitor.bpf.h"
+#include "maps.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 

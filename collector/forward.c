@@ -15,7 +15,8 @@
  * can be lost (RFC 6587 section 4; RELP exists for that). HTTP messages leave the queue only
  * when the server answered 2xx (or a 4xx that retrying cannot fix).
  */
-#include "internal.h"
+#include "common/macro.h"
+#include "collector/internal.h"
 
 #include <ctype.h>
 #include <fcntl.h>

@@ -5,7 +5,11 @@
  */
 #pragma once
 
-#include "ward.h"
+#include "common/macro.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/parse.h"
+#include "common/json.h"
 
 #include <jansson.h>
 #include <netinet/in.h>

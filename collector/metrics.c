@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Collector counters in the Prometheus text exposition format (version 0.0.4). */
-#include "internal.h"
+#include "common/macro.h"
+#include "collector/internal.h"
 
 #include <string.h>
 

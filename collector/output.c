@@ -10,7 +10,8 @@
  * systems without fallocate) is cut back with ftruncate(): the file never holds half a line,
  * and the batch stays queued for the next try.
  */
-#include "internal.h"
+#include "common/macro.h"
+#include "collector/internal.h"
 
 #include <fcntl.h>
 #include <linux/falloc.h>

@@ -3,7 +3,8 @@
  * Collector input: validation of one event line (jansson, strict UTF-8), de-duplication by
  * (sandbox, seq), and the output line with the peer's identity added.
  */
-#include "internal.h"
+#include "common/macro.h"
+#include "collector/internal.h"
 
 #include <string.h>
 #include <time.h>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Capabilities: everything not listed in the profile goes, from every set. */
-#include "sandbox.h"
+#include "common/macro.h"
+#include "launcher/sandbox.h"
 
 #include <string.h>
 #include <sys/capability.h>

@@ -14,7 +14,10 @@
  * (reported, not an error). The per-controller implementations sit behind a small ops struct
  * chosen once in ward_cgroup_create() (crun's cgroup-internal.h style).
  */
-#include "ward.h"
+#include "common/macro.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "launcher/cgroup.h"
 
 #include <dirent.h>
 #include <fcntl.h>

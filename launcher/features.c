@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* `ward features`: what this kernel supports and which protections ward can apply here. */
-#include "sandbox.h"
-#include "monitor.h"
+#include "common/macro.h"
+#include "launcher/sandbox.h"
+#include "monitor/monitor.h"
+#include "monitor/gpu.h"
+#include "monitor/pathset.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -11,7 +14,6 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
-int ward_monitor_probe(struct ward_monitor_features *ret) __attribute__((weak));
 
 static void read_line(const char *path, char *buf, size_t len)
 {
@@ -87,7 +89,7 @@ static void collect(struct feat *f)
 	ward_cgroup_probe(&f->cg);
 	read_securityfs("lsm", f->lsm, sizeof(f->lsm));
 	read_securityfs("lockdown", f->lockdown, sizeof(f->lockdown));
-	if (ward_monitor_probe && ward_monitor_probe(&f->bpf) >= 0)
+	if (ward_monitor_probe(&f->bpf) >= 0)
 		f->have_bpf = true;
 }
 

@@ -5,7 +5,9 @@
  * workload's wait status to the supervisor. It never prints: failures go to the supervisor
  * as an ERROR message.
  */
-#include "sandbox.h"
+#include "common/macro.h"
+#include "common/missing.h"
+#include "launcher/sandbox.h"
 
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -19,9 +21,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 /* Shared with the workload child between clone and exec (MAP_SHARED page). */
 struct exec_report {

@@ -5,7 +5,9 @@
  * in host network mode (ABI 4), and abstract-unix-socket and signal scoping (ABI 6).
  * Debian 12's <linux/landlock.h> stops at ABI 2, so the newer ABI is declared here.
  */
-#include "sandbox.h"
+#include "common/hooks.h"
+#include "common/macro.h"
+#include "launcher/sandbox.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -250,11 +252,11 @@ int ward_landlock_apply_child(struct ward_sandbox *sb, struct ward_error *err)
 		r = allow_path(&l, "/proc", LL_READ | LL_FS_WRITE_FILE, err);
 	if (r >= 0 && sb->gpu_nodes) {
 		/* the GPU nodes are bound into /dev under their own names */
-		const char *dev_root = getenv("WARD_DEV_ROOT");
-		size_t dl = strlen(dev_root ? dev_root : "/dev");
+		const char *dev_root = ward_hooks.dev_root;
+		size_t dl = strlen(dev_root);
 		for (char **g = sb->gpu_nodes; *g && r >= 0; g++) {
 			char in[512];
-			if (strncmp(*g, dev_root ? dev_root : "/dev", dl) == 0 && (*g)[dl] == '/')
+			if (strncmp(*g, dev_root, dl) == 0 && (*g)[dl] == '/')
 				snprintf(in, sizeof(in), "/dev/%s", *g + dl + 1);
 			else
 				snprintf(in, sizeof(in), "/dev/%s", strrchr(*g, '/') + 1);

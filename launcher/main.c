@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 /* ward: argument parsing and dispatch only. */
-#include "sandbox.h"
+#include "collector/collector.h"
+#include "common/hooks.h"
+#include "common/macro.h"
+#include "common/parse.h"
+#include "launcher/sandbox.h"
+#include "monitor/monitor.h"
 
 #include <getopt.h>
 #include <string.h>
 #include <time.h>
 
-/* Subcommands that live in other components; weak so a build without them still links. */
-int ward_collector_main(int argc, char **argv) __attribute__((weak));
-int ward_monitor_pin_main(int argc, char **argv) __attribute__((weak));
 
 static void usage(FILE *f)
 {
@@ -239,6 +241,7 @@ static int cmd_check(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	ward_test_hooks_read();
 	if (argc < 2) {
 		usage(stderr);
 		return WARD_EXIT_FAIL;
@@ -258,9 +261,9 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "features") == 0)
 		return ward_features_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "collector") == 0 && ward_collector_main)
+	if (strcmp(cmd, "collector") == 0)
 		return ward_collector_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "monitor") == 0 && ward_monitor_pin_main)
+	if (strcmp(cmd, "monitor") == 0)
 		return ward_monitor_pin_main(argc - 1, argv + 1);
 	fprintf(stderr, "ward: unknown command '%s'\n", cmd);
 	usage(stderr);

@@ -14,7 +14,9 @@
  * under a read-only bind (say /usr/local on its own filesystem) cannot stay writable, which
  * remounting each bind by hand, as bubblewrap does, has to chase.
  */
-#include "sandbox.h"
+#include "common/hooks.h"
+#include "common/macro.h"
+#include "launcher/sandbox.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -639,9 +641,7 @@ static int collect(struct ward_sandbox *sb, struct view *v, bool audit, struct w
 		for (size_t i = 0; i < p->fs_devices.n && r >= 0; i++)
 			r = add_bind(v, p->fs_devices.v[i].s, p->fs_devices.v[i].s, BIND_DEV, true,
 				     &p->fs_devices.v[i].loc, err);
-		const char *dev_root = getenv("WARD_DEV_ROOT");
-		if (!dev_root)
-			dev_root = "/dev";
+		const char *dev_root = ward_hooks.dev_root;
 		size_t dl = strlen(dev_root);
 		for (char **g = sb->gpu_nodes; g && *g && r >= 0; g++) {
 			char dst[PATH_MAX];

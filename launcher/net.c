@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Network namespace: `none` leaves lo down (no usable interface); `loopback` brings lo up. */
-#include "sandbox.h"
+#include "common/macro.h"
+#include "launcher/sandbox.h"
 
 #include <net/if.h>
 #include <string.h>

@@ -30,8 +30,14 @@
  * A failing step in init sends ERROR (with the phase in the text) and _exit()s; only the
  * supervisor prints and chooses ward's exit status.
  */
-#include "sandbox.h"
-#include "monitor.h"
+#include "common/hooks.h"
+#include "common/macro.h"
+#include "launcher/sandbox.h"
+#include "monitor/gpu.h"
+#include "monitor/monitor.h"
+#include "monitor/monitor.h"
+#include "monitor/gpu.h"
+#include "monitor/pathset.h"
 
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -41,18 +47,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-
-/* Weak: the monitors and the collector-aware sink come from other components. */
-int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **ret,
-		      struct ward_error *err) __attribute__((weak));
-int ward_monitor_attach(struct ward_monitor *m, int cgroup_v2_fd, uint64_t cgroup_id,
-			struct ward_error *err) __attribute__((weak));
-void ward_monitor_close(struct ward_monitor *m) __attribute__((weak));
-bool ward_monitor_files_active(struct ward_monitor *m) __attribute__((weak));
-void ward_monitor_layers(struct ward_monitor *m, struct ward_json *j) __attribute__((weak));
-int ward_gpu_nodes(const struct ward_profile *p, const char *dev_root, char ***ret_paths,
-		   struct ward_error *err) __attribute__((weak));
-int ward_sink_connected(struct ward_sink *s) __attribute__((weak));
 
 static void list_add(char *list, size_t len, const char *item)
 {
@@ -134,17 +128,14 @@ static int prepare(struct ward_sandbox *sb)
 	snprintf(sb->ev.sandbox, sizeof(sb->ev.sandbox), "%s", sb->id);
 	if (gethostname(sb->ev.host, sizeof(sb->ev.host) - 1) < 0)
 		snprintf(sb->ev.host, sizeof(sb->ev.host), "unknown");
-	if (p->require_collector && ward_sink_connected && ward_sink_connected(sb->ev.sink) <= 0) {
+	if (p->require_collector && ward_sink_connected(sb->ev.sink) <= 0) {
 		ward_log("events.require_collector: no collector answers at '%s'", p->sink);
 		return -ENOTCONN;
 	}
 
 	if (p->gpu_all || p->n_gpus) {
-		if (!ward_gpu_nodes) {
-			list_add(sb->missing, sizeof(sb->missing), "gpu");
-		} else {
-			const char *dev_root = getenv("WARD_DEV_ROOT");
-			r = ward_gpu_nodes(p, dev_root ? dev_root : "/dev", &sb->gpu_nodes, &err);
+		{
+			r = ward_gpu_nodes(p, ward_hooks.dev_root, &sb->gpu_nodes, &err);
 			if (r < 0)
 				goto fail;
 			/* Not a protection (nothing is refused that would otherwise be allowed), so
@@ -162,7 +153,7 @@ static int prepare(struct ward_sandbox *sb)
 				if (!found)
 					ward_log("warning: gpu.allow: GPU %d (%s/nvidia%d) is not on this "
 						 "host: the sandbox gets no such device",
-						 p->gpus[g], dev_root ? dev_root : "/dev", p->gpus[g]);
+						 p->gpus[g], ward_hooks.dev_root, p->gpus[g]);
 			}
 			if (p->gpu_all && (!sb->gpu_nodes || !sb->gpu_nodes[0]))
 				ward_log("warning: gpu.allow: all: this host has no GPU device nodes");
@@ -219,25 +210,20 @@ static int prepare(struct ward_sandbox *sb)
 
 	/* WARD_MONITORS=off (benchmarks of the other layers): counted as missing, so it needs
 	 * --allow-degraded like any other protection that is not there. */
-	const char *mon_env = getenv("WARD_MONITORS");
-	if (mon_env && strcmp(mon_env, "off") == 0) {
+	if (ward_hooks.monitors_off) {
 		list_add(sb->missing, sizeof(sb->missing), "bpf-monitors(off)");
-	} else if (ward_monitor_open && ward_cgroup_v2_fd(sb->cg) >= 0) {
+	} else if (ward_cgroup_v2_fd(sb->cg) >= 0) {
 		sb->want_monitors = true; /* loaded and attached while init builds the view */
 	} else {
 		list_add(sb->missing, sizeof(sb->missing), "bpf-monitors");
 	}
 
-	/* Fail closed: a protection the profile asks for that this host cannot give. The BPF
-	 * monitors are only required once they are part of the build. */
+	/* Fail closed: a protection the profile asks for that this host cannot give. */
 	if (sb->missing[0] && !sb->allow_degraded) {
-		bool only_monitors = !ward_monitor_open && strcmp(sb->missing, "bpf-monitors") == 0;
-		if (!only_monitors) {
-			ward_log("cannot apply: %s (this host lacks them); --allow-degraded runs "
-				 "anyway and lists them in the start event",
-				 sb->missing);
-			return -EOPNOTSUPP;
-		}
+		ward_log("cannot apply: %s (this host lacks them); --allow-degraded runs "
+			 "anyway and lists them in the start event",
+			 sb->missing);
+		return -EOPNOTSUPP;
 	}
 	return 0;
 fail:
@@ -250,16 +236,13 @@ fail:
 static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
 {
 	struct ward_monitor_opts mo = { .profile = sb->profile, .events = &sb->ev };
-	const char *rb = getenv("WARD_RINGBUF_BYTES");
 	int r;
 
-	if (rb)
-		mo.ringbuf_bytes = strtoull(rb, NULL, 0);
 	r = ward_monitor_open(&mo, &sb->mon, err);
 	if (r >= 0)
 		r = ward_monitor_attach(sb->mon, ward_cgroup_v2_fd(sb->cg), ward_cgroup_id(sb->cg),
 					err);
-	if (r >= 0 && ward_monitor_files_active && !ward_monitor_files_active(sb->mon)) {
+	if (r >= 0 && !ward_monitor_files_active(sb->mon)) {
 		/* The syscall programs did not load: network and device filtering still run,
 		 * the file and exec monitors do not. A missing protection like any other. */
 		if (!sb->allow_degraded) {
@@ -278,8 +261,7 @@ static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
 		list_add(sb->active, sizeof(sb->active), "bpf-monitors");
 		return 0;
 	}
-	if (ward_monitor_close)
-		ward_monitor_close(sb->mon);
+	ward_monitor_close(sb->mon);
 	sb->mon = NULL;
 	if (!sb->allow_degraded)
 		return r;
@@ -353,7 +335,7 @@ static void start_event(struct ward_sandbox *sb)
 		ward_json_str(&j, NULL, t);
 	ward_json_array_close(&j);
 	ward_json_object_close(&j);
-	if (sb->mon && ward_monitor_layers)
+	if (sb->mon)
 		ward_monitor_layers(sb->mon, &j);
 	ward_json_int(&j, "landlock_abi", sb->landlock_abi);
 	struct ward_cgroup_info ci;
@@ -365,8 +347,7 @@ static void start_event(struct ward_sandbox *sb)
 
 static void cleanup(struct ward_sandbox *sb)
 {
-	if (ward_monitor_close)
-		ward_monitor_close(sb->mon);
+	ward_monitor_close(sb->mon);
 	sb->mon = NULL;
 	ward_cgroup_destroy(sb->cg);
 	sb->cg = NULL;

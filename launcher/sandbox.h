@@ -2,7 +2,16 @@
 /* The sandbox context and the phases of `ward run` (see the privilege model in run.c). */
 #pragma once
 
-#include "ward.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "common/util.h"
+#include "common/syscall.h"
+#include "events/event.h"
+#include "events/sink.h"
+#include "launcher/cgroup.h"
+#include "launcher/msg.h"
+#include "launcher/seccomp.h"
+#include "profile/profile.h"
 
 #include <signal.h>
 
@@ -40,24 +49,6 @@ struct ward_sandbox {
 	uint64_t start_ns;
 };
 
-/* Messages on the SOCK_SEQPACKET sync socket between the supervisor and init. */
-enum ward_msg_type {
-	WARD_MSG_GO = 1,   /* supervisor -> init: maps written, cgroups joined */
-	WARD_MSG_ERROR,	   /* init -> supervisor: setup failed (code = exit status) */
-	WARD_MSG_READY,	   /* init -> supervisor: workload exec'd; seccomp listener attached */
-	WARD_MSG_EXIT,	   /* init -> supervisor: workload wait status in code */
-	WARD_MSG_CGROUPS,  /* supervisor -> init: v1 cgroups joined (GO had code 1) */
-};
-struct ward_msg {
-	int type;
-	int code;  /* exit status for ERROR, wait status for EXIT */
-	int err;   /* errno */
-	int aux;   /* READY: landlock ABI in use; workload pid (in the sandbox) in err */
-	char text[512];
-};
-int ward_msg_send(int fd, const struct ward_msg *m, int pass_fd);
-int ward_msg_recv(int fd, struct ward_msg *m, int *ret_fd);
-
 /* run.c: the orchestrator (supervisor side). Returns the exit status for ward. */
 int ward_run(struct ward_sandbox *sb);
 /* init.c: PID 1 inside; never returns. */
@@ -80,9 +71,3 @@ int ward_landlock_apply_child(struct ward_sandbox *sb, struct ward_error *err);
 int ward_supervise(struct ward_sandbox *sb);
 /* features.c */
 int ward_features_main(int argc, char **argv);
-
-/* Logging for the CLI (stderr), printf-style. */
-void ward_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-uint64_t ward_now_ns(void); /* CLOCK_MONOTONIC */
-const char *ward_signal_name(int sig); /* "SIGTERM" */
-int ward_write_file(const char *path, const char *s); /* -errno */

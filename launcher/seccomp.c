@@ -29,9 +29,16 @@
  *    the bad values, written as MASKED_EQ prefix patterns over the low 32 bits (about 30-40
  *    rules per syscall), or one MASKED_EQ(CLONE_NEW*, 0) for clone.
  */
-#include "ward_seccomp.h"
+#include "common/macro.h"
+#include "common/missing.h"
+#include "common/syscall.h"
+#include "launcher/seccomp.h"
+#include "profile/oci.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -42,18 +49,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-#ifndef AF_VSOCK
-#define AF_VSOCK 40
-#endif
-#ifndef AF_ALG
-#define AF_ALG 38
-#endif
 
 /* Native syscall numbers are below 500 on every architecture ward supports (x86_64: ~460). */
-#define NR_MAX 1024
+#define NR_MAX WARD_NR_MAX
 
 #define CLONE_NS_FLAGS                                                                             \
 	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |             \
@@ -118,25 +116,6 @@ static const uint32_t bad_families[] = { AF_PACKET, AF_VSOCK, AF_ALG };
 static const uint32_t bad_ioctls[] = { TIOCSTI, TIOCLINUX };
 
 /* ---- syscall names ------------------------------------------------------------------------ */
-
-const char *ward_syscall_name(int nr)
-{
-	/* libseccomp returns malloc'ed strings: keep one per number for the process lifetime, so
-	 * callers get a static-lifetime pointer and nothing leaks per call. */
-	static char *cache[NR_MAX];
-
-	if (nr < 0 || nr >= NR_MAX)
-		return NULL;
-	if (!cache[nr])
-		cache[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-	return cache[nr];
-}
-
-bool ward_syscall_known(const char *name)
-{
-	/* Names of other architectures resolve to negative pseudo numbers. */
-	return name && seccomp_syscall_resolve_name(name) >= 0;
-}
 
 /* ---- building ----------------------------------------------------------------------------- */
 

@@ -4,8 +4,12 @@
  * a signalfd, the seccomp listener, the wall-clock timer, the BPF ring buffer and the sink.
  * It never blocks on any of them; a slow sink queues (sink.c), it does not stall us.
  */
-#include "sandbox.h"
-#include "monitor.h"
+#include "common/macro.h"
+#include "common/missing.h"
+#include "launcher/sandbox.h"
+#include "monitor/monitor.h"
+#include "monitor/gpu.h"
+#include "monitor/pathset.h"
 
 #include <fcntl.h>
 #include <seccomp.h>
@@ -17,13 +21,7 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
-int ward_monitor_fd(struct ward_monitor *m) __attribute__((weak));
-int ward_monitor_poll(struct ward_monitor *m) __attribute__((weak));
-void ward_monitor_finish(struct ward_monitor *m, struct ward_json *j) __attribute__((weak));
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
 
 enum { T_SYNC = 1, T_PIDFD, T_SIGNAL, T_NOTIFY, T_TIMER, T_MONITOR, T_SINK };
 
@@ -213,7 +211,7 @@ int ward_supervise(struct ward_sandbox *sb)
 		if (s.tfd >= 0)
 			timerfd_settime(s.tfd, 0, &its, NULL);
 	}
-	if (sb->mon && ward_monitor_fd)
+	if (sb->mon)
 		mon_fd = ward_monitor_fd(sb->mon);
 	sink_fd = ward_sink_fd(sb->ev.sink);
 
@@ -259,15 +257,14 @@ int ward_supervise(struct ward_sandbox *sb)
 				handle_timer(&s);
 				break;
 			case T_MONITOR:
-				if (ward_monitor_poll)
-					ward_monitor_poll(sb->mon);
+				ward_monitor_poll(sb->mon);
 				break;
 			case T_SINK:
 				ward_sink_handle(sb->ev.sink, evs[i].events);
 				break;
 			}
 		}
-		if (mon_fd >= 0 && ward_monitor_poll)
+		if (mon_fd >= 0)
 			ward_monitor_poll(sb->mon);
 	}
 	/* init is gone: the whole pid namespace went with it. Collect what is left. */
@@ -299,7 +296,7 @@ int ward_supervise(struct ward_sandbox *sb)
 			if (m.type == WARD_MSG_EXIT)
 				s.wstatus = m.code;
 	}
-	if (mon_fd >= 0 && ward_monitor_poll)
+	if (mon_fd >= 0)
 		ward_monitor_poll(sb->mon);
 
 	uint64_t ooms = 0;
@@ -320,7 +317,7 @@ int ward_supervise(struct ward_sandbox *sb)
 	ward_json_uint(&j, "events_produced", sb->ev.seq);
 	ward_json_uint(&j, "violations", sb->ev.violations);
 	ward_json_uint(&j, "sink_dropped", ward_sink_dropped(sb->ev.sink));
-	if (sb->mon && ward_monitor_finish)
+	if (sb->mon)
 		ward_monitor_finish(sb->mon, &j);
 	ward_event_emit(&sb->ev, &j);
 	(void)sink_polled;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* User namespace: the id maps (supervisor side) and the switch to the sandbox ids (init). */
-#include "sandbox.h"
+#include "common/macro.h"
+#include "launcher/sandbox.h"
 
 #include <grp.h>
 #include <string.h>

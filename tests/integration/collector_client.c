@@ -11,7 +11,18 @@
  *   idle SOCK N SECONDS
  *        holds N idle connections open
  */
-#include "ward.h"
+#include "common/macro.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/parse.h"
+#include "common/json.h"
+#include "common/path.h"
+#include "common/syscall.h"
+#include "profile/profile.h"
+#include "events/event.h"
+#include "events/sink.h"
+#include "launcher/cgroup.h"
+#include "launcher/seccomp.h"
 
 #include <inttypes.h>
 #include <poll.h>

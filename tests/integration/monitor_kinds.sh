@@ -11,8 +11,8 @@ require_ward
 P=$PROFILES/monitor-enforce.yaml
 PA=$PROFILES/monitor-allowed.yaml
 MP=$PROBE_DIR/mp
-if ! cc -O2 -static -D_GNU_SOURCE -o "$MP" "$TESTS_DIR/integration/monitor_probe.c" 2>"$T/cc.err"; then
-	echo "1..0 # SKIP cannot build the monitor probe: $(head -c 200 "$T/cc.err")"
+if ! cp "$BUILD/tests/monitor_probe" "$MP" 2>"$T/cc.err"; then
+	echo "1..0 # SKIP no monitor probe (make): $(head -c 200 "$T/cc.err")"
 	[ "${CI:-}" = true ] && exit 1
 	exit 0
 fi

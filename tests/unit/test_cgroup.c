@@ -4,7 +4,18 @@
  * uses ids "wardtest-<pid>-<n>"; the group teardown kills and removes whatever is left, so a
  * failing assertion leaves nothing behind.
  */
-#include "ward.h"
+#include "common/macro.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/parse.h"
+#include "common/json.h"
+#include "common/path.h"
+#include "common/syscall.h"
+#include "profile/profile.h"
+#include "events/event.h"
+#include "events/sink.h"
+#include "launcher/cgroup.h"
+#include "launcher/seccomp.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

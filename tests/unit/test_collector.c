@@ -8,7 +8,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "common/macro.h"
+#include "common/parse.h"
+#include "common/path.h"
+#include "common/syscall.h"
+#include "profile/profile.h"
+#include "events/event.h"
+#include "events/sink.h"
+#include "collector/internal.h"
 
 #include <fcntl.h>
 #include <string.h>

@@ -6,7 +6,18 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "ward.h"
+#include "common/macro.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/parse.h"
+#include "common/json.h"
+#include "common/path.h"
+#include "common/syscall.h"
+#include "profile/profile.h"
+#include "events/event.h"
+#include "events/sink.h"
+#include "launcher/cgroup.h"
+#include "launcher/seccomp.h"
 
 #include <jansson.h>
 #include <string.h>

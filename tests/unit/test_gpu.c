@@ -9,7 +9,16 @@
 #include <sys/sysmacros.h>
 #include <cmocka.h>
 
-#include "monitor.h"
+#include "common/macro.h"
+#include "common/parse.h"
+#include "common/path.h"
+#include "common/syscall.h"
+#include "profile/profile.h"
+#include "events/event.h"
+#include "events/sink.h"
+#include "monitor/monitor.h"
+#include "monitor/gpu.h"
+#include "monitor/pathset.h"
 
 static const struct ward_dev_majors majors = { .nvidia_uvm = 508, .nvidia_caps = 509,
 					       .kfd = 510, .drm = 226, .accel = 261 };

@@ -9,7 +9,14 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "monitor_int.h"
+#include "common/macro.h"
+#include "common/parse.h"
+#include "common/path.h"
+#include "common/syscall.h"
+#include "profile/profile.h"
+#include "events/event.h"
+#include "events/sink.h"
+#include "monitor/internal.h"
 
 static void rule(struct ward_net_rule *r, const char *op, const char *v)
 {

@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* oci.c: parsing OCI/Docker seccomp JSON (fixtures in tests/unit/data/oci/). */
-#include "ward_seccomp.h"
+#include "common/macro.h"
+#include "common/parse.h"
+#include "common/path.h"
+#include "common/syscall.h"
+#include "profile/profile.h"
+#include "events/event.h"
+#include "events/sink.h"
+#include "launcher/seccomp.h"
+#include "profile/oci.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -6,7 +6,16 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "monitor.h"
+#include "common/macro.h"
+#include "common/parse.h"
+#include "common/path.h"
+#include "common/syscall.h"
+#include "profile/profile.h"
+#include "events/event.h"
+#include "events/sink.h"
+#include "monitor/monitor.h"
+#include "monitor/gpu.h"
+#include "monitor/pathset.h"
 
 static void norm_is(const char *base, const char *path, const char *want)
 {

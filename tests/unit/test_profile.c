@@ -19,7 +19,18 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "ward.h"
+#include "common/macro.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/parse.h"
+#include "common/json.h"
+#include "common/path.h"
+#include "common/syscall.h"
+#include "profile/profile.h"
+#include "events/event.h"
+#include "events/sink.h"
+#include "launcher/cgroup.h"
+#include "launcher/seccomp.h"
 
 #define DATA "tests/unit/data/profile"
 

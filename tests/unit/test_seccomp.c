@@ -4,7 +4,16 @@
  * PR_SET_NO_NEW_PRIVS) and observed. WARD_SECCOMP_TEST_ERRNO turns NOTIFY into ERRNO(EPERM)
  * except in test_notify_roundtrip, which runs the real listener.
  */
-#include "ward_seccomp.h"
+#include "common/macro.h"
+#include "common/missing.h"
+#include "common/parse.h"
+#include "common/path.h"
+#include "common/syscall.h"
+#include "profile/profile.h"
+#include "events/event.h"
+#include "events/sink.h"
+#include "launcher/seccomp.h"
+#include "profile/oci.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,12 +32,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#ifndef AF_VSOCK
-#define AF_VSOCK 40
-#endif
-#ifndef AF_ALG
-#define AF_ALG 38
-#endif
 
 static void strv_add(struct ward_strv *l, const char *s)
 {

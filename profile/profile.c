@@ -16,7 +16,12 @@
  *
  * The value parsers (sizes, durations, addresses) are exported for the command line.
  */
-#include "ward.h"
+#include "common/macro.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/parse.h"
+#include "common/syscall.h"
+#include "profile/profile.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -202,156 +207,6 @@ static struct ward_profile *profile_new(void)
 	return p;
 }
 
-/* ---- value parsers ------------------------------------------------------------------------ */
-
-/*
- * Reads "DIGITS[.DIGITS]" at *s: the integer part in *ret_int and the fraction as
- * *ret_frac / *ret_div (ret_div a power of ten). At least one digit overall.
- */
-static int parse_decimal(const char **s, unsigned __int128 *ret_int, uint64_t *ret_frac,
-			 uint64_t *ret_div)
-{
-	const char *c = *s;
-	unsigned __int128 ip = 0;
-	uint64_t fp = 0, div = 1;
-	bool digits = false;
-
-	for (; isdigit((unsigned char)*c); c++) {
-		ip = ip * 10 + (unsigned)(*c - '0');
-		if (ip > UINT64_MAX)
-			return -EINVAL; /* overflow */
-		digits = true;
-	}
-	if (*c == '.') {
-		c++;
-		for (; isdigit((unsigned char)*c); c++) {
-			/* Digits past nanosecond/byte precision cannot matter: ignore them. */
-			if (div < 1000000000000000000ULL) {
-				fp = fp * 10 + (unsigned)(*c - '0');
-				div *= 10;
-			}
-			digits = true;
-		}
-	}
-	if (!digits)
-		return -EINVAL;
-	*s = c;
-	*ret_int = ip;
-	*ret_frac = fp;
-	*ret_div = div;
-	return 0;
-}
-
-/*
- * Sizes: a number with an optional binary suffix. K, M, G, T, P, E (any case), optionally
- * followed by "i" and/or "B", are all powers of 1024, as cgroup memory.max and Docker read
- * them: "2G", "2GiB", "2Gi" and "2GB" are all 2147483648. A fraction is allowed and rounded
- * down to whole bytes ("1.5G").
- */
-int ward_parse_size(const char *s, uint64_t *ret_bytes)
-{
-	static const char units[] = "KMGTPE";
-	unsigned __int128 ip, v;
-	uint64_t fp, div, mult = 1;
-	const char *u;
-	int r;
-
-	if (!s || !*s)
-		return -EINVAL;
-	r = parse_decimal(&s, &ip, &fp, &div);
-	if (r < 0)
-		return r;
-	if (*s && (u = strchr(units, toupper((unsigned char)*s)))) {
-		mult = 1ULL << (10 * (u - units + 1));
-		s++;
-		if (*s == 'i')
-			s++;
-	}
-	if (*s == 'B')
-		s++;
-	if (*s)
-		return -EINVAL;
-	v = ip * mult + (unsigned __int128)fp * mult / div;
-	if (v > UINT64_MAX)
-		return -EINVAL;
-	*ret_bytes = (uint64_t)v;
-	return 0;
-}
-
-/*
- * Durations: one or more NUMBER UNIT with units ns, us, ms, s, m, h, d ("1h30m", "500ms",
- * "1.5s"); a bare number is seconds.
- */
-int ward_parse_duration(const char *s, uint64_t *ret_ns)
-{
-	static const struct {
-		const char *name;
-		uint64_t ns;
-	} units[] = {
-		/* two-letter units first: "ms" is not "m" followed by garbage */
-		{ "ns", 1ULL },
-		{ "us", 1000ULL },
-		{ "ms", 1000000ULL },
-		{ "s", 1000000000ULL },
-		{ "m", 60ULL * 1000000000ULL },
-		{ "h", 3600ULL * 1000000000ULL },
-		{ "d", 86400ULL * 1000000000ULL },
-	};
-	unsigned __int128 total = 0;
-	bool first = true;
-
-	if (!s || !*s)
-		return -EINVAL;
-	while (*s) {
-		unsigned __int128 ip;
-		uint64_t fp, div, mult = 0;
-		int r = parse_decimal(&s, &ip, &fp, &div);
-
-		if (r < 0)
-			return r;
-		if (!*s && first) {
-			mult = 1000000000ULL; /* bare number: seconds */
-		} else {
-			for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-				size_t l = strlen(units[i].name);
-
-				if (strncmp(s, units[i].name, l) == 0) {
-					mult = units[i].ns;
-					s += l;
-					break;
-				}
-			}
-			if (!mult)
-				return -EINVAL;
-		}
-		total += ip * mult + (unsigned __int128)fp * mult / div;
-		if (total > UINT64_MAX)
-			return -EINVAL;
-		first = false;
-	}
-	*ret_ns = (uint64_t)total;
-	return 0;
-}
-
-/* Strict decimal in [0, max]: no sign, no spaces, no hex, no empty string. */
-static int parse_uint(const char *s, uint64_t max, uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	if (!s || !*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (!isdigit((unsigned char)*s))
-			return -EINVAL;
-		if (v > (UINT64_MAX - 9) / 10)
-			return -EINVAL;
-		v = v * 10 + (unsigned)(*s - '0');
-		if (v > max)
-			return -EINVAL;
-	}
-	*ret = v;
-	return 0;
-}
 
 static void mask_prefix(uint8_t addr[16], unsigned prefixlen, unsigned bits)
 {
@@ -388,7 +243,7 @@ static int parse_addr_prefix(const char *a, const char *prefix, int *ret_family,
 	if (inet_pton(family, a, addr) != 1)
 		return -EINVAL;
 	if (prefix) {
-		if (parse_uint(prefix, bits, &plen) < 0)
+		if (ward_parse_uint(prefix, bits, &plen) < 0)
 			return -EINVAL;
 	} else {
 		plen = bits;
@@ -461,12 +316,12 @@ static int parse_port_range(const char *s, uint16_t *ret_lo, uint16_t *ret_hi)
 			return -EINVAL;
 		memcpy(buf, s, l);
 		buf[l] = '\0';
-		if (parse_uint(buf, 65535, &lo) < 0 || parse_uint(dash + 1, 65535, &hi) < 0)
+		if (ward_parse_uint(buf, 65535, &lo) < 0 || ward_parse_uint(dash + 1, 65535, &hi) < 0)
 			return -EINVAL;
 		if (lo > hi)
 			return -EINVAL; /* reversed range */
 	} else {
-		if (parse_uint(s, 65535, &lo) < 0)
+		if (ward_parse_uint(s, 65535, &lo) < 0)
 			return -EINVAL;
 		hi = lo;
 	}
@@ -677,7 +532,7 @@ static int parse_gpu_list(const char *spec, bool *ret_all, int gpus[WARD_GPU_MAX
 			return -EINVAL;
 		memcpy(buf, c, l);
 		buf[l] = '\0';
-		if (parse_uint(buf, WARD_GPU_MAX - 1, &v) < 0)
+		if (ward_parse_uint(buf, WARD_GPU_MAX - 1, &v) < 0)
 			return -EINVAL;
 		for (size_t i = 0; i < n; i++)
 			dup |= gpus[i] == (int)v;
@@ -867,7 +722,7 @@ static int get_uint(struct yfile *y, const yaml_node_t *n, const char *what, uin
 
 	if (r < 0)
 		return r;
-	if (parse_uint(s, max, ret) < 0)
+	if (ward_parse_uint(s, max, ret) < 0)
 		return node_err(y, n, "%s: '%s' is not an integer in 0..%" PRIu64, what, s, max);
 	return 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Event encoding: a small append-only JSON writer and the common event envelope
- * (docs/events.md). Hand-written rather than jansson because events are produced on the
+ * A small append-only JSON writer (events, features --json, the collector's metrics) and the
+ * one UTF-8 validator of the tree. Hand-written rather than jansson because events are produced on the
  * supervisor's hot path (one per notified syscall or BPF record) and only ever appended:
  * building a jansson tree per event would cost an allocation per field.
  *
@@ -9,7 +9,11 @@
  * UTF-8 becomes U+FFFD (one per maximal ill-formed subsequence, as Unicode 15 section 3.9
  * recommends), so a collector's strict JSON parser never rejects an event a model forged.
  */
-#include "ward.h"
+#include "common/macro.h"
+#include "common/json.h"
+
+#include <errno.h>
+#include <stdlib.h>
 
 #include <inttypes.h>
 #include <string.h>
@@ -71,7 +75,7 @@ static void json_putc(struct ward_json *j, char c)
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 with *bad set to the length of the
  * maximal ill-formed prefix to replace by one U+FFFD. */
-static size_t utf8_valid(const unsigned char *s, size_t n, size_t *bad)
+size_t ward_utf8_valid(const unsigned char *s, size_t n, size_t *bad)
 {
 	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
 	size_t need, i;
@@ -156,7 +160,7 @@ void ward_json_escape(struct ward_json *j, const char *str, size_t n)
 			i++;
 			continue;
 		}
-		ok = utf8_valid(s + i, n - i, &bad);
+		ok = ward_utf8_valid(s + i, n - i, &bad);
 		if (ok) {
 			memcpy(o, s + i, ok);
 			j->len += ok;
@@ -310,124 +314,4 @@ void ward_json_bool(struct ward_json *j, const char *key, bool val)
 		json_put(j, "true", 4);
 	else
 		json_put(j, "false", 5);
-}
-
-void ward_format_time(char buf[40], const struct timespec *ts)
-{
-	/* A burst of events shares its second: gmtime_r and strftime once a second. */
-	static __thread time_t last_sec = -1;
-	static __thread char last[32];
-	static __thread size_t last_n;
-	long ns = ts->tv_nsec;
-
-	if (ts->tv_sec != last_sec) {
-		struct tm tm;
-
-		if (!gmtime_r(&ts->tv_sec, &tm)) {
-			snprintf(buf, 40, "1970-01-01T00:00:00.000000000Z");
-			return;
-		}
-		last_n = strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%S", &tm);
-		last_sec = ts->tv_sec;
-	}
-	memcpy(buf, last, last_n);
-	/* ".NNNNNNNNNZ" without snprintf */
-	buf[last_n] = '.';
-	for (int i = 9; i >= 1; i--) {
-		buf[last_n + i] = (char)('0' + ns % 10);
-		ns /= 10;
-	}
-	buf[last_n + 10] = 'Z';
-	buf[last_n + 11] = 0;
-}
-
-void ward_event_begin(struct ward_events *ev, struct ward_json *j, const char *kind,
-		      const char *action, bool violation, pid_t pid, const char *comm,
-		      const char *rule)
-{
-	ward_event_begin_at(ev, j, 0, kind, action, violation, pid, comm, rule);
-}
-
-void ward_event_begin_at(struct ward_events *ev, struct ward_json *j, uint64_t mono_ns,
-			 const char *kind, const char *action, bool violation, pid_t pid,
-			 const char *comm, const char *rule)
-{
-	struct timespec ts;
-	char t[40];
-
-	ward_json_init(j);
-	if (ev->jbuf) {
-		j->buf = ev->jbuf;
-		j->cap = ev->jcap;
-		ev->jbuf = NULL;
-		ev->jcap = 0;
-	}
-	j->violation = violation;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (mono_ns) {
-		/* realtime = now_realtime - (now_monotonic - mono_ns) */
-		struct timespec mono;
-		clock_gettime(CLOCK_MONOTONIC, &mono);
-		uint64_t now_mono = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
-		uint64_t real = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-		if (now_mono >= mono_ns && real >= now_mono - mono_ns) {
-			real -= now_mono - mono_ns;
-			ts.tv_sec = (time_t)(real / 1000000000ull);
-			ts.tv_nsec = (long)(real % 1000000000ull);
-		}
-	}
-	ward_format_time(t, &ts);
-	ward_json_open(j);
-	ward_json_str(j, "time", t);
-	ward_json_str(j, "sandbox", ev->sandbox);
-	ward_json_uint(j, "seq", ++ev->seq);
-	ward_json_str(j, "host", ev->host);
-	ward_json_str(j, "kind", kind);
-	ward_json_str(j, "action", action);
-	ward_json_bool(j, "violation", violation);
-	if (pid > 0)
-		ward_json_int(j, "pid", pid);
-	if (comm)
-		ward_json_str(j, "comm", comm);
-	if (rule)
-		ward_json_str(j, "rule", rule);
-}
-
-int ward_event_emit(struct ward_events *ev, struct ward_json *j)
-{
-	int r;
-
-	ward_json_close(j);
-	if (j->oom)
-		r = -ENOMEM;
-	else if (j->depth != 0)
-		r = -EINVAL; /* a nested array or object left open: a bug in the caller */
-	else if (!ev->sink)
-		r = -ENOTCONN;
-	else
-		r = ward_sink_write(ev->sink, j->buf, j->len);
-	if (r >= 0) {
-		ev->produced++;
-		if (j->violation)
-			ev->violations++;
-	} else {
-		ev->failed++;
-	}
-	if (!j->oom && j->buf && !ev->jbuf) {
-		/* kept for the next event */
-		ev->jbuf = j->buf;
-		ev->jcap = j->cap;
-		j->buf = NULL;
-		j->len = j->cap = 0;
-	} else {
-		ward_json_free(j);
-	}
-	return r < 0 ? r : 0;
-}
-
-void ward_events_release(struct ward_events *ev)
-{
-	free(ev->jbuf);
-	ev->jbuf = NULL;
-	ev->jcap = 0;
 }

@@ -25,7 +25,7 @@ struct ward_spool {
 	off_t rbuf_off; /* file offset of rbuf[0] */
 };
 
-/* The spool directory: $WARD_SPOOL_DIR, else WARD_SPOOL_DIR. */
+/* The spool directory: ward_hooks.spool_dir ($WARD_SPOOL_DIR, else WARD_SPOOL_DIR). */
 const char *ward_spool_dir(void);
 /* Creates dir (0700, parents too) and opens/locks SANDBOX.ndjson in it. create false: only
  * an existing file is opened (-ENOENT otherwise). -EWOULDBLOCK when another process holds

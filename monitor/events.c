@@ -4,7 +4,9 @@
  * callback, so it only formats: no blocking calls except a readlink of /proc/<pid>/fd/N in
  * the rare case the kernel could not walk a dirfd.
  */
-#include "monitor_int.h"
+#include "common/macro.h"
+#include "common/syscall.h"
+#include "monitor/internal.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -9,8 +9,11 @@
  * inode, because the other side may have renamed or removed it in between (the lock-file
  * pattern of flock(2)).
  */
-#include "ward.h"
-#include "spool.h"
+#include "common/hooks.h"
+#include "common/macro.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/spool.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -21,9 +24,7 @@
 
 const char *ward_spool_dir(void)
 {
-	const char *d = getenv("WARD_SPOOL_DIR");
-
-	return d && *d ? d : WARD_SPOOL_DIR;
+	return ward_hooks.spool_dir;
 }
 
 static int mkdir_p(const char *path, mode_t mode)

@@ -3,91 +3,11 @@
  * Paths as the sandbox sees them: normalization of what the file monitor reports, and the
  * profile's view as a set of prefixes (the same set monitor.c loads into the BPF paths map).
  */
-#include "monitor.h"
+#include "common/macro.h"
+#include "monitor/pathset.h"
 
 #include <string.h>
 
-uint64_t ward_path_hash(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-/* Appends one component to out (at *len), handling "." and "..". */
-static int push_component(char *out, size_t out_len, size_t *len, const char *c, size_t n)
-{
-	if (n == 0 || (n == 1 && c[0] == '.'))
-		return 0;
-	if (n == 2 && c[0] == '.' && c[1] == '.') {
-		/* ".." at the root stays at the root, as path resolution does (path_resolution(7)) */
-		while (*len > 0 && out[*len - 1] != '/')
-			(*len)--;
-		if (*len > 0)
-			(*len)--;
-		out[*len] = 0;
-		return 0;
-	}
-	if (*len + 1 + n + 1 > out_len)
-		return -ENAMETOOLONG;
-	out[(*len)++] = '/';
-	memcpy(out + *len, c, n);
-	*len += n;
-	out[*len] = 0;
-	return 0;
-}
-
-static int push_path(char *out, size_t out_len, size_t *len, const char *p)
-{
-	while (*p) {
-		const char *e = strchrnul(p, '/');
-		int r = push_component(out, out_len, len, p, e - p);
-
-		if (r < 0)
-			return r;
-		p = *e ? e + 1 : e;
-	}
-	return 0;
-}
-
-int ward_path_normalize(const char *base, const char *path, char *out, size_t out_len)
-{
-	size_t len = 0;
-	int r;
-
-	if (!path || !out || out_len < 2)
-		return -EINVAL;
-	out[0] = 0;
-	if (path[0] != '/') {
-		if (base && base[0] != '/')
-			return -EINVAL;
-		r = push_path(out, out_len, &len, base ? base : "/");
-		if (r < 0)
-			return r;
-	}
-	r = push_path(out, out_len, &len, path);
-	if (r < 0)
-		return r;
-	if (len == 0) {
-		out[0] = '/';
-		out[1] = 0;
-	}
-	return 0;
-}
-
-bool ward_path_under(const char *path, const char *prefix)
-{
-	size_t n;
-
-	if (!path || !prefix || path[0] != '/' || prefix[0] != '/')
-		return false;
-	if (strcmp(prefix, "/") == 0)
-		return true;
-	n = strlen(prefix);
-	return strncmp(path, prefix, n) == 0 && (path[n] == 0 || path[n] == '/');
-}
 
 bool ward_path_violation(int cls, bool write)
 {

@@ -12,7 +12,8 @@
  * ABI (seccomp.c). Names unknown here are counted and skipped: Docker's profile lists syscalls
  * of kernels and architectures newer or other than this one.
  */
-#include "ward_seccomp.h"
+#include "common/macro.h"
+#include "profile/oci.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -4,7 +4,12 @@
  * reads back to the same values. Every key is written, defaults included, so the output is
  * also the answer to "what does this sandbox actually get".
  */
-#include "ward.h"
+#include "common/macro.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/parse.h"
+#include "common/syscall.h"
+#include "profile/profile.h"
 
 #include <ctype.h>
 #include <inttypes.h>

@@ -16,10 +16,14 @@
  */
 #include <linux/types.h>
 
+#include "common/hooks.h"
+#include "common/macro.h"
 #include "ward/events.h"
-#include "monitor.h"
+#include "monitor/monitor.h"
+#include "monitor/gpu.h"
+#include "monitor/pathset.h"
 #include "monitor.skel.h"
-#include "monitor_int.h"
+#include "monitor/internal.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -69,7 +73,7 @@ _Static_assert(ARRAY_SIZE(cg_progs) == N_CG, "cg_progs");
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* libbpf logs verifier output to stderr by default; WARD_BPF_DEBUG=1 shows it. */
-	if (getenv("WARD_BPF_DEBUG"))
+	if (ward_hooks.bpf_debug)
 		return vfprintf(stderr, fmt, ap);
 	return 0;
 }
@@ -83,7 +87,7 @@ static void timing(const char *step)
 	struct timespec now;
 
 	if (on < 0)
-		on = getenv("WARD_MONITOR_TIMING") != NULL;
+		on = ward_hooks.monitor_timing;
 	if (!on)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -291,12 +295,11 @@ static void fds_close(struct ward_monitor *m)
 
 static size_t ring_size(const struct ward_monitor_opts *o)
 {
-	const char *env = getenv(WARD_RINGBUF_ENV);
 	size_t n = o->ringbuf_bytes ? o->ringbuf_bytes : WARD_RINGBUF_DEFAULT;
 	long page = sysconf(_SC_PAGESIZE);
 
-	if (env && *env)
-		n = strtoull(env, NULL, 0);
+	if (ward_hooks.ringbuf_bytes)
+		n = ward_hooks.ringbuf_bytes;
 	/* a ring buffer is a power-of-two number of pages */
 	if (n < (size_t)page)
 		n = page;
@@ -626,7 +629,7 @@ int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **r
 		      struct ward_error *err)
 {
 	struct ward_monitor *m;
-	const char *dev_root = getenv(WARD_DEV_ROOT_ENV);
+	const char *dev_root = ward_hooks.dev_root;
 	char **gpu_nodes = NULL, **in_box;
 	size_t n_gpu;
 	int r;
@@ -688,8 +691,8 @@ int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **r
 
 	/* WARD_BPF_NO_SYSCALL_PROGS=1 loads as a kernel would where the syscall programs fail
 	 * (tests of that fallback) */
-	bool no_sys = getenv("WARD_BPF_NO_SYSCALL_PROGS") != NULL;
-	if (!no_sys && !getenv("WARD_BPF_NO_PINNED") && load_pinned(m) >= 0) {
+	bool no_sys = ward_hooks.bpf_no_syscall_progs;
+	if (!no_sys && !ward_hooks.bpf_no_pinned && load_pinned(m) >= 0) {
 		timing("pinned set reused, slot claimed");
 	} else {
 		fds_close(m);

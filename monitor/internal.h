@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* Private to monitor.c and monitor_events.c. */
+/* Private to the monitor subsystem (load.c, events.c). */
 #pragma once
 
 #include <linux/types.h>
 
 #include "ward/events.h"
-#include "monitor.h"
+#include "common/macro.h"
+#include "events/event.h"
+#include "monitor/monitor.h"
+#include "monitor/gpu.h"
+#include "monitor/pathset.h"
 
-#include <dirent.h>
+
 
 enum { M_MEMBERS, M_RINGS, M_STATS, M_PATHS, M_NET, M_DEVICES, M_GPU_USE, M__N };
 #define N_CG 7
@@ -49,11 +53,6 @@ struct ward_monitor {
 	char pin_dir[256];
 };
 
-static inline void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
 
 /* monitor_events.c: one ring buffer record -> at most one JSON event. */
 int ward_monitor_handle_record(struct ward_monitor *m, const void *data, size_t size);

@@ -1,35 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * seccomp.c / oci.c: declarations beyond the ward.h "seccomp" section (test hooks, the
- * OCI/Docker seccomp JSON importer and its statistics).
- */
+/* OCI runtime-spec / Docker seccomp profiles (JSON), read for syscalls.import (oci.c). */
 #pragma once
 
-/* Not named seccomp.h: with -Ilauncher that name would shadow libseccomp's <seccomp.h>. */
 #include <seccomp.h>
+#include <stdint.h>
 
-#include "ward.h"
+#include "profile/profile.h"
 
-/* ward_seccomp_build_flags() flags. */
-enum {
-	/* Tests only: every SCMP_ACT_NOTIFY (default and rules) becomes SCMP_ACT_ERRNO(EPERM), so a
-	 * filter can be loaded in a forked child and observed without a supervisor. */
-	WARD_SECCOMP_TEST_ERRNO = 1 << 0,
-};
-
-int ward_seccomp_build_flags(const struct ward_profile *p, unsigned flags,
-			     struct ward_seccomp **ret, struct ward_error *err);
-
-/* For `ward check` / the lifecycle event: what syscalls.import contributed. */
-struct ward_seccomp_import_stats {
-	size_t rules;	   /* syscall rules kept (after includes/excludes) */
-	size_t unknown;	   /* names unknown on this architecture (skipped) */
-	size_t excluded;   /* entries skipped by includes/excludes (arch, caps, minKernel) */
-	size_t overridden; /* syscalls named by the profile, whose imported rules were ignored */
-};
-void ward_seccomp_import_stats(const struct ward_seccomp *sc, struct ward_seccomp_import_stats *ret);
-
-/* ---- oci.c: OCI runtime-spec / Docker seccomp profile (JSON) ------------------------------ */
 
 #define WARD_OCI_MAX_ARGS 6
 

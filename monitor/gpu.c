@@ -8,7 +8,10 @@
  * 226 DRM (card N from 0, render nodes from 128), 261 accel. nvidia-uvm, nvidia-caps and AMD's
  * kfd register a dynamic major, read from /proc/devices.
  */
-#include "monitor.h"
+#include "common/macro.h"
+#include "monitor/monitor.h"
+#include "monitor/gpu.h"
+#include "monitor/pathset.h"
 
 #include <dirent.h>
 #include <stdio.h>

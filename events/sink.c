@@ -11,9 +11,14 @@
  * not a regular file, so a batch written to a pipe shared with other writers stays atomic.
  *   unix:PATH   the collector: never blocks (queue, then spool; see below)
  */
-#include "ward.h"
+#include "common/macro.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/json.h"
+#include "events/event.h"
+#include "events/sink.h"
 
-#include "spool.h"
+#include "common/spool.h"
 
 #include <fcntl.h>
 #include <limits.h>

@@ -13,9 +13,10 @@
  * at any point loses nothing; the duplicates this causes are dropped by (sandbox, seq), with
  * the de-duplication state rebuilt at start-up from the tail of the output file.
  */
-#include "collector.h"
-#include "internal.h"
-#include "spool.h"
+#include "common/macro.h"
+#include "collector/collector.h"
+#include "collector/internal.h"
+#include "common/spool.h"
 
 #include <fcntl.h>
 #include <getopt.h>

@@ -7,7 +7,10 @@
  */
 #include <linux/types.h>
 
-#include "monitor.h"
+#include "common/macro.h"
+#include "monitor/monitor.h"
+#include "monitor/gpu.h"
+#include "monitor/pathset.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
