@@ -55,10 +55,11 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__array(values, struct {
-		__uint(type, BPF_MAP_TYPE_RINGBUF);
-		__uint(max_entries, 4096);
-	});
+	__array(
+		values, struct {
+			__uint(type, BPF_MAP_TYPE_RINGBUF);
+			__uint(max_entries, 4096);
+		});
 } rings SEC(".maps");
 
 struct {
@@ -162,8 +163,8 @@ static __always_inline void hdr_fill(struct ward_rec_hdr *h, __u32 type, __u64 c
  * waits for the reader woken less than a millisecond ago, or for its poll (every
  * WARD_MONITOR_POLL_MS, 25 ms). Records that do not fit are counted. */
 #define WARD_WAKE_GAP_NS 1000000ull
-static __always_inline void ring_out(void *rb, struct ward_sandbox_cfg *cfg,
-				     struct ward_stats *st, void *rec, __u64 size, bool urgent)
+static __always_inline void ring_out(void *rb, struct ward_sandbox_cfg *cfg, struct ward_stats *st,
+				     void *rec, __u64 size, bool urgent)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
@@ -179,8 +180,8 @@ static __always_inline void ring_out(void *rb, struct ward_sandbox_cfg *cfg,
 		st->lost++;
 }
 
-static __always_inline void emit(__u64 cgid, struct ward_sandbox_cfg *cfg, void *rec,
-				 __u64 size, bool urgent)
+static __always_inline void emit(__u64 cgid, struct ward_sandbox_cfg *cfg, void *rec, __u64 size,
+				 bool urgent)
 {
 	struct ward_stats *st = bpf_map_lookup_elem(&stats, &cgid);
 
@@ -537,7 +538,8 @@ static long walk_step(__u32 i, struct walk_ctx *w)
 		struct mount *pm = BPF_CORE_READ(m, mnt_parent);
 
 		if (pm == m) {
-			/* a root that is not ours: the path is not reachable from the task's root */
+			/* a root that is not ours: the path is not reachable from the task's root
+			 */
 			w->flags |= WARD_V_BASE_OUTSIDE;
 			return 1;
 		}
@@ -555,8 +557,7 @@ static long walk_step(__u32 i, struct walk_ctx *w)
 		return 1;
 	}
 	name = BPF_CORE_READ(d, d_name.name);
-	n = bpf_probe_read_kernel_str(w->buf + (w->off & (WARD_BASE_MAX - 1)), WARD_PATH_MAX,
-				      name);
+	n = bpf_probe_read_kernel_str(w->buf + (w->off & (WARD_BASE_MAX - 1)), WARD_PATH_MAX, name);
 	if (n <= 0)
 		return 1;
 	w->off += n;
@@ -579,7 +580,8 @@ struct base_buf {
 };
 _Static_assert(sizeof(((struct ward_exec_rec *)0)->base) == sizeof(struct base_buf), "base");
 _Static_assert(sizeof(((struct ward_file_rec *)0)->data) - 2 * WARD_PATH_MAX ==
-		       sizeof(struct base_buf), "base");
+		       sizeof(struct base_buf),
+	       "base");
 
 /* dirfd (or AT_FDCWD: the cwd) -> components in buf; returns bytes written, and the
  * WARD_V_BASE_* flags << 16. */
@@ -762,7 +764,7 @@ static __always_inline void gpu_ioctl(struct pt_regs *regs, __u64 cgid)
 	int fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
 	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct ward_dev_key k = { .cgid = cgid, .dev_type = WARD_DEV_CHAR };
+	struct ward_dev_key k = {.cgid = cgid, .dev_type = WARD_DEV_CHAR};
 	struct ward_gpu_use *u;
 	struct file *f = NULL;
 	__u32 rdev;
@@ -795,13 +797,14 @@ static __always_inline bool is_ward_self(const struct ward_sandbox_cfg *cfg)
  * the syscall number against a constant bitmap (no map lookup, no helper call), and only a
  * watched syscall pays the cgroup membership lookup. */
 #define WBIT(nr, w) ((nr) >= 0 && (nr) / 64 == (w) ? 1ULL << ((nr) % 64) : 0)
-#define EXIT_WORD(w)                                                                          \
-	(WBIT(NR_open, w) | WBIT(NR_creat, w) | WBIT(NR_truncate, w) | WBIT(NR_unlink, w) |     \
-	 WBIT(NR_rename, w) | WBIT(NR_mkdir, w) | WBIT(NR_link, w) | WBIT(NR_symlink, w) |      \
-	 WBIT(NR_execve, w) | WBIT(NR_openat, w) | WBIT(NR_mkdirat, w) | WBIT(NR_unlinkat, w) | \
-	 WBIT(NR_renameat, w) | WBIT(NR_linkat, w) | WBIT(NR_symlinkat, w) |                    \
-	 WBIT(NR_name_to_handle_at, w) | WBIT(NR_renameat2, w) | WBIT(NR_execveat, w) |         \
-	 WBIT(NR_openat2, w) | WBIT(NR_ioctl, w) | WBIT(NR_connect, w) | WBIT(NR_sendto, w) | WBIT(NR_sendmsg, w))
+#define EXIT_WORD(w)                                                                               \
+	(WBIT(NR_open, w) | WBIT(NR_creat, w) | WBIT(NR_truncate, w) | WBIT(NR_unlink, w) |        \
+	 WBIT(NR_rename, w) | WBIT(NR_mkdir, w) | WBIT(NR_link, w) | WBIT(NR_symlink, w) |         \
+	 WBIT(NR_execve, w) | WBIT(NR_openat, w) | WBIT(NR_mkdirat, w) | WBIT(NR_unlinkat, w) |    \
+	 WBIT(NR_renameat, w) | WBIT(NR_linkat, w) | WBIT(NR_symlinkat, w) |                       \
+	 WBIT(NR_name_to_handle_at, w) | WBIT(NR_renameat2, w) | WBIT(NR_execveat, w) |            \
+	 WBIT(NR_openat2, w) | WBIT(NR_ioctl, w) | WBIT(NR_connect, w) | WBIT(NR_sendto, w) |      \
+	 WBIT(NR_sendmsg, w))
 #define NR_WORDS 8
 static const __u64 exit_watch[NR_WORDS] = {
 	EXIT_WORD(0), EXIT_WORD(1), EXIT_WORD(2), EXIT_WORD(3),
@@ -1007,8 +1010,8 @@ static __always_inline void unix_exit(struct pt_regs *regs, __u64 nr, struct war
 		ua = name;
 		alen = (__u32)nlen;
 	}
-	if (!ua || alen < sizeof(family) ||
-	    bpf_probe_read_user(&family, sizeof(family), ua) < 0 || family != 1 /* AF_UNIX */)
+	if (!ua || alen < sizeof(family) || bpf_probe_read_user(&family, sizeof(family), ua) < 0 ||
+	    family != 1 /* AF_UNIX */)
 		return;
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)

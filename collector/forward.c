@@ -25,14 +25,14 @@
 #include <strings.h>
 #include <sys/epoll.h>
 
-#define FWD_QUEUE_MSGS 10000
-#define FWD_QUEUE_BYTES (16u << 20)
-#define FWD_BACKOFF_MIN_MS 100
-#define FWD_BACKOFF_MAX_MS 10000
+#define FWD_QUEUE_MSGS	    10000
+#define FWD_QUEUE_BYTES	    (16u << 20)
+#define FWD_BACKOFF_MIN_MS  100
+#define FWD_BACKOFF_MAX_MS  10000
 #define FWD_HTTP_TIMEOUT_MS 10000
-#define FWD_HTTP_HDR_MAX 16384
-#define SYSLOG_SD_ID "ward@32473" /* 32473: the example enterprise number of RFC 5612 */
-#define SYSLOG_FACILITY 10	  /* authpriv: security messages */
+#define FWD_HTTP_HDR_MAX    16384
+#define SYSLOG_SD_ID	    "ward@32473" /* 32473: the example enterprise number of RFC 5612 */
+#define SYSLOG_FACILITY	    10		 /* authpriv: security messages */
 
 struct fmsg {
 	struct fmsg *next;
@@ -75,7 +75,8 @@ static int parse_hostport(struct col_fwd *f, const char *s, const char **ret_res
 	if (*s == '[') {
 		end = strchr(s, ']');
 		if (!end || end[1] != ':')
-			return ward_error_set(err, -EINVAL, "forward '%s': bad [IPv6]:PORT", f->url);
+			return ward_error_set(err, -EINVAL, "forward '%s': bad [IPv6]:PORT",
+					      f->url);
 		hl = (size_t)(end - s - 1);
 		if (hl >= sizeof(f->host))
 			return ward_error_set(err, -EINVAL, "forward '%s': host too long", f->url);
@@ -105,7 +106,7 @@ static int parse_hostport(struct col_fwd *f, const char *s, const char **ret_res
 
 int col_fwd_new(const char *url, struct col_fwd **ret, struct ward_error *err)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
 	struct col_fwd *f = calloc(1, sizeof(*f));
 	const char *rest;
 	int r;
@@ -233,13 +234,12 @@ static int syslog_severity(const struct col_event *ev)
 {
 	if (ev->violation)
 		return ev->action && strcmp(ev->action, "deny") == 0 ? 4 : 5; /* warning/notice */
-	return 6; /* informational */
+	return 6;							      /* informational */
 }
 
-int col_syslog_format(const struct col_event *ev, const char *line, size_t len,
-		      struct col_buf *out)
+int col_syslog_format(const struct col_event *ev, const char *line, size_t len, struct col_buf *out)
 {
-	struct col_buf m = { 0 };
+	struct col_buf m = {0};
 	char num[64];
 	int r = 0;
 
@@ -257,7 +257,8 @@ int col_syslog_format(const struct col_event *ev, const char *line, size_t len,
 	}
 	col_buf_add(&m, " ", 1);
 	put_printusascii(&m, ev->kind, 32);
-	col_buf_add(&m, " [" SYSLOG_SD_ID " sandbox=\"", sizeof(" [" SYSLOG_SD_ID " sandbox=\"") - 1);
+	col_buf_add(&m, " [" SYSLOG_SD_ID " sandbox=\"",
+		    sizeof(" [" SYSLOG_SD_ID " sandbox=\"") - 1);
 	put_sd_value(&m, ev->sandbox);
 	snprintf(num, sizeof(num), "\" seq=\"%llu\" kind=\"", (unsigned long long)ev->seq);
 	col_buf_add(&m, num, strlen(num));
@@ -350,7 +351,8 @@ json_t *col_falco_alert(struct col_event *ev)
 		json_decref(tags);
 		return NULL;
 	}
-	json_object_foreach(ev->obj, key, v) {
+	json_object_foreach(ev->obj, key, v)
+	{
 		char name[128];
 
 		if (strcmp(key, "pid") == 0)
@@ -413,7 +415,7 @@ static void fwd_pop(struct col_fwd *f)
 
 void col_fwd_enqueue(struct col_fwd *f, struct col_event *ev, const char *line, size_t len)
 {
-	struct col_buf b = { 0 };
+	struct col_buf b = {0};
 
 	if (f->type == COL_FWD_SYSLOG) {
 		if (col_syslog_format(ev, line, len, &b) < 0) {
@@ -487,7 +489,7 @@ int col_fwd_fd(struct col_fwd *f, uint32_t *ret_events)
 	}
 	*ret_events = EPOLLIN | EPOLLRDHUP;
 	if (f->type == COL_FWD_SYSLOG ? f->head != NULL
-				       : (f->phase == H_SENDING || (f->phase == H_IDLE && f->head)))
+				      : (f->phase == H_SENDING || (f->phase == H_IDLE && f->head)))
 		*ret_events |= EPOLLOUT;
 	return f->fd;
 }

@@ -19,10 +19,11 @@
 
 /* ---- counters (metrics.c) ----------------------------------------------------------------- */
 enum col_refuse {
-	COL_REFUSE_MALFORMED = 1, /* (from 1: col_validate returns -reason) not JSON, not UTF-8, not an object */
+	COL_REFUSE_MALFORMED =
+		1, /* (from 1: col_validate returns -reason) not JSON, not UTF-8, not an object */
 	COL_REFUSE_OVERSIZED,
-	COL_REFUSE_SCHEMA,	  /* required field missing or of the wrong type */
-	COL_REFUSE_UID,		  /* spooled by a file owner that may not send */
+	COL_REFUSE_SCHEMA, /* required field missing or of the wrong type */
+	COL_REFUSE_UID,	   /* spooled by a file owner that may not send */
 	COL_REFUSE_N,
 };
 #define COL_KINDS_N 8 /* lifecycle syscall file exec net device loss other */
@@ -45,7 +46,7 @@ struct col_stats {
 struct col_event {
 	const char *line; /* the line validated (not owned) */
 	size_t len;
-	json_t *obj;	  /* owned; parsed on demand by col_event_obj() */
+	json_t *obj; /* owned; parsed on demand by col_event_obj() */
 	const char *sandbox, *kind, *action, *time, *host, *rule, *comm; /* decoded, or NULL */
 	uint64_t seq;
 	int64_t pid; /* 0 if absent */

@@ -33,19 +33,19 @@
 #include <time.h>
 #include <yaml.h>
 
-#define DEFAULT_LISTEN "/run/ward/collector.sock"
-#define DEFAULT_OUTPUT "/var/log/ward/events.ndjson"
-#define DEFAULT_CONFIG "/etc/ward/collector.yaml"
+#define DEFAULT_LISTEN	    "/run/ward/collector.sock"
+#define DEFAULT_OUTPUT	    "/var/log/ward/events.ndjson"
+#define DEFAULT_CONFIG	    "/etc/ward/collector.yaml"
 #define DEFAULT_ROTATE_SIZE (100ull << 20)
 #define DEFAULT_ROTATE_KEEP 5
-#define ABUSE_LIMIT 16			/* bad lines before a connection is closed */
-#define OUT_BATCH (1u << 20)		/* write when this much is buffered */
-#define OUT_QUEUE_MAX (64u << 20)	/* stop reading clients beyond this (disk full) */
-#define READS_PER_WAKE 4		/* fairness between busy clients */
-#define RECOVER_BYTES (8u << 20)	/* output tail read to rebuild de-duplication state */
-#define SPOOL_SCAN_MS 5000
-#define DEDUP_IDLE_S 86400
-#define METRICS_CONN_MAX 64
+#define ABUSE_LIMIT	    16		/* bad lines before a connection is closed */
+#define OUT_BATCH	    (1u << 20)	/* write when this much is buffered */
+#define OUT_QUEUE_MAX	    (64u << 20) /* stop reading clients beyond this (disk full) */
+#define READS_PER_WAKE	    4		/* fairness between busy clients */
+#define RECOVER_BYTES	    (8u << 20)	/* output tail read to rebuild de-duplication state */
+#define SPOOL_SCAN_MS	    5000
+#define DEDUP_IDLE_S	    86400
+#define METRICS_CONN_MAX    64
 
 struct opts {
 	char **listen;
@@ -156,10 +156,26 @@ static int parse_size(const char *s, uint64_t *ret)
 	if (errno || end == s || v < 0)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': mul = 1ull << 10; end++; break;
-	case 'm': case 'M': mul = 1ull << 20; end++; break;
-	case 'g': case 'G': mul = 1ull << 30; end++; break;
-	case 't': case 'T': mul = 1ull << 40; end++; break;
+	case 'k':
+	case 'K':
+		mul = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ull << 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		mul = 1ull << 40;
+		end++;
+		break;
 	}
 	if (*end == 'i')
 		end++;
@@ -343,7 +359,8 @@ static int load_config(struct opts *o, const char *path)
 static void usage(FILE *f)
 {
 	fputs("usage: ward collector [--listen unix:PATH]... [--output file:PATH|none]\n"
-	      "         [--forward syslog+tcp://HOST:PORT]... [--forward http://HOST:PORT/PATH]...\n"
+	      "         [--forward syslog+tcp://HOST:PORT]... [--forward "
+	      "http://HOST:PORT/PATH]...\n"
 	      "         [--allow-uid N]... [--allow-gid N|NAME]... [--rotate-size SIZE]\n"
 	      "         [--rotate-keep N] [--stats unix:PATH | --metrics http://127.0.0.1:PORT]\n"
 	      "         [--spool-dir DIR] [--fsync none|batch] [--config FILE | --no-config]\n"
@@ -355,23 +372,21 @@ static void usage(FILE *f)
 
 static int parse_args(struct opts *o, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "forward", required_argument, NULL, 'f' },
-		{ "allow-uid", required_argument, NULL, 'u' },
-		{ "allow-gid", required_argument, NULL, 'g' },
-		{ "rotate-size", required_argument, NULL, 's' },
-		{ "rotate-keep", required_argument, NULL, 'k' },
-		{ "stats", required_argument, NULL, 'S' },
-		{ "metrics", required_argument, NULL, 'm' },
-		{ "spool-dir", required_argument, NULL, 'd' },
-		{ "fsync", required_argument, NULL, 'F' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "no-config", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	static const struct option lo[] = {{"listen", required_argument, NULL, 'l'},
+					   {"output", required_argument, NULL, 'o'},
+					   {"forward", required_argument, NULL, 'f'},
+					   {"allow-uid", required_argument, NULL, 'u'},
+					   {"allow-gid", required_argument, NULL, 'g'},
+					   {"rotate-size", required_argument, NULL, 's'},
+					   {"rotate-keep", required_argument, NULL, 'k'},
+					   {"stats", required_argument, NULL, 'S'},
+					   {"metrics", required_argument, NULL, 'm'},
+					   {"spool-dir", required_argument, NULL, 'd'},
+					   {"fsync", required_argument, NULL, 'F'},
+					   {"config", required_argument, NULL, 'c'},
+					   {"no-config", no_argument, NULL, 'n'},
+					   {"help", no_argument, NULL, 'h'},
+					   {}};
 	const char *config = DEFAULT_CONFIG;
 	bool explicit_config = false;
 	int c, r;
@@ -431,13 +446,27 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			}
 			key = "allow-gid";
 			break;
-		case 'o': key = "output"; break;
-		case 's': key = "rotate-size"; break;
-		case 'k': key = "rotate-keep"; break;
-		case 'S': key = "stats"; break;
-		case 'm': key = "metrics"; break;
-		case 'd': key = "spool-dir"; break;
-		case 'F': key = "fsync"; break;
+		case 'o':
+			key = "output";
+			break;
+		case 's':
+			key = "rotate-size";
+			break;
+		case 'k':
+			key = "rotate-keep";
+			break;
+		case 'S':
+			key = "stats";
+			break;
+		case 'm':
+			key = "metrics";
+			break;
+		case 'd':
+			key = "spool-dir";
+			break;
+		case 'F':
+			key = "fsync";
+			break;
 		case 'c':
 		case 'n':
 			continue;
@@ -471,14 +500,14 @@ static int parse_args(struct opts *o, int argc, char **argv)
 
 static int epoll_add(struct daemon *d, struct src *s, uint32_t events)
 {
-	struct epoll_event ee = { .events = events, .data.ptr = s };
+	struct epoll_event ee = {.events = events, .data.ptr = s};
 
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, s->fd, &ee) < 0 ? -errno : 0;
 }
 
 static int unix_listen(const char *path, mode_t mode, gid_t group, int *ret_fd)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
@@ -517,7 +546,7 @@ static int unix_listen(const char *path, mode_t mode, gid_t group, int *ret_fd)
 
 static int tcp_listen(const char *hostport, int *ret_fd)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *ai;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
 	char host[256], *colon;
 	_cleanup_close_ int fd = -1;
 	int one = 1, g;
@@ -577,7 +606,7 @@ static bool peer_allowed(struct daemon *d, int fd, uid_t uid, gid_t gid)
 
 static void conn_set_reading(struct daemon *d, struct conn *c, bool on)
 {
-	struct epoll_event ee = { .events = on ? EPOLLIN | EPOLLRDHUP : 0, .data.ptr = c };
+	struct epoll_event ee = {.events = on ? EPOLLIN | EPOLLRDHUP : 0, .data.ptr = c};
 
 	if (c->dead || c->reading == on)
 		return;
@@ -616,8 +645,8 @@ static void mark_dirty(struct daemon *d, struct conn *c)
 
 static void refuse(struct daemon *d, struct conn *c, int reason)
 {
-	static const char *const why[] = { "", "malformed JSON or invalid UTF-8", "line over 64 KiB",
-					   "missing or bad required field", "owner not allowed" };
+	static const char *const why[] = {"", "malformed JSON or invalid UTF-8", "line over 64 KiB",
+					  "missing or bad required field", "owner not allowed"};
 
 	d->st.refused[reason]++;
 	c->abuse++;
@@ -810,7 +839,8 @@ static void send_acks(struct daemon *d)
 
 		if (!c->dead && c->acked < c->consumed) {
 			char b[32];
-			int n = snprintf(b, sizeof(b), "ack %llu\n", (unsigned long long)c->consumed);
+			int n = snprintf(b, sizeof(b), "ack %llu\n",
+					 (unsigned long long)c->consumed);
 			ssize_t w = send(c->src.fd, b, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 			if (w == n)
@@ -900,7 +930,8 @@ static void scan_spool(struct daemon *d)
 	d->spool_conn.abuse = 0;
 	int n = ward_spool_ingest_dir(d->o.spool_dir, spool_line, d);
 	if (n > 0)
-		logmsg("spool %s: replayed %d events of launchers that are gone", d->o.spool_dir, n);
+		logmsg("spool %s: replayed %d events of launchers that are gone", d->o.spool_dir,
+		       n);
 }
 
 /* ---- metrics ------------------------------------------------------------------------------- */
@@ -918,7 +949,7 @@ static void mconn_close(struct daemon *d, struct mconn *m)
 
 static void mconn_respond(struct daemon *d, struct mconn *m)
 {
-	struct col_buf body = { 0 }, resp = { 0 };
+	struct col_buf body = {0}, resp = {0};
 	char hdr[256];
 	bool ok = true;
 
@@ -994,7 +1025,7 @@ static void fwd_update(struct daemon *d)
 		struct fwd_reg *fr = &d->fregs[i];
 		uint32_t ev;
 		int fd = col_fwd_fd(fr->f, &ev);
-		struct epoll_event ee = { .events = ev, .data.ptr = fr };
+		struct epoll_event ee = {.events = ev, .data.ptr = fr};
 
 		if (fd == fr->src.fd && ev == fr->events)
 			continue;
@@ -1058,7 +1089,7 @@ static void on_timer(struct daemon *d)
 
 static int setup(struct daemon *d)
 {
-	struct itimerspec its = { .it_interval = { 0, 100000000 }, .it_value = { 0, 100000000 } };
+	struct itimerspec its = {.it_interval = {0, 100000000}, .it_value = {0, 100000000}};
 	struct ward_error err;
 	struct rlimit rl;
 	sigset_t mask;
@@ -1144,8 +1175,8 @@ static int setup(struct daemon *d)
 		d->mlis.type = SRC_MLISTEN;
 		d->mlis_http = d->o.metrics != NULL;
 		r = d->o.metrics ? tcp_listen(d->o.metrics, &d->mlis.fd)
-				 : unix_listen(d->o.stats, 0660, d->o.n_gids ? d->o.gids[0] : (gid_t)-1,
-					       &d->mlis.fd);
+				 : unix_listen(d->o.stats, 0660,
+					       d->o.n_gids ? d->o.gids[0] : (gid_t)-1, &d->mlis.fd);
 		if (r < 0) {
 			logmsg("%s %s: %s", d->o.metrics ? "metrics" : "stats",
 			       d->o.metrics ? d->o.metrics : d->o.stats, strerror(-r));
@@ -1185,7 +1216,8 @@ static void teardown(struct daemon *d)
 			struct src *s = evs[i].data.ptr;
 
 			if (s->type == SRC_FWD)
-				col_fwd_handle(((struct fwd_reg *)s)->f, evs[i].events, col_now_ms());
+				col_fwd_handle(((struct fwd_reg *)s)->f, evs[i].events,
+					       col_now_ms());
 		}
 	}
 	while (d->conns)

@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-static const char *const refuse_names[COL_REFUSE_N] = { "", "malformed", "oversized", "schema",
-							"uid" };
+static const char *const refuse_names[COL_REFUSE_N] = {"", "malformed", "oversized", "schema",
+						       "uid"};
 
 static void add(struct col_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add(struct col_buf *b, const char *fmt, ...)
@@ -81,7 +81,8 @@ int col_metrics_render(const struct col_stats *st, const struct col_fwd_list *fw
 	add(out, "ward_collector_output_bytes_total %llu\n", (unsigned long long)st->output_bytes);
 	help(out, "ward_collector_output_errors_total", "counter",
 	     "Failed output writes (disk full...).");
-	add(out, "ward_collector_output_errors_total %llu\n", (unsigned long long)st->output_errors);
+	add(out, "ward_collector_output_errors_total %llu\n",
+	    (unsigned long long)st->output_errors);
 	help(out, "ward_collector_output_rotations_total", "counter", "Output file rotations.");
 	add(out, "ward_collector_output_rotations_total %llu\n",
 	    (unsigned long long)st->output_rotations);
@@ -89,7 +90,8 @@ int col_metrics_render(const struct col_stats *st, const struct col_fwd_list *fw
 	     "Bytes waiting for the output (grows while the disk is full).");
 	add(out, "ward_collector_output_queue_bytes %llu\n",
 	    (unsigned long long)st->output_queue_bytes);
-	help(out, "ward_collector_dedup_sandboxes", "gauge", "Sandboxes tracked for de-duplication.");
+	help(out, "ward_collector_dedup_sandboxes", "gauge",
+	     "Sandboxes tracked for de-duplication.");
 	add(out, "ward_collector_dedup_sandboxes %zu\n", dedup_sandboxes);
 
 	help(out, "ward_collector_forwarded_total", "counter", "Messages delivered to a target.");

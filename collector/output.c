@@ -145,7 +145,8 @@ int col_output_write(struct col_output *o, const char *buf, size_t len, struct c
 
 		if (o->rotate_size && o->size + chunk > o->rotate_size) {
 			/* fill the file up to the limit with whole lines, then rotate */
-			size_t room = o->size < o->rotate_size ? (size_t)(o->rotate_size - o->size) : 0;
+			size_t room =
+				o->size < o->rotate_size ? (size_t)(o->rotate_size - o->size) : 0;
 			const char *cut = NULL;
 
 			if (room > 0)

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-const char *const col_kind_names[COL_KINDS_N] = { "lifecycle", "syscall", "file", "exec",
-						  "net",       "device",  "loss", "other" };
+const char *const col_kind_names[COL_KINDS_N] = {"lifecycle", "syscall", "file", "exec",
+						 "net",	      "device",	 "loss", "other"};
 
 int col_kind_index(const char *kind)
 {
@@ -72,13 +72,27 @@ static bool is_time(const char *t)
  */
 #define SCAN_DEPTH_MAX 128
 
-enum top_field { F_TIME, F_SANDBOX, F_SEQ, F_KIND, F_ACTION, F_VIOLATION, F_PID, F_HOST, F_RULE,
-		 F_COMM, F_PEER_PID, F_PEER_UID, F_VIA, F_N };
+enum top_field {
+	F_TIME,
+	F_SANDBOX,
+	F_SEQ,
+	F_KIND,
+	F_ACTION,
+	F_VIOLATION,
+	F_PID,
+	F_HOST,
+	F_RULE,
+	F_COMM,
+	F_PEER_PID,
+	F_PEER_UID,
+	F_VIA,
+	F_N
+};
 static const char *const field_name[F_N] = {
-	[F_TIME] = "time",     [F_SANDBOX] = "sandbox",	    [F_SEQ] = "seq",
-	[F_KIND] = "kind",     [F_ACTION] = "action",	    [F_VIOLATION] = "violation",
-	[F_PID] = "pid",       [F_HOST] = "host",	    [F_RULE] = "rule",
-	[F_COMM] = "comm",     [F_PEER_PID] = "peer_pid",  [F_PEER_UID] = "peer_uid",
+	[F_TIME] = "time", [F_SANDBOX] = "sandbox",   [F_SEQ] = "seq",
+	[F_KIND] = "kind", [F_ACTION] = "action",     [F_VIOLATION] = "violation",
+	[F_PID] = "pid",   [F_HOST] = "host",	      [F_RULE] = "rule",
+	[F_COMM] = "comm", [F_PEER_PID] = "peer_pid", [F_PEER_UID] = "peer_uid",
 	[F_VIA] = "via",
 };
 
@@ -90,13 +104,14 @@ struct scan {
 struct span {
 	const unsigned char *s; /* value start (the quote for strings) */
 	size_t n;		/* raw length */
-	char type;		/* 's' string, 'i' integer, 'n' other number, 't' 'f' 'z' (null), 'o' 'a' */
+	char type; /* 's' string, 'i' integer, 'n' other number, 't' 'f' 'z' (null), 'o' 'a' */
 	int64_t ival;
 };
 
 static void skip_ws(struct scan *sc)
 {
-	while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' || *sc->p == '\r'))
+	while (sc->p < sc->end &&
+	       (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' || *sc->p == '\r'))
 		sc->p++;
 }
 
@@ -168,7 +183,14 @@ static int scan_string(struct scan *sc)
 			if (p + 1 >= end)
 				return -1;
 			switch (p[1]) {
-			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+			case '"':
+			case '\\':
+			case '/':
+			case 'b':
+			case 'f':
+			case 'n':
+			case 'r':
+			case 't':
 				p += 2;
 				continue;
 			case 'u': {
@@ -381,13 +403,32 @@ static size_t decode_string(const struct span *sp, char *out, bool *has_nul)
 			continue;
 		}
 		switch (p[1]) {
-		case 'b': out[o++] = '\b'; p += 2; continue;
-		case 'f': out[o++] = '\f'; p += 2; continue;
-		case 'n': out[o++] = '\n'; p += 2; continue;
-		case 'r': out[o++] = '\r'; p += 2; continue;
-		case 't': out[o++] = '\t'; p += 2; continue;
-		case 'u': break;
-		default: out[o++] = (char)p[1]; p += 2; continue;
+		case 'b':
+			out[o++] = '\b';
+			p += 2;
+			continue;
+		case 'f':
+			out[o++] = '\f';
+			p += 2;
+			continue;
+		case 'n':
+			out[o++] = '\n';
+			p += 2;
+			continue;
+		case 'r':
+			out[o++] = '\r';
+			p += 2;
+			continue;
+		case 't':
+			out[o++] = '\t';
+			p += 2;
+			continue;
+		case 'u':
+			break;
+		default:
+			out[o++] = (char)p[1];
+			p += 2;
+			continue;
 		}
 		hex4(p + 2, &u);
 		p += 6;
@@ -443,7 +484,7 @@ static int match_field(const struct span *key)
 
 int col_validate(const char *line, size_t len, struct col_event *ret)
 {
-	struct scan sc = { (const unsigned char *)line, (const unsigned char *)line + len, 0 };
+	struct scan sc = {(const unsigned char *)line, (const unsigned char *)line + len, 0};
 	struct span val[F_N];
 	unsigned seen = 0;
 	bool first = true, sandbox_nul = false;
@@ -484,7 +525,8 @@ int col_validate(const char *line, size_t len, struct col_event *ret)
 		f = match_field(&key);
 		if (f >= 0) {
 			if (seen & (1u << f))
-				return -COL_REFUSE_MALFORMED; /* duplicate key, as jansson refuses */
+				return -COL_REFUSE_MALFORMED; /* duplicate key, as jansson refuses
+							       */
 			seen |= 1u << f;
 			val[f] = v;
 			if (v.type == 's')
@@ -511,10 +553,10 @@ int col_validate(const char *line, size_t len, struct col_event *ret)
 	ret->strings = need <= sizeof(ret->sbuf) ? ret->sbuf : malloc(need);
 	if (!ret->strings)
 		return -COL_REFUSE_MALFORMED;
-	static const int str_fields[] = { F_TIME, F_SANDBOX, F_KIND, F_ACTION, F_HOST, F_RULE,
-					  F_COMM };
-	const char **dst[] = { &ret->time, &ret->sandbox, &ret->kind, &ret->action,
-			       &ret->host, &ret->rule, &ret->comm };
+	static const int str_fields[] = {F_TIME, F_SANDBOX, F_KIND, F_ACTION,
+					 F_HOST, F_RULE,    F_COMM};
+	const char **dst[] = {&ret->time, &ret->sandbox, &ret->kind, &ret->action,
+			      &ret->host, &ret->rule,	 &ret->comm};
 	for (size_t i = 0; i < ARRAY_SIZE(str_fields); i++) {
 		int f = str_fields[i];
 
@@ -646,7 +688,7 @@ int col_output_line(struct col_buf *b, const char *line, size_t len, pid_t pid, 
  * the price of dropping a line that would arrive more than 1024 events out of order.
  */
 #define DEDUP_WORDS 16
-#define DEDUP_BITS (DEDUP_WORDS * 64)
+#define DEDUP_BITS  (DEDUP_WORDS * 64)
 
 struct dd_entry {
 	struct dd_entry *next;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * A small append-only JSON writer (events, features --json, the collector's metrics) and the
- * one UTF-8 validator of the tree. Hand-written rather than jansson because events are produced on the
- * supervisor's hot path (one per notified syscall or BPF record) and only ever appended:
+ * one UTF-8 validator of the tree. Hand-written rather than jansson because events are produced on
+ * the supervisor's hot path (one per notified syscall or BPF record) and only ever appended:
  * building a jansson tree per event would cost an allocation per field.
  *
  * Strings from the sandbox (paths, comm, argv) are untrusted: every byte that is not valid
@@ -141,13 +141,27 @@ void ward_json_escape(struct ward_json *j, const char *str, size_t n)
 		if (c < 0x80) {
 			o[0] = '\\';
 			switch (c) {
-			case '"': o[1] = '"'; break;
-			case '\\': o[1] = '\\'; break;
-			case '\n': o[1] = 'n'; break;
-			case '\t': o[1] = 't'; break;
-			case '\r': o[1] = 'r'; break;
-			case '\b': o[1] = 'b'; break;
-			case '\f': o[1] = 'f'; break;
+			case '"':
+				o[1] = '"';
+				break;
+			case '\\':
+				o[1] = '\\';
+				break;
+			case '\n':
+				o[1] = 'n';
+				break;
+			case '\t':
+				o[1] = 't';
+				break;
+			case '\r':
+				o[1] = 'r';
+				break;
+			case '\b':
+				o[1] = 'b';
+				break;
+			case '\f':
+				o[1] = 'f';
+				break;
 			default:
 				memcpy(o + 1, "u00", 3);
 				o[4] = hex[c >> 4];

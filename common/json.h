@@ -13,13 +13,13 @@ struct ward_json {
 	size_t len, cap;
 	bool need_comma;
 	int depth;
-	bool oom; /* an allocation failed: the object is unusable */
+	bool oom;	/* an allocation failed: the object is unusable */
 	bool violation; /* set by ward_event_begin(), counted by ward_event_emit() */
 };
 void ward_json_init(struct ward_json *j);
 void ward_json_free(struct ward_json *j);
-void ward_json_open(struct ward_json *j);		   /* "{" */
-void ward_json_close(struct ward_json *j);		   /* "}" */
+void ward_json_open(struct ward_json *j);		  /* "{" */
+void ward_json_close(struct ward_json *j);		  /* "}" */
 void ward_json_key(struct ward_json *j, const char *key); /* for nested arrays/objects */
 void ward_json_str(struct ward_json *j, const char *key, const char *val); /* NULL -> null */
 void ward_json_strn(struct ward_json *j, const char *key, const char *val, size_t n);

@@ -12,7 +12,8 @@
 struct ward_error {
 	char msg[1024];
 };
-/* Sets err->msg (if err) and returns r (a -errno), for `return ward_error_set(err, -EINVAL, ...)`. */
+/* Sets err->msg (if err) and returns r (a -errno), for `return ward_error_set(err, -EINVAL, ...)`.
+ */
 int ward_error_set(struct ward_error *err, int r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -27,7 +28,7 @@ void ward_logv(enum ward_log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 void ward_logl(enum ward_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-#define ward_log(...) ward_logl(WARD_LOG_ERROR, __VA_ARGS__)
+#define ward_log(...)	      ward_logl(WARD_LOG_ERROR, __VA_ARGS__)
 #define ward_log_warning(...) ward_logl(WARD_LOG_WARNING, __VA_ARGS__)
-#define ward_log_info(...) ward_logl(WARD_LOG_INFO, __VA_ARGS__)
-#define ward_log_debug(...) ward_logl(WARD_LOG_DEBUG, __VA_ARGS__)
+#define ward_log_info(...)    ward_logl(WARD_LOG_INFO, __VA_ARGS__)
+#define ward_log_debug(...)   ward_logl(WARD_LOG_DEBUG, __VA_ARGS__)

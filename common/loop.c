@@ -21,14 +21,14 @@ void ward_loop_close(struct ward_loop *l)
 
 int ward_loop_add(struct ward_loop *l, struct ward_loop_source *src)
 {
-	struct epoll_event e = { .events = src->events, .data.ptr = src };
+	struct epoll_event e = {.events = src->events, .data.ptr = src};
 
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, src->fd, &e) < 0 ? -errno : 0;
 }
 
 int ward_loop_mod(struct ward_loop *l, struct ward_loop_source *src, uint32_t events)
 {
-	struct epoll_event e = { .events = events, .data.ptr = src };
+	struct epoll_event e = {.events = events, .data.ptr = src};
 
 	if (events == src->events)
 		return 0;

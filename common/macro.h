@@ -30,10 +30,10 @@ static inline void closedirp(DIR **d)
 	if (*d)
 		closedir(*d);
 }
-#define _cleanup_(x) __attribute__((cleanup(x)))
-#define _cleanup_free_ _cleanup_(freep)
-#define _cleanup_close_ _cleanup_(closep)
-#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_(x)	   __attribute__((cleanup(x)))
+#define _cleanup_free_	   _cleanup_(freep)
+#define _cleanup_close_	   _cleanup_(closep)
+#define _cleanup_fclose_   _cleanup_(fclosep)
 #define _cleanup_closedir_ _cleanup_(closedirp)
 #define TAKE_PTR(p)                                                                                \
 	({                                                                                         \
@@ -50,6 +50,6 @@ static inline void closedirp(DIR **d)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Exit codes (ward run): the command's own, 128+N for signal N, and these. */
-#define WARD_EXIT_FAIL 125
-#define WARD_EXIT_NOEXEC 126
+#define WARD_EXIT_FAIL	   125
+#define WARD_EXIT_NOEXEC   126
 #define WARD_EXIT_NOTFOUND 127

@@ -94,13 +94,13 @@ int ward_parse_duration(const char *s, uint64_t *ret_ns)
 		uint64_t ns;
 	} units[] = {
 		/* two-letter units first: "ms" is not "m" followed by garbage */
-		{ "ns", 1ULL },
-		{ "us", 1000ULL },
-		{ "ms", 1000000ULL },
-		{ "s", 1000000000ULL },
-		{ "m", 60ULL * 1000000000ULL },
-		{ "h", 3600ULL * 1000000000ULL },
-		{ "d", 86400ULL * 1000000000ULL },
+		{"ns", 1ULL},
+		{"us", 1000ULL},
+		{"ms", 1000000ULL},
+		{"s", 1000000000ULL},
+		{"m", 60ULL * 1000000000ULL},
+		{"h", 3600ULL * 1000000000ULL},
+		{"d", 86400ULL * 1000000000ULL},
 	};
 	unsigned __int128 total = 0;
 	bool first = true;

@@ -12,7 +12,8 @@ static int push_component(char *out, size_t out_len, size_t *len, const char *c,
 	if (n == 0 || (n == 1 && c[0] == '.'))
 		return 0;
 	if (n == 2 && c[0] == '.' && c[1] == '.') {
-		/* ".." at the root stays at the root, as path resolution does (path_resolution(7)) */
+		/* ".." at the root stays at the root, as path resolution does (path_resolution(7))
+		 */
 		while (*len > 0 && out[*len - 1] != '/')
 			(*len)--;
 		if (*len > 0)

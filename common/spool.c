@@ -70,10 +70,9 @@ int ward_spool_open(struct ward_spool *sp, const char *dir, const char *sandbox,
 	if (dirfd < 0)
 		return -errno;
 	for (int tries = 0; tries < 5; tries++) {
-		_cleanup_close_ int fd = openat(dirfd, sp->name,
-						O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW |
-							(create ? O_CREAT : 0),
-						0600);
+		_cleanup_close_ int fd = openat(
+			dirfd, sp->name,
+			O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
 		if (fd < 0)
 			return -errno;
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0)
@@ -92,7 +91,7 @@ int ward_spool_open(struct ward_spool *sp, const char *dir, const char *sandbox,
 
 int ward_spool_append(struct ward_spool *sp, const char *line, size_t len)
 {
-	struct iovec iov[2] = { { (void *)line, len }, { (void *)"\n", 1 } };
+	struct iovec iov[2] = {{(void *)line, len}, {(void *)"\n", 1}};
 	ssize_t n;
 
 	if (sp->fd < 0)
@@ -284,7 +283,7 @@ int ward_spool_ingest_dir(const char *dir, ward_spool_line_fn cb, void *ud)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		struct ward_spool sp = { .fd = -1, .dirfd = -1 };
+		struct ward_spool sp = {.fd = -1, .dirfd = -1};
 		size_t nlen = strlen(de->d_name), len;
 		struct stat st;
 		char *line;
@@ -296,8 +295,9 @@ int ward_spool_ingest_dir(const char *dir, ward_spool_line_fn cb, void *ud)
 		sp.fd = openat(dirfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		if (sp.fd < 0)
 			continue;
-		if (flock(sp.fd, LOCK_EX | LOCK_NB) < 0 || !still_linked(dirfd, de->d_name, sp.fd) ||
-		    fstat(sp.fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (flock(sp.fd, LOCK_EX | LOCK_NB) < 0 ||
+		    !still_linked(dirfd, de->d_name, sp.fd) || fstat(sp.fd, &st) < 0 ||
+		    !S_ISREG(st.st_mode)) {
 			close(sp.fd);
 			continue; /* its ward still runs, or it changed under us */
 		}

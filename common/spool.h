@@ -11,11 +11,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define WARD_SPOOL_DIR "/var/lib/ward/spool"
+#define WARD_SPOOL_DIR	    "/var/lib/ward/spool"
 #define WARD_SPOOL_LINE_MAX (16u << 20) /* longer lines are skipped on read */
 
 struct ward_spool {
-	int fd;	  /* -1: not open */
+	int fd; /* -1: not open */
 	int dirfd;
 	char name[96]; /* SANDBOX.ndjson */
 	off_t rd;      /* next unread byte */
@@ -50,7 +50,8 @@ void ward_spool_close(struct ward_spool *sp, bool remove);
 
 /* Collector side: for each *.ndjson in dir whose lock is free (its writer is gone), calls
  * cb for every complete line in order, then once with line NULL (end of file: make the lines
- * durable), and removes the file if that call returned >= 0. owner is the file's uid. Returns the number of lines, or -errno. */
+ * durable), and removes the file if that call returned >= 0. owner is the file's uid. Returns the
+ * number of lines, or -errno. */
 typedef int (*ward_spool_line_fn)(void *ud, const char *line, size_t len, uid_t owner,
 				  const char *file);
 int ward_spool_ingest_dir(const char *dir, ward_spool_line_fn cb, void *ud);

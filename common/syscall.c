@@ -24,4 +24,3 @@ bool ward_syscall_known(const char *name)
 	/* Names of other architectures resolve to negative pseudo numbers. */
 	return name && seccomp_syscall_resolve_name(name) >= 0;
 }
-

@@ -29,16 +29,16 @@ uint64_t ward_now_coarse_ms(void)
 const char *ward_signal_name(int sig)
 {
 	static const char *const names[] = {
-		[SIGHUP] = "SIGHUP",	   [SIGINT] = "SIGINT",	    [SIGQUIT] = "SIGQUIT",
-		[SIGILL] = "SIGILL",	   [SIGTRAP] = "SIGTRAP",   [SIGABRT] = "SIGABRT",
-		[SIGBUS] = "SIGBUS",	   [SIGFPE] = "SIGFPE",	    [SIGKILL] = "SIGKILL",
-		[SIGUSR1] = "SIGUSR1",	   [SIGSEGV] = "SIGSEGV",   [SIGUSR2] = "SIGUSR2",
-		[SIGPIPE] = "SIGPIPE",	   [SIGALRM] = "SIGALRM",   [SIGTERM] = "SIGTERM",
-		[SIGCHLD] = "SIGCHLD",	   [SIGCONT] = "SIGCONT",   [SIGSTOP] = "SIGSTOP",
-		[SIGTSTP] = "SIGTSTP",	   [SIGTTIN] = "SIGTTIN",   [SIGTTOU] = "SIGTTOU",
-		[SIGURG] = "SIGURG",	   [SIGXCPU] = "SIGXCPU",   [SIGXFSZ] = "SIGXFSZ",
-		[SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",   [SIGWINCH] = "SIGWINCH",
-		[SIGIO] = "SIGIO",	   [SIGPWR] = "SIGPWR",	    [SIGSYS] = "SIGSYS",
+		[SIGHUP] = "SIGHUP",	   [SIGINT] = "SIGINT",	  [SIGQUIT] = "SIGQUIT",
+		[SIGILL] = "SIGILL",	   [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+		[SIGBUS] = "SIGBUS",	   [SIGFPE] = "SIGFPE",	  [SIGKILL] = "SIGKILL",
+		[SIGUSR1] = "SIGUSR1",	   [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+		[SIGPIPE] = "SIGPIPE",	   [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+		[SIGCHLD] = "SIGCHLD",	   [SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP",
+		[SIGTSTP] = "SIGTSTP",	   [SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU",
+		[SIGURG] = "SIGURG",	   [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
+		[SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF", [SIGWINCH] = "SIGWINCH",
+		[SIGIO] = "SIGIO",	   [SIGPWR] = "SIGPWR",	  [SIGSYS] = "SIGSYS",
 	};
 
 	if (sig > 0 && (size_t)sig < ARRAY_SIZE(names) && names[sig])

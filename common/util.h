@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-uint64_t ward_now_ns(void);	   /* CLOCK_MONOTONIC */
-uint64_t ward_now_coarse_ms(void); /* CLOCK_MONOTONIC_COARSE, for timers and rate limits */
+uint64_t ward_now_ns(void);	       /* CLOCK_MONOTONIC */
+uint64_t ward_now_coarse_ms(void);     /* CLOCK_MONOTONIC_COARSE, for timers and rate limits */
 const char *ward_signal_name(int sig); /* "SIGTERM" */
 
 /* Writes all of buf to a blocking fd, retrying on EINTR and short writes. */

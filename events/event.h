@@ -15,8 +15,8 @@ struct ward_sink;
 struct ward_events {
 	char sandbox[64];
 	char host[256];
-	uint64_t seq;	    /* last seq used; first event is 1 */
-	uint64_t produced;  /* events handed to the sink */
+	uint64_t seq;	   /* last seq used; first event is 1 */
+	uint64_t produced; /* events handed to the sink */
 	uint64_t violations;
 	struct ward_sink *sink;
 	uint64_t failed; /* events begun but not handed to the sink (no memory, sink error) */
@@ -39,4 +39,3 @@ void ward_event_begin_at(struct ward_events *ev, struct ward_json *j, uint64_t m
 int ward_event_emit(struct ward_events *ev, struct ward_json *j); /* closes, writes, frees */
 /* RFC 3339 UTC with nanoseconds: "2026-11-25T20:09:04.123456789Z" */
 void ward_format_time(char buf[40], const struct timespec *ts);
-

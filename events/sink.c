@@ -58,11 +58,11 @@ struct ward_sink {
  * spool file; once one line is spooled every later line is too, until the spool has been read
  * back into the queue, so the collector sees them in order.
  */
-#define UNIX_QUEUE_EVENTS 10000
-#define UNIX_QUEUE_BYTES (4u << 20)
+#define UNIX_QUEUE_EVENTS   10000
+#define UNIX_QUEUE_BYTES    (4u << 20)
 #define UNIX_BACKOFF_MIN_MS 50
 #define UNIX_BACKOFF_MAX_MS 5000
-#define UNIX_IOV 64
+#define UNIX_IOV	    64
 
 struct qitem {
 	struct qitem *next;
@@ -102,13 +102,13 @@ static uint64_t now_ms(void)
 
 static void unix_arm_retry(struct unix_sink *u)
 {
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 
 	its.it_value.tv_sec = u->backoff_ms / 1000;
 	its.it_value.tv_nsec = (long)(u->backoff_ms % 1000) * 1000000;
 	timerfd_settime(u->timerfd, 0, &its, NULL);
-	u->backoff_ms = u->backoff_ms * 2 > UNIX_BACKOFF_MAX_MS ? UNIX_BACKOFF_MAX_MS
-							      : u->backoff_ms * 2;
+	u->backoff_ms =
+		u->backoff_ms * 2 > UNIX_BACKOFF_MAX_MS ? UNIX_BACKOFF_MAX_MS : u->backoff_ms * 2;
 }
 
 static void unix_disconnect(struct unix_sink *u)
@@ -139,7 +139,7 @@ static void unix_connected(struct unix_sink *u)
 
 static int unix_connect(struct unix_sink *u)
 {
-	struct epoll_event ee = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET };
+	struct epoll_event ee = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
 	int r;
 
 	if (u->state != U_DISCONNECTED)
@@ -286,7 +286,7 @@ static int unix_pump(struct unix_sink *u)
 {
 	while (u->state == U_CONNECTED && u->send) {
 		struct iovec iov[UNIX_IOV];
-		struct msghdr mh = { .msg_iov = iov };
+		struct msghdr mh = {.msg_iov = iov};
 		struct qitem *it = u->send;
 		size_t off = u->send_off;
 		ssize_t n;
@@ -407,7 +407,7 @@ static int unix_handle(struct unix_sink *u)
 static int unix_open(const char *path, const char *sandbox, struct unix_sink **ret,
 		     struct ward_error *err)
 {
-	struct epoll_event ee = { .events = EPOLLIN };
+	struct epoll_event ee = {.events = EPOLLIN};
 	struct unix_sink *u;
 	int r;
 
@@ -474,7 +474,7 @@ static int unix_flush(struct unix_sink *u, int timeout_ms)
 	if (u->state == U_DISCONNECTED)
 		unix_connect(u); /* last chance, whatever the back-off says */
 	for (;;) {
-		struct pollfd pfd = { .fd = u->epfd, .events = POLLIN };
+		struct pollfd pfd = {.fd = u->epfd, .events = POLLIN};
 		uint64_t now;
 
 		unix_refill(u);
@@ -576,7 +576,8 @@ int ward_sink_open(const char *spec, const char *sandbox_id, struct ward_sink **
 	if (s->fd >= 0) {
 		struct stat st;
 
-		s->buf_max = fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) ? SINK_BUF_FILE : PIPE_BUF;
+		s->buf_max =
+			fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) ? SINK_BUF_FILE : PIPE_BUF;
 		s->buf = malloc(s->buf_max);
 		if (!s->buf) {
 			if (s->type == SINK_FILE)

@@ -24,4 +24,3 @@ uint64_t ward_sink_dropped(struct ward_sink *s);
 /* 1 when a unix: sink has a live connection to the collector (events.require_collector:
  * refuse to start when 0); always 1 for stderr, none and file sinks. */
 int ward_sink_connected(struct ward_sink *s);
-

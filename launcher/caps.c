@@ -47,7 +47,8 @@ int ward_caps_drop_child(struct ward_sandbox *sb, struct ward_error *err)
 		if (kept(p, c))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-			return ward_error_set(err, -errno, "dropping capability %d from the bounding set", c);
+			return ward_error_set(err, -errno,
+					      "dropping capability %d from the bounding set", c);
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return ward_error_set(err, -errno, "clearing ambient capabilities");
@@ -73,7 +74,8 @@ int ward_caps_drop_child(struct ward_sandbox *sb, struct ward_error *err)
 		if (cap_from_name(p->capabilities.v[i].s, &v) < 0)
 			continue;
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, v, 0, 0) < 0)
-			return ward_error_set(err, -errno, "raising ambient %s", p->capabilities.v[i].s);
+			return ward_error_set(err, -errno, "raising ambient %s",
+					      p->capabilities.v[i].s);
 	}
 	return 0;
 }

@@ -28,11 +28,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define CPU_PERIOD_US 100000
+#define CPU_PERIOD_US	   100000
 #define DESTROY_TIMEOUT_MS 2000
 
 enum { CG_MEMORY = 0, CG_PIDS, CG_CPU, CG_N };
-static const char *const ctrl_names[CG_N] = { "memory", "pids", "cpu" };
+static const char *const ctrl_names[CG_N] = {"memory", "pids", "cpu"};
 
 struct cg_ctrl_ops {
 	/* Writes the limit for this controller into the directory. */
@@ -338,14 +338,14 @@ static int v1_cpu_apply(int dfd, const struct ward_cgroup_limits *lim, const cha
 }
 
 static const struct cg_ctrl_ops v2_ops[CG_N] = {
-	[CG_MEMORY] = { v2_memory_apply, v2_memory_oom },
-	[CG_PIDS] = { pids_apply, NULL },
-	[CG_CPU] = { v2_cpu_apply, NULL },
+	[CG_MEMORY] = {v2_memory_apply, v2_memory_oom},
+	[CG_PIDS] = {pids_apply, NULL},
+	[CG_CPU] = {v2_cpu_apply, NULL},
 };
 static const struct cg_ctrl_ops v1_ops[CG_N] = {
-	[CG_MEMORY] = { v1_memory_apply, v1_memory_oom },
-	[CG_PIDS] = { pids_apply, NULL },
-	[CG_CPU] = { v1_cpu_apply, NULL },
+	[CG_MEMORY] = {v1_memory_apply, v1_memory_oom},
+	[CG_PIDS] = {pids_apply, NULL},
+	[CG_CPU] = {v1_cpu_apply, NULL},
 };
 
 /* ---- creating ----------------------------------------------------------------------------- */
@@ -433,7 +433,8 @@ static int make_dir(struct ward_cgroup *cg, const char *mount, const char *id, b
 		if (r != -EEXIST || rmdir(path) < 0 || mkdir(path, 0755) < 0)
 			return ward_error_set(err, r == -EEXIST ? -EEXIST : r,
 					      "creating cgroup %s: %s%s", path, strerror(-r),
-					      r == -EEXIST ? " (a sandbox with this id is running)" : "");
+					      r == -EEXIST ? " (a sandbox with this id is running)"
+							   : "");
 	}
 	d = &cg->dirs[cg->n_dirs];
 	d->fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -456,7 +457,7 @@ static uint64_t cgroup_id_of(int dfd)
 	union {
 		struct file_handle fh;
 		char buf[sizeof(struct file_handle) + 64];
-	} h = { .fh.handle_bytes = 64 };
+	} h = {.fh.handle_bytes = 64};
 	int mount_id;
 	uint64_t id;
 	struct stat st;
@@ -481,14 +482,17 @@ static bool wants(const struct ward_cgroup_limits *lim, int c)
 	}
 }
 
-static void cgroup_freep(struct ward_cgroup **cg) { ward_cgroup_destroy(*cg); }
+static void cgroup_freep(struct ward_cgroup **cg)
+{
+	ward_cgroup_destroy(*cg);
+}
 
 int ward_cgroup_create(const char *id, const struct ward_cgroup_limits *lim,
 		       struct ward_cgroup **ret, char *ret_missing, size_t missing_len,
 		       struct ward_error *err)
 {
 	_cleanup_(cgroup_freep) struct ward_cgroup *cg = NULL;
-	static const struct ward_cgroup_limits none = { 0 };
+	static const struct ward_cgroup_limits none = {0};
 	struct cg_mounts m;
 	int r;
 
@@ -530,7 +534,8 @@ int ward_cgroup_create(const char *id, const struct ward_cgroup_limits *lim,
 			snprintf(path, sizeof(path), "%s/cgroup.subtree_control", m.v2);
 			r = write_at(AT_FDCWD, path, val);
 			if (r >= 0) {
-				snprintf(path, sizeof(path), "%s/ward/cgroup.subtree_control", m.v2);
+				snprintf(path, sizeof(path), "%s/ward/cgroup.subtree_control",
+					 m.v2);
 				r = write_at(AT_FDCWD, path, val);
 			}
 			if (r >= 0) {
@@ -718,7 +723,7 @@ static uint64_t now_ms(void)
 
 void ward_cgroup_destroy(struct ward_cgroup *cg)
 {
-	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	const struct timespec tick = {0, 10 * 1000 * 1000};
 	uint64_t deadline;
 
 	if (!cg)

@@ -18,7 +18,7 @@ struct ward_cgroup_info {
 	char v2_mount[256];	  /* "" if no cgroup2 */
 	char v2_controllers[256]; /* controllers available to ward's v2 parent */
 	bool v1_memory, v1_pids, v1_cpu;
-	const char *backend;	  /* "v2", "hybrid" (v2 for identity, v1 for limits), "v1" or "none" */
+	const char *backend; /* "v2", "hybrid" (v2 for identity, v1 for limits), "v1" or "none" */
 };
 int ward_cgroup_probe(struct ward_cgroup_info *ret);
 /* Creates ward's cgroup(s) for this sandbox and applies the limits. Limits that cannot be
@@ -26,10 +26,9 @@ int ward_cgroup_probe(struct ward_cgroup_info *ret);
 int ward_cgroup_create(const char *id, const struct ward_cgroup_limits *lim,
 		       struct ward_cgroup **ret, char *ret_missing, size_t missing_len,
 		       struct ward_error *err);
-int ward_cgroup_v2_fd(struct ward_cgroup *cg); /* for CLONE_INTO_CGROUP / BPF attach; -1 */
+int ward_cgroup_v2_fd(struct ward_cgroup *cg);	 /* for CLONE_INTO_CGROUP / BPF attach; -1 */
 uint64_t ward_cgroup_id(struct ward_cgroup *cg); /* v2 cgroup id (inode), 0 if none */
 int ward_cgroup_attach(struct ward_cgroup *cg, pid_t pid); /* v1 hierarchies (v2 by clone) */
 int ward_cgroup_oom_kills(struct ward_cgroup *cg, uint64_t *ret);
-int ward_cgroup_kill(struct ward_cgroup *cg); /* SIGKILL every process in it */
+int ward_cgroup_kill(struct ward_cgroup *cg);	  /* SIGKILL every process in it */
 void ward_cgroup_destroy(struct ward_cgroup *cg); /* kill, wait until empty, rmdir; NULL ok */
-

@@ -14,7 +14,6 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
-
 static void read_line(const char *path, char *buf, size_t len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -171,7 +170,8 @@ int ward_features_main(int argc, char **argv)
 	}
 	printf("ward %s on %s\n\n", WARD_VERSION, f.kernel);
 	printf("kernel\n");
-	printf("  user namespaces           %s (unprivileged: %s)\n", yesno(f.userns), yesno(f.userns_unpriv));
+	printf("  user namespaces           %s (unprivileged: %s)\n", yesno(f.userns),
+	       yesno(f.userns_unpriv));
 	printf("  seccomp user notification %s\n", yesno(f.seccomp_notify));
 	printf("  clone3                    %s\n", yesno(f.clone3));
 	printf("  landlock                  %s\n", f.landlock_abi > 0 ? "yes" : "no");
@@ -187,12 +187,14 @@ int ward_features_main(int argc, char **argv)
 	       yesno(f.cg.v1_cpu));
 	if (f.have_bpf) {
 		printf("bpf\n");
-		printf("  btf %s, ringbuf %s, raw_tp %s, tp_btf %s, tracepoint %s, fentry %s, lsm %s\n",
-		       yesno(f.bpf.btf), yesno(f.bpf.ringbuf), yesno(f.bpf.raw_tp), yesno(f.bpf.tp_btf),
-		       yesno(f.bpf.tracepoint), yesno(f.bpf.fentry), yesno(f.bpf.lsm));
+		printf("  btf %s, ringbuf %s, raw_tp %s, tp_btf %s, tracepoint %s, fentry %s, lsm "
+		       "%s\n",
+		       yesno(f.bpf.btf), yesno(f.bpf.ringbuf), yesno(f.bpf.raw_tp),
+		       yesno(f.bpf.tp_btf), yesno(f.bpf.tracepoint), yesno(f.bpf.fentry),
+		       yesno(f.bpf.lsm));
 		printf("  cgroup/dev %s, cgroup sock_addr %s, cgroup_skb %s, cgroup/sysctl %s\n",
-		       yesno(f.bpf.cgroup_dev), yesno(f.bpf.cgroup_sock_addr), yesno(f.bpf.cgroup_skb),
-		       yesno(f.bpf.cgroup_sysctl));
+		       yesno(f.bpf.cgroup_dev), yesno(f.bpf.cgroup_sock_addr),
+		       yesno(f.bpf.cgroup_skb), yesno(f.bpf.cgroup_sysctl));
 		printf("  monitors: file %s, exec %s, net %s, device %s\n", f.bpf.file_mech,
 		       f.bpf.exec_mech, f.bpf.net_mech, f.bpf.dev_mech);
 	}

@@ -21,7 +21,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-
 /* Shared with the workload child between clone and exec (MAP_SHARED page). */
 struct exec_report {
 	int listener; /* seccomp listener fd number, in the fd table shared until exec */
@@ -30,11 +29,11 @@ struct exec_report {
 	char what[64];
 };
 
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 static _Noreturn void fail(int sync_fd, int code, int r, const char *text)
 {
-	struct ward_msg m = { .type = WARD_MSG_ERROR, .code = code, .err = r < 0 ? -r : 0 };
+	struct ward_msg m = {.type = WARD_MSG_ERROR, .code = code, .err = r < 0 ? -r : 0};
 
 	snprintf(m.text, sizeof(m.text), "%s", text);
 	ward_msg_send(sync_fd, &m, -1);
@@ -62,7 +61,8 @@ static char **build_env(const struct ward_profile *p)
 		char *kv;
 		/* env.set wins over env.pass for the same name */
 		for (size_t k = 0; k < p->env_set.n && !set; k++)
-			set = strncmp(p->env_set.v[k].s, name, nl) == 0 && p->env_set.v[k].s[nl] == '=';
+			set = strncmp(p->env_set.v[k].s, name, nl) == 0 &&
+			      p->env_set.v[k].s[nl] == '=';
 		if (set || !val || asprintf(&kv, "%s=%s", name, val) < 0)
 			continue;
 		env[n++] = kv;
@@ -75,7 +75,7 @@ static char **build_env(const struct ward_profile *p)
 
 static int set_rlimits(const struct ward_profile *p)
 {
-	struct rlimit rl = { 0, 0 };
+	struct rlimit rl = {0, 0};
 
 	if (setrlimit(RLIMIT_CORE, &rl) < 0)
 		return -errno;
@@ -106,8 +106,8 @@ static _Noreturn void workload(struct ward_sandbox *sb, struct exec_report *rep,
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
 	/* Seccomp last: after this only execve (always allowed) and exit are called. */
-	fd = sb->sc_prog_fd >= 0 ? ward_seccomp_load_fd(sb->sc, sb->sc_prog_fd) :
-				   ward_seccomp_load(sb->sc);
+	fd = sb->sc_prog_fd >= 0 ? ward_seccomp_load_fd(sb->sc, sb->sc_prog_fd)
+				 : ward_seccomp_load(sb->sc);
 	if (fd < 0 && fd != -ENODATA) {
 		rep->err = -fd;
 		rep->code = WARD_EXIT_FAIL;
@@ -125,7 +125,7 @@ static _Noreturn void workload(struct ward_sandbox *sb, struct exec_report *rep,
 _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 {
 	const struct ward_profile *p = sb->profile;
-	struct ward_error err = { { 0 } };
+	struct ward_error err = {{0}};
 	struct ward_msg m;
 	int r;
 
@@ -175,8 +175,8 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 		_exit(WARD_EXIT_FAIL);
 
 	char **env = build_env(p);
-	struct exec_report *rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
-				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct exec_report *rep =
+		mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (!env || rep == MAP_FAILED)
 		fail(sync_fd, WARD_EXIT_FAIL, -ENOMEM, "preparing the workload");
 	rep->listener = -1;
@@ -192,7 +192,7 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 		waitpid(child, &ws, 0);
 		fail(sync_fd, rep->code, -rep->err, rep->what);
 	}
-	m = (struct ward_msg){ .type = WARD_MSG_READY, .aux = sb->landlock_abi, .err = child };
+	m = (struct ward_msg){.type = WARD_MSG_READY, .aux = sb->landlock_abi, .err = child};
 	if (ward_msg_send(sync_fd, &m, rep->listener) < 0)
 		_exit(WARD_EXIT_FAIL);
 	if (rep->listener >= 0)
@@ -227,7 +227,7 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 		if (n == sizeof(si) && si.ssi_signo != SIGCHLD)
 			kill(child, si.ssi_signo);
 	}
-	m = (struct ward_msg){ .type = WARD_MSG_EXIT, .code = status };
+	m = (struct ward_msg){.type = WARD_MSG_EXIT, .code = status};
 	ward_msg_send(sync_fd, &m, -1);
 	_exit(0);
 }

@@ -16,29 +16,29 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#define LL_FS_EXECUTE (1ULL << 0)
-#define LL_FS_WRITE_FILE (1ULL << 1)
-#define LL_FS_READ_FILE (1ULL << 2)
-#define LL_FS_READ_DIR (1ULL << 3)
-#define LL_FS_REMOVE_DIR (1ULL << 4)
-#define LL_FS_REMOVE_FILE (1ULL << 5)
-#define LL_FS_MAKE_CHAR (1ULL << 6)
-#define LL_FS_MAKE_DIR (1ULL << 7)
-#define LL_FS_MAKE_REG (1ULL << 8)
-#define LL_FS_MAKE_SOCK (1ULL << 9)
-#define LL_FS_MAKE_FIFO (1ULL << 10)
-#define LL_FS_MAKE_BLOCK (1ULL << 11)
-#define LL_FS_MAKE_SYM (1ULL << 12)
-#define LL_FS_REFER (1ULL << 13)    /* ABI 2 */
-#define LL_FS_TRUNCATE (1ULL << 14) /* ABI 3 */
-#define LL_FS_IOCTL_DEV (1ULL << 15) /* ABI 5 */
-#define LL_NET_BIND_TCP (1ULL << 0)    /* ABI 4 */
-#define LL_NET_CONNECT_TCP (1ULL << 1) /* ABI 4 */
-#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6 */
-#define LL_SCOPE_SIGNAL (1ULL << 1)		  /* ABI 6 */
-#define LL_RULE_PATH_BENEATH 1
-#define LL_RULE_NET_PORT 2
-#define LL_CREATE_RULESET_VERSION (1U << 0)
+#define LL_FS_EXECUTE		      (1ULL << 0)
+#define LL_FS_WRITE_FILE	      (1ULL << 1)
+#define LL_FS_READ_FILE		      (1ULL << 2)
+#define LL_FS_READ_DIR		      (1ULL << 3)
+#define LL_FS_REMOVE_DIR	      (1ULL << 4)
+#define LL_FS_REMOVE_FILE	      (1ULL << 5)
+#define LL_FS_MAKE_CHAR		      (1ULL << 6)
+#define LL_FS_MAKE_DIR		      (1ULL << 7)
+#define LL_FS_MAKE_REG		      (1ULL << 8)
+#define LL_FS_MAKE_SOCK		      (1ULL << 9)
+#define LL_FS_MAKE_FIFO		      (1ULL << 10)
+#define LL_FS_MAKE_BLOCK	      (1ULL << 11)
+#define LL_FS_MAKE_SYM		      (1ULL << 12)
+#define LL_FS_REFER		      (1ULL << 13) /* ABI 2 */
+#define LL_FS_TRUNCATE		      (1ULL << 14) /* ABI 3 */
+#define LL_FS_IOCTL_DEV		      (1ULL << 15) /* ABI 5 */
+#define LL_NET_BIND_TCP		      (1ULL << 0)  /* ABI 4 */
+#define LL_NET_CONNECT_TCP	      (1ULL << 1)  /* ABI 4 */
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)  /* ABI 6 */
+#define LL_SCOPE_SIGNAL		      (1ULL << 1)  /* ABI 6 */
+#define LL_RULE_PATH_BENEATH	      1
+#define LL_RULE_NET_PORT	      2
+#define LL_CREATE_RULESET_VERSION     (1U << 0)
 
 struct ll_ruleset_attr {
 	uint64_t handled_access_fs;
@@ -87,13 +87,14 @@ struct ll {
 /* Missing paths are fine (the view skips them too); others are errors. */
 static int allow_path(struct ll *l, const char *path, uint64_t access, struct ward_error *err)
 {
-	struct ll_path_beneath_attr pb = { 0 };
+	struct ll_path_beneath_attr pb = {0};
 	struct stat st;
 	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
 
 	if (fd < 0)
-		return errno == ENOENT || errno == EACCES ? 0 :
-		       ward_error_set(err, -errno, "landlock: opening %s", path);
+		return errno == ENOENT || errno == EACCES
+			       ? 0
+			       : ward_error_set(err, -errno, "landlock: opening %s", path);
 	if (fstat(fd, &st) < 0)
 		return ward_error_set(err, -errno, "landlock: stat %s", path);
 	access &= l->handled;
@@ -118,7 +119,7 @@ static int interpreter_of(const char *path, char *out, size_t len)
 	if (fd < 0 || pread(fd, &eh, sizeof(eh), 0) < 2)
 		return -ENOENT;
 	if (memcmp(&eh, "#!", 2) == 0) {
-		char line[256] = { 0 };
+		char line[256] = {0};
 		ssize_t n = pread(fd, line, sizeof(line) - 1, 2);
 		if (n <= 0)
 			return -ENOENT;
@@ -131,7 +132,8 @@ static int interpreter_of(const char *path, char *out, size_t len)
 		return -ENOENT;
 	for (int i = 0; i < eh.e_phnum && i < 64; i++) {
 		Elf64_Phdr ph;
-		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + (off_t)i * eh.e_phentsize) != sizeof(ph))
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + (off_t)i * eh.e_phentsize) !=
+		    sizeof(ph))
 			return -ENOENT;
 		if (ph.p_type == PT_INTERP && ph.p_filesz > 1 && ph.p_filesz < len) {
 			if (pread(fd, out, ph.p_filesz, ph.p_offset) != (ssize_t)ph.p_filesz)
@@ -193,8 +195,8 @@ static bool net_rule_fits(const struct ward_net_rule *n)
 int ward_landlock_apply_child(struct ward_sandbox *sb, struct ward_error *err)
 {
 	const struct ward_profile *p = sb->profile;
-	struct ll l = { .fd = -1, .abi = sb->landlock_abi };
-	struct ll_ruleset_attr attr = { 0 };
+	struct ll l = {.fd = -1, .abi = sb->landlock_abi};
+	struct ll_ruleset_attr attr = {0};
 	size_t attr_size = 8;
 	int r = 0;
 
@@ -213,7 +215,8 @@ int ward_landlock_apply_child(struct ward_sandbox *sb, struct ward_error *err)
 		for (size_t i = 0; i < p->n_net_allow; i++) {
 			const struct ward_net_rule *n = &p->net_allow[i];
 			if (!net_rule_fits(n))
-				net &= n->op == WARD_NETOP_BIND ? ~LL_NET_BIND_TCP : ~LL_NET_CONNECT_TCP;
+				net &= n->op == WARD_NETOP_BIND ? ~LL_NET_BIND_TCP
+								: ~LL_NET_CONNECT_TCP;
 		}
 		attr.handled_access_net = net;
 		attr_size = 16;
@@ -267,12 +270,13 @@ int ward_landlock_apply_child(struct ward_sandbox *sb, struct ward_error *err)
 		r = allow_exec(&l, &p->exec_allow, err);
 	for (size_t i = 0; i < p->n_net_allow && r >= 0 && attr.handled_access_net; i++) {
 		const struct ward_net_rule *n = &p->net_allow[i];
-		uint64_t right = n->op == WARD_NETOP_BIND ? LL_NET_BIND_TCP :
-				 n->op == WARD_NETOP_CONNECT ? LL_NET_CONNECT_TCP : 0;
+		uint64_t right = n->op == WARD_NETOP_BIND      ? LL_NET_BIND_TCP
+				 : n->op == WARD_NETOP_CONNECT ? LL_NET_CONNECT_TCP
+							       : 0;
 		if (!(right & attr.handled_access_net))
 			continue;
 		for (uint32_t port = n->port_lo; port <= n->port_hi; port++) {
-			struct ll_net_port_attr np = { .allowed_access = right, .port = port };
+			struct ll_net_port_attr np = {.allowed_access = right, .port = port};
 			if (syscall(SYS_landlock_add_rule, l.fd, LL_RULE_NET_PORT, &np, 0) < 0) {
 				r = ward_error_set(err, -errno, "landlock: port rule %u", port);
 				break;

@@ -11,13 +11,13 @@
 #include <string.h>
 #include <time.h>
 
-
 static void usage(FILE *f)
 {
 	fputs("Usage:\n"
 	      "  ward run [-p PROFILE] [-m enforce|audit] [-e SINK] [--id NAME]\n"
 	      "           [--bind SRC[:DST[:ro|rw]]] [--net none|loopback|host]\n"
-	      "           [--gpu none|all|N[,N]] [--timeout DUR] [--allow-degraded] [--] COMMAND [ARG...]\n"
+	      "           [--gpu none|all|N[,N]] [--timeout DUR] [--allow-degraded] [--] COMMAND "
+	      "[ARG...]\n"
 	      "  ward check PROFILE...      validate, print the effective (merged) profile\n"
 	      "  ward features [--json]     what this kernel supports, which protections apply\n"
 	      "  ward collector [...]       the event collector daemon (ward collector --help)\n"
@@ -53,7 +53,6 @@ __attribute__((format(printf, 1, 2))) static int fail_usage(const char *fmt, ...
 {
 	va_list ap;
 
-
 	fprintf(stderr, "ward: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -77,7 +76,7 @@ static bool valid_id(const char *s)
 
 static void random_id(char *buf, size_t len)
 {
-	unsigned char r[6] = { 0 };
+	unsigned char r[6] = {0};
 	FILE *f = fopen("/dev/urandom", "re");
 
 	if (!f || fread(r, 1, sizeof(r), f) != sizeof(r)) {
@@ -92,25 +91,24 @@ static void random_id(char *buf, size_t len)
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_ID = 256, OPT_BIND, OPT_NET, OPT_GPU, OPT_TIMEOUT, OPT_DEGRADED };
-	static const struct option opts[] = {
-		{ "profile", required_argument, NULL, 'p' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "id", required_argument, NULL, OPT_ID },
-		{ "bind", required_argument, NULL, OPT_BIND },
-		{ "net", required_argument, NULL, OPT_NET },
-		{ "gpu", required_argument, NULL, OPT_GPU },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "allow-degraded", no_argument, NULL, OPT_DEGRADED },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	static const struct option opts[] = {{"profile", required_argument, NULL, 'p'},
+					     {"mode", required_argument, NULL, 'm'},
+					     {"events", required_argument, NULL, 'e'},
+					     {"id", required_argument, NULL, OPT_ID},
+					     {"bind", required_argument, NULL, OPT_BIND},
+					     {"net", required_argument, NULL, OPT_NET},
+					     {"gpu", required_argument, NULL, OPT_GPU},
+					     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+					     {"allow-degraded", no_argument, NULL, OPT_DEGRADED},
+					     {"help", no_argument, NULL, 'h'},
+					     {}};
 	const char *profile = NULL, *mode = NULL, *sink = NULL, *id = NULL, *net = NULL;
 	const char *gpu = NULL, *timeout = NULL;
 	char **binds = calloc(argc + 1, sizeof(char *));
 	size_t n_binds = 0;
-	struct ward_sandbox sb = { .init_pidfd = -1, .sync_fd = -1, .notify_fd = -1, .sc_prog_fd = -1 };
-	struct ward_error err = { { 0 } };
+	struct ward_sandbox sb = {
+		.init_pidfd = -1, .sync_fd = -1, .notify_fd = -1, .sc_prog_fd = -1};
+	struct ward_error err = {{0}};
 	int c, r;
 
 	if (!binds)
@@ -118,17 +116,41 @@ static int cmd_run(int argc, char **argv)
 	/* '+': stop at the first non-option, so the command's own flags are never ours. */
 	while ((c = getopt_long(argc, argv, "+p:m:e:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': profile = optarg; break;
-		case 'm': mode = optarg; break;
-		case 'e': sink = optarg; break;
-		case OPT_ID: id = optarg; break;
-		case OPT_BIND: binds[n_binds++] = optarg; break;
-		case OPT_NET: net = optarg; break;
-		case OPT_GPU: gpu = optarg; break;
-		case OPT_TIMEOUT: timeout = optarg; break;
-		case OPT_DEGRADED: sb.allow_degraded = true; break;
-		case 'h': run_usage(stdout); free(binds); return 0;
-		default: free(binds); run_usage(stderr); return WARD_EXIT_FAIL;
+		case 'p':
+			profile = optarg;
+			break;
+		case 'm':
+			mode = optarg;
+			break;
+		case 'e':
+			sink = optarg;
+			break;
+		case OPT_ID:
+			id = optarg;
+			break;
+		case OPT_BIND:
+			binds[n_binds++] = optarg;
+			break;
+		case OPT_NET:
+			net = optarg;
+			break;
+		case OPT_GPU:
+			gpu = optarg;
+			break;
+		case OPT_TIMEOUT:
+			timeout = optarg;
+			break;
+		case OPT_DEGRADED:
+			sb.allow_degraded = true;
+			break;
+		case 'h':
+			run_usage(stdout);
+			free(binds);
+			return 0;
+		default:
+			free(binds);
+			run_usage(stderr);
+			return WARD_EXIT_FAIL;
 		}
 	}
 	if (optind >= argc) {
@@ -165,8 +187,9 @@ static int cmd_run(int argc, char **argv)
 	if (mode)
 		p->mode = strcmp(mode, "audit") == 0 ? WARD_MODE_AUDIT : WARD_MODE_ENFORCE;
 	if (net) {
-		p->net_mode = strcmp(net, "none") == 0 ? WARD_NET_NONE :
-			      strcmp(net, "loopback") == 0 ? WARD_NET_LOOPBACK : WARD_NET_HOST;
+		p->net_mode = strcmp(net, "none") == 0	     ? WARD_NET_NONE
+			      : strcmp(net, "loopback") == 0 ? WARD_NET_LOOPBACK
+							     : WARD_NET_HOST;
 		/* the network namespace follows the mode: host shares, the others isolate */
 		if (p->net_mode == WARD_NET_HOST)
 			p->namespaces &= ~WARD_NS_NET;
@@ -213,7 +236,7 @@ static int cmd_check(int argc, char **argv)
 	}
 	for (int i = 1; i < argc; i++) {
 		struct ward_profile *p = NULL;
-		struct ward_error err = { { 0 } };
+		struct ward_error err = {{0}};
 
 		struct ward_seccomp *sc = NULL;
 

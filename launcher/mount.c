@@ -156,10 +156,12 @@ static int add_bind(struct view *v, const char *src, const char *dst, enum bind_
 	if (!realpath(src, real)) {
 		if (optional && errno == ENOENT)
 			return 0;
-		return ward_error_set(err, -errno, "%s: bind source %s", locstr(loc, where, sizeof(where)), src);
+		return ward_error_set(err, -errno, "%s: bind source %s",
+				      locstr(loc, where, sizeof(where)), src);
 	}
 	if (stat(real, &st) < 0)
-		return ward_error_set(err, -errno, "%s: bind source %s", locstr(loc, where, sizeof(where)), src);
+		return ward_error_set(err, -errno, "%s: bind source %s",
+				      locstr(loc, where, sizeof(where)), src);
 	if (!dst) {
 		/* Same path inside: keep the caller's spelling working through symlinks. */
 		if (strcmp(real, src) != 0) {
@@ -181,8 +183,12 @@ static int add_bind(struct view *v, const char *src, const char *dst, enum bind_
 		}
 	if (view_grow(v) < 0)
 		return -ENOMEM;
-	v->b[v->n] = (struct bind){ .src = strdup(real), .dst = strdup(dst), .kind = kind,
-				    .is_dir = S_ISDIR(st.st_mode), .fd = -1, .loc = loc };
+	v->b[v->n] = (struct bind){.src = strdup(real),
+				   .dst = strdup(dst),
+				   .kind = kind,
+				   .is_dir = S_ISDIR(st.st_mode),
+				   .fd = -1,
+				   .loc = loc};
 	if (!v->b[v->n].src || !v->b[v->n].dst)
 		return -ENOMEM;
 	v->n++;
@@ -200,8 +206,12 @@ static int add_tmpfs(struct view *v, const char *dst, const struct ward_loc *loc
 		}
 	if (view_grow(v) < 0)
 		return -ENOMEM;
-	v->b[v->n] = (struct bind){ .src = strdup("tmpfs"), .dst = strdup(dst), .kind = BIND_TMPFS,
-				    .is_dir = true, .fd = -1, .loc = loc };
+	v->b[v->n] = (struct bind){.src = strdup("tmpfs"),
+				   .dst = strdup(dst),
+				   .kind = BIND_TMPFS,
+				   .is_dir = true,
+				   .fd = -1,
+				   .loc = loc};
 	if (!v->b[v->n].src || !v->b[v->n].dst)
 		return -ENOMEM;
 	v->n++;
@@ -260,7 +270,8 @@ static int mkpath_at(int dirfd, const char *path, bool last_is_file)
 	while (comp) {
 		next = strtok_r(NULL, "/", &save);
 		if (!next && last_is_file) {
-			int fd = openat(at, comp, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+			int fd =
+				openat(at, comp, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 			if (fd < 0 && errno != EEXIST && errno != EISDIR && errno != EROFS &&
 			    errno != EACCES)
 				return -errno;
@@ -322,11 +333,11 @@ static int mount_tmpfs(int root_fd, const char *dst, const char *mode, const cha
 	char uid[16], gid[16];
 	int r;
 
-	snprintf(uid, sizeof(uid), "%u", (sb->profile->namespaces & WARD_NS_USER) ?
-					      sb->profile->uid : sb->host_uid);
-	snprintf(gid, sizeof(gid), "%u", (sb->profile->namespaces & WARD_NS_USER) ?
-					      sb->profile->gid : sb->host_gid);
-	const char *opts[] = { "mode", mode, "size", size, "uid", uid, "gid", gid, NULL, NULL };
+	snprintf(uid, sizeof(uid), "%u",
+		 (sb->profile->namespaces & WARD_NS_USER) ? sb->profile->uid : sb->host_uid);
+	snprintf(gid, sizeof(gid), "%u",
+		 (sb->profile->namespaces & WARD_NS_USER) ? sb->profile->gid : sb->host_gid);
+	const char *opts[] = {"mode", mode, "size", size, "uid", uid, "gid", gid, NULL, NULL};
 	r = mkpath_at(root_fd, rel(dst), false);
 	if (r < 0)
 		return r;
@@ -340,16 +351,15 @@ static int setup_dev(struct ward_sandbox *sb, int root_fd, struct ward_error *er
 {
 	int r;
 
-	r = mount_tmpfs(root_fd, "/dev", "0755", "64k", sb,
-			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	r = mount_tmpfs(root_fd, "/dev", "0755", "64k", sb, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
 	if (r < 0)
 		return ward_error_set(err, r, "mounting tmpfs on /dev");
 	r = mkpath_at(root_fd, "dev/pts", false);
 	if (r >= 0) {
-		static const char *const opts[] = { "newinstance", NULL, "ptmxmode", "0666",
-						    "mode", "0620", NULL, NULL };
-		_cleanup_close_ int m = fsmount_simple("devpts", opts,
-						       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+		static const char *const opts[] = {"newinstance", NULL,	  "ptmxmode", "0666",
+						   "mode",	  "0620", NULL,	      NULL};
+		_cleanup_close_ int m =
+			fsmount_simple("devpts", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
 		r = m < 0 ? m : attach_at(m, root_fd, "/dev/pts");
 	}
 	if (r < 0)
@@ -359,9 +369,9 @@ static int setup_dev(struct ward_sandbox *sb, int root_fd, struct ward_error *er
 	if (r < 0)
 		return ward_error_set(err, r, "mounting tmpfs on /dev/shm");
 	static const char *const links[][2] = {
-		{ "dev/ptmx", "pts/ptmx" },	    { "dev/fd", "/proc/self/fd" },
-		{ "dev/stdin", "/proc/self/fd/0" }, { "dev/stdout", "/proc/self/fd/1" },
-		{ "dev/stderr", "/proc/self/fd/2" },
+		{"dev/ptmx", "pts/ptmx"},	   {"dev/fd", "/proc/self/fd"},
+		{"dev/stdin", "/proc/self/fd/0"},  {"dev/stdout", "/proc/self/fd/1"},
+		{"dev/stderr", "/proc/self/fd/2"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][1], root_fd, links[i][0]) < 0 && errno != EEXIST)
@@ -375,11 +385,12 @@ static int setup_proc(int root_fd, struct ward_error *err)
 
 	if (r < 0)
 		return ward_error_set(err, r, "creating /proc");
-	_cleanup_close_ int m =
-		fsmount_simple("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	_cleanup_close_ int m = fsmount_simple(
+		"proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (m < 0) {
 		/* Without a pid namespace of our own a new proc is refused: show the host's. */
-		m = open_tree(AT_FDCWD, "/proc", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		m = open_tree(AT_FDCWD, "/proc",
+			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (m < 0)
 			return ward_error_set(err, -errno, "mounting /proc");
 	}
@@ -387,12 +398,12 @@ static int setup_proc(int root_fd, struct ward_error *err)
 	if (r < 0)
 		return ward_error_set(err, r, "attaching /proc");
 	/* /proc/sys read-only: sysctls are per-namespace at best, host-wide at worst. */
-	_cleanup_close_ int sys = open_tree(root_fd, "proc/sys",
-					    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	_cleanup_close_ int sys =
+		open_tree(root_fd, "proc/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (sys < 0)
 		return ward_error_set(err, -errno, "cloning /proc/sys");
-	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-					    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					   MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
 	if (mount_setattr(sys, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
 		return ward_error_set(err, -errno, "making /proc/sys read-only");
 	r = attach_at(sys, root_fd, "/proc/sys");
@@ -439,9 +450,9 @@ static bool has_submounts(const char *abs)
  */
 static int hide_names(int root_fd, const char *parent, const char *const *names, size_t n)
 {
-	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	static const char *const wopts[] = { "mode", "0755", "size", "64k", NULL, NULL };
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	static const char *const wopts[] = {"mode", "0755", "size", "64k", NULL, NULL};
 	_cleanup_close_ int dfd = -1, wfd = -1, fs = -1, ovl = -1, check = -1;
 	char self[64], abs[PATH_MAX], lower[128];
 	struct statvfs sv;
@@ -462,7 +473,8 @@ static int hide_names(int root_fd, const char *parent, const char *const *names,
 	if (strpbrk(abs, " \t\n\\") || has_submounts(abs))
 		return -EBUSY;
 
-	wfd = fsmount_simple("tmpfs", wopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	wfd = fsmount_simple("tmpfs", wopts,
+			     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (wfd < 0)
 		return wfd;
 	for (size_t i = 0; i < n; i++)
@@ -475,7 +487,8 @@ static int hide_names(int root_fd, const char *parent, const char *const *names,
 	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return -errno;
-	ovl = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	ovl = fsmount(fs, FSMOUNT_CLOEXEC,
+		      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (ovl < 0)
 		return -errno;
 	if (move_mount(ovl, "", dfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -502,14 +515,17 @@ static int mask_one(int t, int *mask, const char *what, struct ward_error *err)
 	if (fstat(t, &st) < 0 || S_ISLNK(st.st_mode))
 		return 0;
 	if (S_ISDIR(st.st_mode)) {
-		static const char *const opts[] = { "mode", "0000", "size", "4k", NULL, NULL };
-		m = fsmount_simple("tmpfs", opts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-							  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		static const char *const opts[] = {"mode", "0000", "size", "4k", NULL, NULL};
+		m = fsmount_simple("tmpfs", opts,
+				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					   MOUNT_ATTR_NOEXEC);
 	} else {
 		if (*mask < 0) {
-			static const char *const opts[] = { "mode", "0000", "size", "4k", NULL, NULL };
-			*mask = fsmount_simple("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-								      MOUNT_ATTR_NOEXEC);
+			static const char *const opts[] = {"mode", "0000", "size",
+							   "4k",   NULL,   NULL};
+			*mask = fsmount_simple("tmpfs", opts,
+					       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+						       MOUNT_ATTR_NOEXEC);
 			if (*mask < 0)
 				return ward_error_set(err, *mask, "creating the deny mask");
 			int f = openat(*mask, "empty", O_CREAT | O_WRONLY | O_CLOEXEC, 0000);
@@ -520,7 +536,7 @@ static int mask_one(int t, int *mask, const char *what, struct ward_error *err)
 		}
 		m = open_tree(*mask, "empty", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (m >= 0) {
-			struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+			struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
 			mount_setattr(m, "", AT_EMPTY_PATH, &a, sizeof(a));
 		} else {
 			m = -errno;
@@ -574,22 +590,23 @@ static int mask_denied(struct ward_sandbox *sb, int root_fd, struct ward_error *
 				break;
 		}
 		for (size_t g = i; g < k && n < ARRAY_SIZE(names); g++) {
-			struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-						.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-			_cleanup_close_ int t = syscall(SYS_openat2, root_fd, rel(paths[g]), &how,
-							sizeof(how));
+			struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+					       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+			_cleanup_close_ int t =
+				syscall(SYS_openat2, root_fd, rel(paths[g]), &how, sizeof(how));
 			if (t >= 0)
 				names[n++] = paths[g] + plen + 1;
 		}
-		if (n > 0 && k - i <= ARRAY_SIZE(names) && hide_names(root_fd, parent, names, n) == 0) {
+		if (n > 0 && k - i <= ARRAY_SIZE(names) &&
+		    hide_names(root_fd, parent, names, n) == 0) {
 			i = k;
 			continue;
 		}
 		for (; i < k; i++) {
-			struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-						.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-			_cleanup_close_ int t = syscall(SYS_openat2, root_fd, rel(paths[i]), &how,
-							sizeof(how));
+			struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+					       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+			_cleanup_close_ int t =
+				syscall(SYS_openat2, root_fd, rel(paths[i]), &how, sizeof(how));
 			if (t < 0)
 				continue; /* not in the view: nothing to hide */
 			int r = mask_one(t, &mask, paths[i], err);
@@ -615,7 +632,8 @@ static int collect(struct ward_sandbox *sb, struct view *v, bool audit, struct w
 		while (r >= 0 && (de = readdir(d))) {
 			char path[PATH_MAX], target[PATH_MAX];
 			struct stat st;
-			if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			if (de->d_name[0] == '.' &&
+			    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 				continue;
 			if (strcmp(de->d_name, "proc") == 0)
 				continue;
@@ -658,8 +676,8 @@ static int collect(struct ward_sandbox *sb, struct view *v, bool audit, struct w
 	for (size_t i = 0; i < p->fs_tmpfs.n && r >= 0; i++)
 		r = add_tmpfs(v, p->fs_tmpfs.v[i].s, &p->fs_tmpfs.v[i].loc);
 	for (size_t i = 0; i < p->n_binds && r >= 0; i++)
-		r = add_bind(v, p->binds[i].src, p->binds[i].dst, p->binds[i].rw ? BIND_RW : BIND_RO,
-			     false, &p->binds[i].loc, err);
+		r = add_bind(v, p->binds[i].src, p->binds[i].dst,
+			     p->binds[i].rw ? BIND_RW : BIND_RO, false, &p->binds[i].loc, err);
 	return r;
 }
 
@@ -667,9 +685,9 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 {
 	const struct ward_profile *p = sb->profile;
 	bool audit = p->mode == WARD_MODE_AUDIT;
-	struct view v = { .root_fd = -1 };
+	struct view v = {.root_fd = -1};
 	_cleanup_close_ int rootm = -1;
-	static const char *const bases[] = { "/tmp", "/mnt", "/run", "/var/tmp" };
+	static const char *const bases[] = {"/tmp", "/mnt", "/run", "/var/tmp"};
 	const char *base = NULL;
 	int r;
 
@@ -691,14 +709,14 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 
 		if (b->kind == BIND_TMPFS || covered(&v, i))
 			continue;
-		b->fd = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-							    AT_RECURSIVE);
+		b->fd = open_tree(AT_FDCWD, b->src,
+				  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (b->fd < 0) {
 			r = ward_error_set(err, -errno, "%s: cloning %s",
 					   locstr(b->loc, where, sizeof(where)), b->src);
 			goto out;
 		}
-		struct mount_attr a = { 0 };
+		struct mount_attr a = {0};
 		switch (b->kind) {
 		case BIND_RO:
 			a.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
@@ -727,11 +745,12 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 			base = bases[i];
 	}
 	if (!base) {
-		r = ward_error_set(err, -ENOENT, "no directory to build the root on (/tmp, /mnt, /run)");
+		r = ward_error_set(err, -ENOENT,
+				   "no directory to build the root on (/tmp, /mnt, /run)");
 		goto out;
 	}
 	{
-		static const char *const opts[] = { "mode", "0755", "size", "1m", NULL, NULL };
+		static const char *const opts[] = {"mode", "0755", "size", "1m", NULL, NULL};
 		rootm = fsmount_simple("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	}
 	if (rootm < 0) {
@@ -825,7 +844,7 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 	}
 	{
 		/* The root and /dev only hold mount points: nothing may be created there. */
-		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+		struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
 		if (mount_setattr(AT_FDCWD, "/", 0, &a, sizeof(a)) < 0 ||
 		    (!audit && mount_setattr(AT_FDCWD, "/dev", 0, &a, sizeof(a)) < 0)) {
 			r = ward_error_set(err, -errno, "making / and /dev read-only");

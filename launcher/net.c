@@ -11,7 +11,7 @@
 int ward_net_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 {
 	const struct ward_profile *p = sb->profile;
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	_cleanup_close_ int fd = -1;
 
 	if (p->net_mode != WARD_NET_LOOPBACK || p->mode == WARD_MODE_AUDIT ||

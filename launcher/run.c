@@ -84,10 +84,9 @@ static const char *ns_names(unsigned long f, char *buf, size_t len)
 	static const struct {
 		unsigned long flag;
 		const char *name;
-	} map[] = { { CLONE_NEWUSER, "userns" }, { CLONE_NEWPID, "pidns" },
-		    { CLONE_NEWNS, "mntns" },	 { CLONE_NEWNET, "netns" },
-		    { CLONE_NEWIPC, "ipcns" },	 { CLONE_NEWUTS, "utsns" },
-		    { CLONE_NEWCGROUP, "cgroupns" } };
+	} map[] = {{CLONE_NEWUSER, "userns"},	 {CLONE_NEWPID, "pidns"}, {CLONE_NEWNS, "mntns"},
+		   {CLONE_NEWNET, "netns"},	 {CLONE_NEWIPC, "ipcns"}, {CLONE_NEWUTS, "utsns"},
+		   {CLONE_NEWCGROUP, "cgroupns"}};
 
 	buf[0] = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -100,7 +99,7 @@ static const char *ns_names(unsigned long f, char *buf, size_t len)
 static int prepare(struct ward_sandbox *sb)
 {
 	struct ward_profile *p = sb->profile;
-	struct ward_error err = { { 0 } };
+	struct ward_error err = {{0}};
 	char buf[256];
 	int r;
 
@@ -151,12 +150,14 @@ static int prepare(struct ward_sandbox *sb)
 					found = ln >= lw && strcmp(*n + ln - lw, want) == 0;
 				}
 				if (!found)
-					ward_log("warning: gpu.allow: GPU %d (%s/nvidia%d) is not on this "
+					ward_log("warning: gpu.allow: GPU %d (%s/nvidia%d) is not "
+						 "on this "
 						 "host: the sandbox gets no such device",
 						 p->gpus[g], ward_hooks.dev_root, p->gpus[g]);
 			}
 			if (p->gpu_all && (!sb->gpu_nodes || !sb->gpu_nodes[0]))
-				ward_log("warning: gpu.allow: all: this host has no GPU device nodes");
+				ward_log("warning: gpu.allow: all: this host has no GPU device "
+					 "nodes");
 		}
 	}
 
@@ -175,13 +176,14 @@ static int prepare(struct ward_sandbox *sb)
 	list_add(sb->active, sizeof(sb->active), "capabilities");
 	list_add(sb->active, sizeof(sb->active), "no_new_privs");
 
-	struct ward_cgroup_limits lim = { .mem_max = p->mem_max, .pids_max = p->pids_max,
-					  .cpu_max = p->cpu_max };
+	struct ward_cgroup_limits lim = {
+		.mem_max = p->mem_max, .pids_max = p->pids_max, .cpu_max = p->cpu_max};
 	char cg_missing[128] = "";
 	r = ward_cgroup_create(sb->id, &lim, &sb->cg, cg_missing, sizeof(cg_missing), &err);
 	if (r < 0 && geteuid() != 0 && (r == -EACCES || r == -EPERM || r == -EROFS)) {
 		/* An ordinary user without a delegated cgroup: no limits and no cgroup-attached
-		 * monitors. A missing protection like any other: refused unless --allow-degraded. */
+		 * monitors. A missing protection like any other: refused unless --allow-degraded.
+		 */
 		ward_log("warning: %s: as uid %u without a delegated cgroup there are no limits "
 			 "and no cgroup-attached monitors",
 			 err.msg, (unsigned)geteuid());
@@ -193,7 +195,8 @@ static int prepare(struct ward_sandbox *sb)
 		goto fail;
 	if (cg_missing[0]) {
 		char *save = NULL;
-		for (char *t = strtok_r(cg_missing, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		for (char *t = strtok_r(cg_missing, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save)) {
 			snprintf(buf, sizeof(buf), "cgroup:%s", t);
 			list_add(sb->missing, sizeof(sb->missing), buf);
 		}
@@ -235,7 +238,7 @@ fail:
  * while init builds the mount view; a failure refuses the run unless --allow-degraded. */
 static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
 {
-	struct ward_monitor_opts mo = { .profile = sb->profile, .events = &sb->ev };
+	struct ward_monitor_opts mo = {.profile = sb->profile, .events = &sb->ev};
 	int r;
 
 	r = ward_monitor_open(&mo, &sb->mon, err);
@@ -246,10 +249,11 @@ static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
 		/* The syscall programs did not load: network and device filtering still run,
 		 * the file and exec monitors do not. A missing protection like any other. */
 		if (!sb->allow_degraded) {
-			ward_error_set(err, -EOPNOTSUPP,
-				       "cannot apply: bpf-monitors(file/exec): the syscall programs did "
-				       "not load here (WARD_BPF_DEBUG=1 shows why); --allow-degraded "
-				       "runs with network and device monitoring only");
+			ward_error_set(
+				err, -EOPNOTSUPP,
+				"cannot apply: bpf-monitors(file/exec): the syscall programs did "
+				"not load here (WARD_BPF_DEBUG=1 shows why); --allow-degraded "
+				"runs with network and device monitoring only");
 			r = -EOPNOTSUPP;
 		} else {
 			list_add(sb->active, sizeof(sb->active), "bpf-monitors(net/device)");
@@ -374,8 +378,8 @@ static void cleanup(struct ward_sandbox *sb)
 
 int ward_run(struct ward_sandbox *sb)
 {
-	struct ward_error err = { { 0 } };
-	struct ward_msg m = { 0 };
+	struct ward_error err = {{0}};
+	struct ward_msg m = {0};
 	int r, status = WARD_EXIT_FAIL;
 
 	sb->start_ns = ward_now_ns();
@@ -383,7 +387,7 @@ int ward_run(struct ward_sandbox *sb)
 	 * supervisor; block them now so none is lost between clone and the event loop. */
 	sigset_t set;
 	sigemptyset(&set);
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD};
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaddset(&set, sigs[i]);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -428,7 +432,7 @@ int ward_run(struct ward_sandbox *sb)
 	}
 	/* Compiled while init builds the view; init falls back to compiling itself. */
 	int prog_fd = ward_seccomp_export(sb->sc);
-	m = (struct ward_msg){ .type = WARD_MSG_CGROUPS };
+	m = (struct ward_msg){.type = WARD_MSG_CGROUPS};
 	ward_msg_send(sb->sync_fd, &m, prog_fd);
 	if (prog_fd >= 0)
 		close(prog_fd);

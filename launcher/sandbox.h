@@ -23,7 +23,7 @@ struct ward_sandbox {
 	char **argv; /* the workload's command */
 	bool allow_degraded;
 	bool want_monitors; /* prepare() found the monitors wanted; run.c starts them */
-	char *cwd; /* caller's cwd, used inside when visible */
+	char *cwd;	    /* caller's cwd, used inside when visible */
 
 	/* identity: the sandbox user inside, and the host ids it maps to */
 	bool privileged; /* ward runs as root in the initial user namespace */

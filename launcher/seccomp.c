@@ -49,7 +49,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-
 /* Native syscall numbers are below 500 on every architecture ward supports (x86_64: ~460). */
 #define NR_MAX WARD_NR_MAX
 
@@ -66,10 +65,10 @@ struct ward_seccomp {
 	bool has_notify;
 	enum ward_sc_action def;
 	uint32_t def_act;
-	uint8_t prof[NR_MAX]; /* SRC_*: the profile's lists */
-	uint8_t imp[NR_MAX];  /* IMP_*: what syscalls.import says */
-	uint16_t imp_err[NR_MAX]; /* an imported SCMP_ACT_ERRNO(n) deny: the errno to answer */
-	char *rule[NR_MAX];   /* "syscalls.deny: NAME" for SRC_DENY/SRC_KILL */
+	uint8_t prof[NR_MAX];	     /* SRC_*: the profile's lists */
+	uint8_t imp[NR_MAX];	     /* IMP_*: what syscalls.import says */
+	uint16_t imp_err[NR_MAX];    /* an imported SCMP_ACT_ERRNO(n) deny: the errno to answer */
+	char *rule[NR_MAX];	     /* "syscalls.deny: NAME" for SRC_DENY/SRC_KILL */
 	const char *builtin[NR_MAX]; /* whole-syscall builtin rule, NULL when lifted */
 	char *import_rule;	     /* "import: FILE" */
 	bool clone_ns_allowed;
@@ -82,38 +81,38 @@ struct ward_seccomp {
 static const struct {
 	const char *name, *rule;
 } builtins[] = {
-	{ "io_uring_setup", "builtin: io_uring" },
-	{ "io_uring_enter", "builtin: io_uring" },
-	{ "io_uring_register", "builtin: io_uring" },
-	{ "unshare", "builtin: namespaces" },
-	{ "setns", "builtin: namespaces" },
-	{ "init_module", "builtin: kernel-modules" },
-	{ "finit_module", "builtin: kernel-modules" },
-	{ "delete_module", "builtin: kernel-modules" },
-	{ "kexec_load", "builtin: kexec" },
-	{ "kexec_file_load", "builtin: kexec" },
-	{ "bpf", "builtin: bpf" },
-	{ "perf_event_open", "builtin: perf" },
-	{ "keyctl", "builtin: keyring" },
-	{ "add_key", "builtin: keyring" },
-	{ "request_key", "builtin: keyring" },
-	{ "userfaultfd", "builtin: userfaultfd" },
-	{ "ptrace", "builtin: ptrace" },
-	{ "mount", "builtin: mount" },
-	{ "umount2", "builtin: mount" },
-	{ "pivot_root", "builtin: mount" },
-	{ "move_mount", "builtin: mount" },
-	{ "open_tree", "builtin: mount" },
-	{ "fsopen", "builtin: mount" },
-	{ "fsmount", "builtin: mount" },
-	{ "fsconfig", "builtin: mount" },
-	{ "fspick", "builtin: mount" },
-	{ "mount_setattr", "builtin: mount" },
-	{ "open_by_handle_at", "builtin: open_by_handle_at" },
+	{"io_uring_setup", "builtin: io_uring"},
+	{"io_uring_enter", "builtin: io_uring"},
+	{"io_uring_register", "builtin: io_uring"},
+	{"unshare", "builtin: namespaces"},
+	{"setns", "builtin: namespaces"},
+	{"init_module", "builtin: kernel-modules"},
+	{"finit_module", "builtin: kernel-modules"},
+	{"delete_module", "builtin: kernel-modules"},
+	{"kexec_load", "builtin: kexec"},
+	{"kexec_file_load", "builtin: kexec"},
+	{"bpf", "builtin: bpf"},
+	{"perf_event_open", "builtin: perf"},
+	{"keyctl", "builtin: keyring"},
+	{"add_key", "builtin: keyring"},
+	{"request_key", "builtin: keyring"},
+	{"userfaultfd", "builtin: userfaultfd"},
+	{"ptrace", "builtin: ptrace"},
+	{"mount", "builtin: mount"},
+	{"umount2", "builtin: mount"},
+	{"pivot_root", "builtin: mount"},
+	{"move_mount", "builtin: mount"},
+	{"open_tree", "builtin: mount"},
+	{"fsopen", "builtin: mount"},
+	{"fsmount", "builtin: mount"},
+	{"fsconfig", "builtin: mount"},
+	{"fspick", "builtin: mount"},
+	{"mount_setattr", "builtin: mount"},
+	{"open_by_handle_at", "builtin: open_by_handle_at"},
 };
 
-static const uint32_t bad_families[] = { AF_PACKET, AF_VSOCK, AF_ALG };
-static const uint32_t bad_ioctls[] = { TIOCSTI, TIOCLINUX };
+static const uint32_t bad_families[] = {AF_PACKET, AF_VSOCK, AF_ALG};
+static const uint32_t bad_ioctls[] = {TIOCSTI, TIOCLINUX};
 
 /* ---- syscall names ------------------------------------------------------------------------ */
 
@@ -281,10 +280,10 @@ static int emit_syscall(struct ward_seccomp *sc, int nr, const struct ward_oci_p
 		if (act == base)
 			continue;
 		for (size_t k = 0; k < ir->n_conds; k++)
-			c[k] = (struct scmp_arg_cmp){ .arg = ir->conds[k].arg,
-						      .op = ir->conds[k].op,
-						      .datum_a = ir->conds[k].value,
-						      .datum_b = ir->conds[k].value_two };
+			c[k] = (struct scmp_arg_cmp){.arg = ir->conds[k].arg,
+						     .op = ir->conds[k].op,
+						     .datum_a = ir->conds[k].value,
+						     .datum_b = ir->conds[k].value_two};
 		r = add(sc, act, nr, (unsigned)ir->n_conds, c);
 		if (r < 0)
 			return r;
@@ -301,11 +300,15 @@ static int resolve_list(struct ward_seccomp *sc, const struct ward_strv *l, uint
 
 		if (nr < 0 || nr >= NR_MAX) {
 			if (s->loc.file)
-				return ward_error_set(err, -EINVAL, "%s:%d:%d: %s: unknown syscall '%s' "
-						      "on this architecture", s->loc.file,
-						      s->loc.line, s->loc.col, key, s->s);
-			return ward_error_set(err, -EINVAL, "%s: unknown syscall '%s' on this "
-					      "architecture", key, s->s);
+				return ward_error_set(err, -EINVAL,
+						      "%s:%d:%d: %s: unknown syscall '%s' "
+						      "on this architecture",
+						      s->loc.file, s->loc.line, s->loc.col, key,
+						      s->s);
+			return ward_error_set(err, -EINVAL,
+					      "%s: unknown syscall '%s' on this "
+					      "architecture",
+					      key, s->s);
 		}
 		/* Named in several lists: the strictest wins (kill > deny > allow). */
 		if (src <= sc->prof[nr])
@@ -324,8 +327,8 @@ static int resolve_list(struct ward_seccomp *sc, const struct ward_strv *l, uint
 
 static int merge_import(struct ward_seccomp *sc, const struct ward_oci_profile *oci)
 {
-	bool uncond_allow[NR_MAX] = { false }, uncond_deny[NR_MAX] = { false };
-	bool cond[NR_MAX] = { false };
+	bool uncond_allow[NR_MAX] = {false}, uncond_deny[NR_MAX] = {false};
+	bool cond[NR_MAX] = {false};
 
 	for (size_t i = 0; i < oci->n_rules; i++) {
 		const struct ward_oci_rule *ir = &oci->rules[i];
@@ -338,9 +341,10 @@ static int merge_import(struct ward_seccomp *sc, const struct ward_oci_profile *
 			uncond_allow[ir->nr] = true;
 		} else {
 			uncond_deny[ir->nr] = true;
-			/* errnoRet is kept: a Docker profile's ERRNO(ENOSYS) lets a program fall back
-			 * where EPERM would make it give up */
-			if ((ir->scmp_action & 0xffff0000u) == SCMP_ACT_ERRNO(0) && !sc->imp_err[ir->nr])
+			/* errnoRet is kept: a Docker profile's ERRNO(ENOSYS) lets a program fall
+			 * back where EPERM would make it give up */
+			if ((ir->scmp_action & 0xffff0000u) == SCMP_ACT_ERRNO(0) &&
+			    !sc->imp_err[ir->nr])
 				sc->imp_err[ir->nr] = ir->scmp_action & 0xffffu;
 		}
 	}
@@ -374,8 +378,14 @@ static int resolve_or(const char *name)
 	return nr >= 0 && nr < NR_MAX ? nr : -1;
 }
 
-static void oci_freep(struct ward_oci_profile **o) { ward_oci_free(*o); }
-static void seccomp_freep(struct ward_seccomp **sc) { ward_seccomp_free(*sc); }
+static void oci_freep(struct ward_oci_profile **o)
+{
+	ward_oci_free(*o);
+}
+static void seccomp_freep(struct ward_seccomp **sc)
+{
+	ward_seccomp_free(*sc);
+}
 
 int ward_seccomp_build_flags(const struct ward_profile *p, unsigned flags,
 			     struct ward_seccomp **ret, struct ward_error *err)
@@ -449,9 +459,9 @@ int ward_seccomp_build_flags(const struct ward_profile *p, unsigned flags,
 	}
 
 	for (int nr = 0; nr < NR_MAX; nr++) {
-		bool named = sc->prof[nr] || sc->imp[nr] || sc->builtin[nr] || nr == sc->nr_clone3 ||
-			     nr == sc->nr_execve || nr == sc->nr_exit || nr == sc->nr_exit_group ||
-			     is_arg_builtin(sc, nr);
+		bool named = sc->prof[nr] || sc->imp[nr] || sc->builtin[nr] ||
+			     nr == sc->nr_clone3 || nr == sc->nr_execve || nr == sc->nr_exit ||
+			     nr == sc->nr_exit_group || is_arg_builtin(sc, nr);
 
 		if (!named)
 			continue;
@@ -577,8 +587,8 @@ void ward_seccomp_verdict(const struct ward_seccomp *sc, int nr, const uint64_t 
 				return;
 			}
 	}
-	if (in && (sc->imp[nr] == IMP_DENY ||
-		   (sc->imp[nr] == IMP_COND && sc->def == WARD_SC_ALLOW))) {
+	if (in &&
+	    (sc->imp[nr] == IMP_DENY || (sc->imp[nr] == IMP_COND && sc->def == WARD_SC_ALLOW))) {
 		ret->rule = sc->import_rule;
 		if (sc->imp[nr] == IMP_DENY)
 			ret->err = sc->imp_err[nr];

@@ -26,7 +26,8 @@ struct ward_seccomp_import_stats {
 	size_t excluded;   /* entries skipped by includes/excludes (arch, caps, minKernel) */
 	size_t overridden; /* syscalls named by the profile, whose imported rules were ignored */
 };
-void ward_seccomp_import_stats(const struct ward_seccomp *sc, struct ward_seccomp_import_stats *ret);
+void ward_seccomp_import_stats(const struct ward_seccomp *sc,
+			       struct ward_seccomp_import_stats *ret);
 
 struct ward_sc_verdict {
 	enum ward_sc_action action; /* DENY (report; EPERM or continue in audit) or KILL */
@@ -48,4 +49,3 @@ int ward_seccomp_load_fd(struct ward_seccomp *sc, int fd);
 void ward_seccomp_verdict(const struct ward_seccomp *sc, int nr, const uint64_t args[6],
 			  struct ward_sc_verdict *ret);
 void ward_seccomp_free(struct ward_seccomp *sc);
-

@@ -21,25 +21,23 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
-
-
 enum { T_SYNC = 1, T_PIDFD, T_SIGNAL, T_NOTIFY, T_TIMER, T_MONITOR, T_SINK };
 
 struct sup {
 	struct ward_sandbox *sb;
 	int ep, sfd, tfd;
-	int wstatus;	  /* workload wait status from init, -1 unknown */
+	int wstatus; /* workload wait status from init, -1 unknown */
 	bool init_gone;
-	bool killed;	  /* we SIGKILLed the sandbox */
+	bool killed; /* we SIGKILLed the sandbox */
 	bool timed_out;
-	int term_stage;	  /* 0 none, 1 SIGTERM sent (grace running), 2 SIGKILL sent */
+	int term_stage; /* 0 none, 1 SIGTERM sent (grace running), 2 SIGKILL sent */
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 };
 
 static int ep_add(int ep, int fd, int tag, uint32_t events)
 {
-	struct epoll_event e = { .events = events, .data.u32 = tag };
+	struct epoll_event e = {.events = events, .data.u32 = tag};
 
 	if (fd < 0)
 		return 0;
@@ -70,8 +68,7 @@ static void kill_sandbox(struct sup *s)
 	ward_cgroup_kill(s->sb->cg);
 }
 
-static void lifecycle(struct ward_sandbox *sb, const char *what, const char *rule,
-		      bool violation)
+static void lifecycle(struct ward_sandbox *sb, const char *what, const char *rule, bool violation)
 {
 	struct ward_json j;
 
@@ -85,7 +82,7 @@ static void handle_notify(struct sup *s)
 {
 	struct ward_sandbox *sb = s->sb;
 	const bool audit = sb->profile->mode == WARD_MODE_AUDIT;
-	struct ward_sc_verdict v = { .action = WARD_SC_DENY, .rule = "syscalls.default: deny" };
+	struct ward_sc_verdict v = {.action = WARD_SC_DENY, .rule = "syscalls.default: deny"};
 	char comm[32], hex[24];
 	struct ward_json j;
 
@@ -128,7 +125,7 @@ static void handle_timer(struct sup *s)
 {
 	struct ward_sandbox *sb = s->sb;
 	uint64_t n;
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 	uint64_t grace = sb->profile->grace_ns ? sb->profile->grace_ns : 5000000000ull;
 
 	if (read(s->tfd, &n, sizeof(n)) < 0)
@@ -187,7 +184,7 @@ static int exit_status(struct sup *s, int init_status, int *ret_sig)
 
 int ward_supervise(struct ward_sandbox *sb)
 {
-	struct sup s = { .sb = sb, .ep = -1, .sfd = -1, .tfd = -1, .wstatus = -1 };
+	struct sup s = {.sb = sb, .ep = -1, .sfd = -1, .tfd = -1, .wstatus = -1};
 	const struct ward_profile *p = sb->profile;
 	int init_status = 0, mon_fd = -1, sink_fd;
 	sigset_t set;
@@ -200,13 +197,13 @@ int ward_supervise(struct ward_sandbox *sb)
 		return WARD_EXIT_FAIL;
 	}
 	sigemptyset(&set);
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD};
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaddset(&set, sigs[i]);
 	s.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (p->wall_ns) {
-		struct itimerspec its = { .it_value = { .tv_sec = p->wall_ns / 1000000000ull,
-							.tv_nsec = p->wall_ns % 1000000000ull } };
+		struct itimerspec its = {.it_value = {.tv_sec = p->wall_ns / 1000000000ull,
+						      .tv_nsec = p->wall_ns % 1000000000ull}};
 		s.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (s.tfd >= 0)
 			timerfd_settime(s.tfd, 0, &its, NULL);
@@ -221,15 +218,18 @@ int ward_supervise(struct ward_sandbox *sb)
 	ep_add(s.ep, sb->notify_fd, T_NOTIFY, EPOLLIN);
 	ep_add(s.ep, s.tfd, T_TIMER, EPOLLIN);
 	ep_add(s.ep, mon_fd, T_MONITOR, EPOLLIN);
-	bool sink_polled = sink_fd >= 0 && ep_add(s.ep, sink_fd, T_SINK, EPOLLIN | EPOLLOUT | EPOLLET) == 0;
+	bool sink_polled =
+		sink_fd >= 0 && ep_add(s.ep, sink_fd, T_SINK, EPOLLIN | EPOLLOUT | EPOLLET) == 0;
 
 	while (!s.init_gone) {
 		struct epoll_event evs[16];
-		/* Events of this round go out before we sleep (stderr and file sinks batch them). */
+		/* Events of this round go out before we sleep (stderr and file sinks batch them).
+		 */
 		ward_sink_commit(sb->ev.sink);
 		/* The BPF ring buffer wakes us only in batches; a short timeout bounds how long
 		 * an event can sit in it. */
-		int n = epoll_wait(s.ep, evs, ARRAY_SIZE(evs), mon_fd >= 0 ? WARD_MONITOR_POLL_MS : -1);
+		int n = epoll_wait(s.ep, evs, ARRAY_SIZE(evs),
+				   mon_fd >= 0 ? WARD_MONITOR_POLL_MS : -1);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
@@ -268,7 +268,7 @@ int ward_supervise(struct ward_sandbox *sb)
 			ward_monitor_poll(sb->mon);
 	}
 	/* init is gone: the whole pid namespace went with it. Collect what is left. */
-	siginfo_t si = { 0 };
+	siginfo_t si = {0};
 	if (syscall(SYS_waitid, P_PIDFD, sb->init_pidfd, &si, WEXITED, NULL) == 0) {
 		if (si.si_code == CLD_EXITED)
 			init_status = (si.si_status & 0xff) << 8;

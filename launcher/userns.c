@@ -31,7 +31,8 @@ int ward_userns_setup_parent(struct ward_sandbox *sb, pid_t pid, struct ward_err
 	if (!sb->privileged) {
 		r = write_proc(pid, "setgroups", "deny");
 		if (r < 0 && r != -ENOENT)
-			return ward_error_set(err, r, "writing setgroups of %d: %s", pid, strerror(-r));
+			return ward_error_set(err, r, "writing setgroups of %d: %s", pid,
+					      strerror(-r));
 	}
 	snprintf(map, sizeof(map), "%u %u 1\n", p->uid, sb->host_uid);
 	r = write_proc(pid, "uid_map", map);

@@ -18,9 +18,15 @@
 #include <sys/socket.h>
 
 static const char *const fop_names[] = {
-	[WARD_FOP_OPEN] = "open",     [WARD_FOP_CREAT] = "creat",   [WARD_FOP_TRUNCATE] = "truncate",
-	[WARD_FOP_UNLINK] = "unlink", [WARD_FOP_RENAME] = "rename", [WARD_FOP_MKDIR] = "mkdir",
-	[WARD_FOP_LINK] = "link",     [WARD_FOP_SYMLINK] = "symlink", [WARD_FOP_HANDLE] = "name_to_handle",
+	[WARD_FOP_OPEN] = "open",
+	[WARD_FOP_CREAT] = "creat",
+	[WARD_FOP_TRUNCATE] = "truncate",
+	[WARD_FOP_UNLINK] = "unlink",
+	[WARD_FOP_RENAME] = "rename",
+	[WARD_FOP_MKDIR] = "mkdir",
+	[WARD_FOP_LINK] = "link",
+	[WARD_FOP_SYMLINK] = "symlink",
+	[WARD_FOP_HANDLE] = "name_to_handle",
 	[WARD_FOP_EXEC] = "exec",
 };
 
@@ -117,7 +123,8 @@ static int resolve(const struct ward_file_rec *r, const char *path, int dfd, boo
 
 	*ret_unresolved = false;
 	if (path[0] != '/') {
-		if (use_base && r->base_len && !(r->verdict & (WARD_V_BASE_TRUNC | WARD_V_BASE_OUTSIDE)))
+		if (use_base && r->base_len &&
+		    !(r->verdict & (WARD_V_BASE_TRUNC | WARD_V_BASE_OUTSIDE)))
 			base_from_components(r->data + 2 * WARD_PATH_MAX, r->base_len, base,
 					     sizeof(base));
 		else if (base_from_proc(r->h.pid, dfd, base, sizeof(base)) < 0)
@@ -398,7 +405,8 @@ static int handle_unix(struct ward_monitor *m, const struct ward_unix_rec *r, si
 			cls = WARD_PCU_NONE;
 		/* Outside the view, only a socket the host really has is an attempt on something
 		 * (glibc probes /var/run/nscd/socket on every user lookup, nscd or not); a denied
-		 * path (base denies the container runtimes' sockets) is one whether it exists or not. */
+		 * path (base denies the container runtimes' sockets) is one whether it exists or
+		 * not. */
 		bool outside = cls == WARD_PCU_NONE || cls == WARD_PCU_SKEL, host_sock = false;
 		bool refused = err == EPERM || err == EACCES;
 
@@ -408,7 +416,8 @@ static int handle_unix(struct ward_monitor *m, const struct ward_unix_rec *r, si
 		}
 		viol = (outside ? host_sock : ward_path_violation(cls, false)) || refused;
 		if (host_sock && !refused)
-			snprintf(rule, sizeof(rule), "filesystem: outside the view (a socket on the host)");
+			snprintf(rule, sizeof(rule),
+				 "filesystem: outside the view (a socket on the host)");
 		else
 			rule_text(rule, sizeof(rule), e, cls, false);
 	}
@@ -432,7 +441,7 @@ static int handle_dev(struct ward_monitor *m, const struct ward_dev_rec *r, size
 {
 	bool viol = r->verdict & WARD_V_VIOLATION;
 	char type = r->dev_type == WARD_DEV_BLOCK ? 'b' : 'c';
-	char access[4] = "", comm[17], rule[128], ts[2] = { type, 0 };
+	char access[4] = "", comm[17], rule[128], ts[2] = {type, 0};
 	struct ward_devinfo info;
 	struct ward_json j;
 	size_t a = 0;
@@ -451,8 +460,10 @@ static int handle_dev(struct ward_monitor *m, const struct ward_dev_rec *r, size
 		 type, r->major, r->minor);
 	comm_copy(comm, r->h.comm);
 	ward_event_begin_at(m->ev, &j, r->h.ts, "device",
-			    (r->verdict & WARD_V_BLOCKED) ? "deny" : viol ? "audit" : "allow", viol,
-			    r->h.pid, comm, rule);
+			    (r->verdict & WARD_V_BLOCKED) ? "deny"
+			    : viol			  ? "audit"
+							  : "allow",
+			    viol, r->h.pid, comm, rule);
 	if (r->path_len > 1 && r->path[r->path_len - 1] == 0)
 		ward_json_str(&j, "path", r->path);
 	ward_json_uint(&j, "major", r->major);
@@ -488,7 +499,7 @@ int ward_monitor_handle_record(struct ward_monitor *m, const void *data, size_t 
 	switch (h->type) {
 	case WARD_REC_FILE:
 		r = h->size >= offsetof(struct ward_file_rec, data) ? handle_file(m, data, h->size)
-								     : -EBADMSG;
+								    : -EBADMSG;
 		break;
 	case WARD_REC_EXEC:
 		r = handle_exec(m, data, h->size);

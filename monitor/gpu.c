@@ -18,10 +18,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAJOR_MEM 1
+#define MAJOR_MEM    1
 #define MAJOR_NVIDIA 195
-#define MAJOR_DRM 226
-#define MAJOR_ACCEL 261
+#define MAJOR_DRM    226
+#define MAJOR_ACCEL  261
 
 int ward_dev_majors_load(const char *proc_devices, struct ward_dev_majors *ret)
 {
@@ -31,7 +31,7 @@ int ward_dev_majors_load(const char *proc_devices, struct ward_dev_majors *ret)
 
 	if (!ret)
 		return -EINVAL;
-	*ret = (struct ward_dev_majors){ -1, -1, -1, MAJOR_DRM, MAJOR_ACCEL };
+	*ret = (struct ward_dev_majors){-1, -1, -1, MAJOR_DRM, MAJOR_ACCEL};
 	f = fopen(proc_devices ? proc_devices : "/proc/devices", "re");
 	if (!f)
 		return -errno;
@@ -66,14 +66,14 @@ int ward_dev_majors_load(const char *proc_devices, struct ward_dev_majors *ret)
 void ward_dev_classify(const struct ward_dev_majors *m, char dev_type, unsigned major,
 		       unsigned minor, struct ward_devinfo *ret)
 {
-	static const struct ward_dev_majors fixed = { -1, -1, -1, MAJOR_DRM, MAJOR_ACCEL };
-	static const char *const mem_names[] = { "",	 "mem",	 "kmem",    "null", "port",
-						 "zero", "core", "full",    "random", "urandom",
-						 "aio",	 "kmsg" };
+	static const struct ward_dev_majors fixed = {-1, -1, -1, MAJOR_DRM, MAJOR_ACCEL};
+	static const char *const mem_names[] = {"",	  "mem",     "kmem", "null",
+						"port",	  "zero",    "core", "full",
+						"random", "urandom", "aio",  "kmsg"};
 
 	if (!m)
 		m = &fixed;
-	*ret = (struct ward_devinfo){ .cls = "other", .vendor = "", .gpu = -1 };
+	*ret = (struct ward_devinfo){.cls = "other", .vendor = "", .gpu = -1};
 	if (dev_type == 'b') {
 		ret->cls = "block";
 		return;
@@ -91,7 +91,8 @@ void ward_dev_classify(const struct ward_dev_majors *m, char dev_type, unsigned 
 		else if (major == 5 && minor == 0)
 			snprintf(ret->name, sizeof(ret->name), "tty");
 		else if (major >= 136)
-			snprintf(ret->name, sizeof(ret->name), "pts/%u", (major - 136) * 256 + minor);
+			snprintf(ret->name, sizeof(ret->name), "pts/%u",
+				 (major - 136) * 256 + minor);
 	} else if (major == MAJOR_NVIDIA) {
 		ret->cls = "gpu";
 		ret->vendor = "nvidia";
@@ -106,7 +107,8 @@ void ward_dev_classify(const struct ward_dev_majors *m, char dev_type, unsigned 
 	} else if (m->nvidia_uvm >= 0 && major == (unsigned)m->nvidia_uvm) {
 		ret->cls = "gpu";
 		ret->vendor = "nvidia";
-		snprintf(ret->name, sizeof(ret->name), minor == 0 ? "nvidia-uvm" : "nvidia-uvm-tools");
+		snprintf(ret->name, sizeof(ret->name),
+			 minor == 0 ? "nvidia-uvm" : "nvidia-uvm-tools");
 	} else if (m->nvidia_caps >= 0 && major == (unsigned)m->nvidia_caps) {
 		ret->cls = "gpu";
 		ret->vendor = "nvidia";
@@ -217,8 +219,8 @@ static bool is_render_name(const char *n)
 int ward_gpu_nodes(const struct ward_profile *p, const char *dev_root, char ***ret_paths,
 		   struct ward_error *err)
 {
-	static const char *const common[] = { "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools" };
-	struct strlist l = { 0 };
+	static const char *const common[] = {"nvidiactl", "nvidia-uvm", "nvidia-uvm-tools"};
+	struct strlist l = {0};
 	char dri[4096];
 	int r = 0;
 
@@ -253,7 +255,8 @@ int ward_gpu_nodes(const struct ward_profile *p, const char *dev_root, char ***r
 			r = add_if_chr(&l, dev_root, "kfd");
 	}
 	if (r < 0) {
-		r = ward_error_set(err, r, "listing GPU nodes under %s: %s", dev_root, strerror(-r));
+		r = ward_error_set(err, r, "listing GPU nodes under %s: %s", dev_root,
+				   strerror(-r));
 		goto fail;
 	}
 	if (!l.v) {

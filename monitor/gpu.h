@@ -24,4 +24,3 @@ struct ward_devinfo {
 };
 void ward_dev_classify(const struct ward_dev_majors *m, char dev_type, unsigned major,
 		       unsigned minor, struct ward_devinfo *ret);
-

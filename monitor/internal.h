@@ -11,8 +11,6 @@
 #include "monitor/gpu.h"
 #include "monitor/pathset.h"
 
-
-
 enum { M_MEMBERS, M_RINGS, M_STATS, M_PATHS, M_NET, M_DEVICES, M_GPU_USE, M__N };
 #define N_CG 7
 
@@ -30,8 +28,8 @@ struct ward_monitor {
 	int map_fd[M__N];
 	int prog_fd[N_CG];
 	int link_fd[N_CG];
-	int ring_fd;	/* pinned: our pool slot's ring; private: the skeleton's `ring` */
-	int slot_fd;	/* flock'ed lock file of the pool slot, -1: private load */
+	int ring_fd; /* pinned: our pool slot's ring; private: the skeleton's `ring` */
+	int slot_fd; /* flock'ed lock file of the pool slot, -1: private load */
 	unsigned slot;
 	struct ring_buffer *rb;
 	size_t ring_bytes;
@@ -52,7 +50,6 @@ struct ward_monitor {
 	uint64_t loss_checked_ms; /* CLOCK_MONOTONIC_COARSE of the last counter read */
 	char pin_dir[256];
 };
-
 
 /* monitor_events.c: one ring buffer record -> at most one JSON event. */
 int ward_monitor_handle_record(struct ward_monitor *m, const void *data, size_t size);

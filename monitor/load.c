@@ -42,7 +42,7 @@
 #include <time.h>
 
 #define BPFFS_MAGIC 0xcafe4a11
-#define PIN_ROOT "/sys/fs/bpf/ward"
+#define PIN_ROOT    "/sys/fs/bpf/ward"
 /* Lock files of the pinned ring buffer pool: a sandbox owns slot N while it holds an flock on
  * LOCK_ROOT/<build tag>/slot.N (released by the kernel when the process dies, however it dies). */
 #define LOCK_ROOT "/run/ward/monitor-slots"
@@ -50,8 +50,8 @@
  * default size (64 MiB of kernel memory in all); more, or another ring size, load privately. */
 #define WARD_POOL_SLOTS 16
 
-static const char *const map_names[M__N] = { "members", "rings",   "stats",  "paths",
-					     "net_allow", "devices", "gpu_use" };
+static const char *const map_names[M__N] = {"members",	 "rings",   "stats",  "paths",
+					    "net_allow", "devices", "gpu_use"};
 
 /* Cgroup programs, attached per sandbox. */
 struct cg_prog {
@@ -60,13 +60,13 @@ struct cg_prog {
 	bool dev;
 };
 static const struct cg_prog cg_progs[] = {
-	{ "ward_connect4", BPF_CGROUP_INET4_CONNECT, false },
-	{ "ward_connect6", BPF_CGROUP_INET6_CONNECT, false },
-	{ "ward_sendmsg4", BPF_CGROUP_UDP4_SENDMSG, false },
-	{ "ward_sendmsg6", BPF_CGROUP_UDP6_SENDMSG, false },
-	{ "ward_bind4", BPF_CGROUP_INET4_BIND, false },
-	{ "ward_bind6", BPF_CGROUP_INET6_BIND, false },
-	{ "ward_dev", BPF_CGROUP_DEVICE, true },
+	{"ward_connect4", BPF_CGROUP_INET4_CONNECT, false},
+	{"ward_connect6", BPF_CGROUP_INET6_CONNECT, false},
+	{"ward_sendmsg4", BPF_CGROUP_UDP4_SENDMSG, false},
+	{"ward_sendmsg6", BPF_CGROUP_UDP6_SENDMSG, false},
+	{"ward_bind4", BPF_CGROUP_INET4_BIND, false},
+	{"ward_bind6", BPF_CGROUP_INET6_BIND, false},
+	{"ward_dev", BPF_CGROUP_DEVICE, true},
 };
 _Static_assert(ARRAY_SIZE(cg_progs) == N_CG, "cg_progs");
 
@@ -158,8 +158,8 @@ static int load_fresh(struct ward_monitor *m, bool attach_files, unsigned pool_s
 	r = bpf_map__set_max_entries(s->maps.rings, pool_slots ?: 1);
 	/* the inner template stays a page: map-in-map checks type and flags, not max_entries */
 	if (r >= 0)
-		r = bpf_map__set_max_entries(s->maps.ring,
-					     pool_slots ? (size_t)sysconf(_SC_PAGESIZE) : m->ring_bytes);
+		r = bpf_map__set_max_entries(
+			s->maps.ring, pool_slots ? (size_t)sysconf(_SC_PAGESIZE) : m->ring_bytes);
 	if (r >= 0)
 		r = monitor_bpf__load(s);
 	timing("bpf load (verifier)");
@@ -171,15 +171,18 @@ static int load_fresh(struct ward_monitor *m, bool attach_files, unsigned pool_s
 	}
 	if (r < 0) {
 		monitor_bpf__destroy(s);
-		return ward_error_set(err, r, "loading the BPF monitors: %s (WARD_BPF_DEBUG=1 shows "
-					      "the verifier log)", strerror(-r));
+		return ward_error_set(err, r,
+				      "loading the BPF monitors: %s (WARD_BPF_DEBUG=1 shows "
+				      "the verifier log)",
+				      strerror(-r));
 	}
 	if (attach_files) {
 		s->links.ward_sys_exit = bpf_program__attach(s->progs.ward_sys_exit);
 		if (!s->links.ward_sys_exit) {
 			r = -errno;
 			monitor_bpf__destroy(s);
-			return ward_error_set(err, r, "attaching tp_btf/sys_exit: %s", strerror(-r));
+			return ward_error_set(err, r, "attaching tp_btf/sys_exit: %s",
+					      strerror(-r));
 		}
 		timing("attach sys_exit");
 	}
@@ -214,7 +217,7 @@ static int slot_claim(struct ward_monitor *m)
 	lock_dir_path(dir, sizeof(dir));
 	for (unsigned k = 0; k < WARD_POOL_SLOTS; k++) {
 		unsigned slot = (start + k) % WARD_POOL_SLOTS;
-		struct bpf_map_info info = { 0 };
+		struct bpf_map_info info = {0};
 		__u32 len = sizeof(info), id = 0;
 		int fd, rfd;
 
@@ -239,7 +242,8 @@ static int slot_claim(struct ward_monitor *m)
 			close(fd);
 			return -errno;
 		}
-		if (bpf_obj_get_info_by_fd(rfd, &info, &len) < 0 || info.max_entries != m->ring_bytes) {
+		if (bpf_obj_get_info_by_fd(rfd, &info, &len) < 0 ||
+		    info.max_entries != m->ring_bytes) {
 			close(rfd);
 			close(fd);
 			return -ENOSPC;
@@ -332,7 +336,7 @@ static int devkey_add(struct ward_monitor *m, __u32 type, __u32 major, __u32 min
 	if (!v)
 		return -ENOMEM;
 	m->devkeys = v;
-	v[m->n_devkeys++] = (struct ward_dev_key){ .dev_type = type, .major = major, .minor = minor };
+	v[m->n_devkeys++] = (struct ward_dev_key){.dev_type = type, .major = major, .minor = minor};
 	return 0;
 }
 
@@ -348,7 +352,7 @@ static int gpu_add(struct ward_monitor *m, const char *path, unsigned maj, unsig
 		return -ENOMEM;
 	m->gpus = g;
 	g = &m->gpus[m->n_gpus++];
-	g->key = (struct ward_dev_key){ .dev_type = WARD_DEV_CHAR, .major = maj, .minor = min };
+	g->key = (struct ward_dev_key){.dev_type = WARD_DEV_CHAR, .major = maj, .minor = min};
 	ward_dev_classify(&m->majors, 'c', g->key.major, g->key.minor, &g->info);
 	if (!g->info.name[0]) {
 		const char *base = strrchr(path, '/');
@@ -442,8 +446,8 @@ int ward_monitor_net_entries(const struct ward_net_rule *rules, size_t n, uint64
 
 	for (size_t i = 0; i < n; i++) {
 		const struct ward_net_rule *r = &rules[i];
-		struct ward_net_key k = { 0 };
-		struct ward_net_val v = { 0 };
+		struct ward_net_key k = {0};
+		struct ward_net_val v = {0};
 		unsigned alen = r->family == AF_INET ? 4 : 16;
 		bool dup = false;
 
@@ -507,7 +511,7 @@ int ward_monitor_path_entry(const struct ward_pathset *view, size_t i, uint64_t 
 	below = ward_pathset_classify(view, child, NULL);
 	if (cls < 0 || below < 0)
 		return -EINVAL;
-	*ret_val = (struct ward_path_val){ .cls = cls, .below = below, .len = n };
+	*ret_val = (struct ward_path_val){.cls = cls, .below = below, .len = n};
 	return 1;
 }
 
@@ -520,7 +524,7 @@ static int path_entry(struct ward_monitor *m, size_t i, struct ward_path_key *k,
 static int policy_fill(struct ward_monitor *m)
 {
 	const struct ward_profile *p = m->p;
-	struct ward_sandbox_cfg cfg = { 0 };
+	struct ward_sandbox_cfg cfg = {0};
 	struct stat st;
 	_cleanup_free_ struct ward_stats *zero = NULL;
 	_cleanup_free_ struct ward_net_val *vals = NULL;
@@ -542,12 +546,14 @@ static int policy_fill(struct ward_monitor *m)
 		vals = calloc(p->n_net_allow, sizeof(*vals));
 		if (!m->netkeys || !vals)
 			return -ENOMEM;
-		r = ward_monitor_net_entries(p->net_allow, p->n_net_allow, m->cgid, m->netkeys, vals);
+		r = ward_monitor_net_entries(p->net_allow, p->n_net_allow, m->cgid, m->netkeys,
+					     vals);
 		if (r < 0)
 			return r;
 		m->n_netkeys = r;
 		for (size_t i = 0; i < m->n_netkeys; i++)
-			if (bpf_map_update_elem(m->map_fd[M_NET], &m->netkeys[i], &vals[i], BPF_ANY) < 0)
+			if (bpf_map_update_elem(m->map_fd[M_NET], &m->netkeys[i], &vals[i],
+						BPF_ANY) < 0)
 				return -errno;
 	}
 	/* devices */
@@ -559,7 +565,7 @@ static int policy_fill(struct ward_monitor *m)
 			return -errno;
 	}
 	for (size_t i = 0; i < m->n_gpus; i++) {
-		struct ward_gpu_use u = { 0 };
+		struct ward_gpu_use u = {0};
 
 		m->gpus[i].key.cgid = m->cgid;
 		if (bpf_map_update_elem(m->map_fd[M_GPU_USE], &m->gpus[i].key, &u, BPF_ANY) < 0)
@@ -727,7 +733,8 @@ int ward_monitor_attach(struct ward_monitor *m, int cgroup_v2_fd, uint64_t cgrou
 	m->attached = true;
 	timing("policy maps filled");
 	for (size_t i = 0; i < N_CG; i++) {
-		m->link_fd[i] = bpf_link_create(m->prog_fd[i], cgroup_v2_fd, cg_progs[i].type, NULL);
+		m->link_fd[i] =
+			bpf_link_create(m->prog_fd[i], cgroup_v2_fd, cg_progs[i].type, NULL);
 		if (m->link_fd[i] < 0)
 			return ward_error_set(err, -errno, "attaching %s to the sandbox cgroup: %m",
 					      cg_progs[i].name);
@@ -832,7 +839,7 @@ void ward_monitor_finish(struct ward_monitor *m, struct ward_json *j)
 		return;
 	ward_json_array_open(j, "gpu");
 	for (size_t i = 0; i < m->n_gpus; i++) {
-		struct ward_gpu_use u = { 0 };
+		struct ward_gpu_use u = {0};
 
 		bpf_map_lookup_elem(m->map_fd[M_GPU_USE], &m->gpus[i].key, &u);
 		ward_json_object_open(j, NULL);
@@ -872,7 +879,6 @@ void ward_monitor_close(struct ward_monitor *m)
 	free(m->gpus);
 	free(m);
 }
-
 
 /* ---- ward monitor --pin | --unpin | --status --------------------------------------------- */
 
@@ -914,7 +920,8 @@ static int pool_fill(struct ward_monitor *m)
 		fds[i] = -1;
 	for (unsigned i = 0; r >= 0 && i < WARD_POOL_SLOTS; i++) {
 		keys[i] = i;
-		fds[i] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ward_ring", 0, 0, m->ring_bytes, NULL);
+		fds[i] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ward_ring", 0, 0, m->ring_bytes,
+					NULL);
 		if (fds[i] < 0)
 			r = -errno;
 	}
@@ -928,7 +935,7 @@ static int pool_fill(struct ward_monitor *m)
 
 static int pin_all(struct ward_error *err)
 {
-	struct ward_monitor m = { 0 };
+	struct ward_monitor m = {0};
 	char path[PATH_MAX], dir[256];
 	int r;
 
@@ -953,8 +960,8 @@ static int pin_all(struct ward_error *err)
 	 * ward_monitor_open() that the set is complete */
 	for (size_t i = 0; r >= 0 && i < N_CG; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, cg_progs[i].name);
-		r = bpf_program__pin(bpf_object__find_program_by_name(m.skel->obj, cg_progs[i].name),
-				     path);
+		r = bpf_program__pin(
+			bpf_object__find_program_by_name(m.skel->obj, cg_progs[i].name), path);
 	}
 	if (r >= 0 && m.files) {
 		snprintf(path, sizeof(path), "%s/link_sys_exit", dir);
@@ -1002,7 +1009,8 @@ static int unpin_all(struct ward_error *err)
 
 	d = opendir(PIN_ROOT);
 	if (!d)
-		return errno == ENOENT ? 0 : ward_error_set(err, -errno, "opening %s: %m", PIN_ROOT);
+		return errno == ENOENT ? 0
+				       : ward_error_set(err, -errno, "opening %s: %m", PIN_ROOT);
 	while ((de = readdir(d))) {
 		char dir[PATH_MAX];
 
@@ -1020,7 +1028,7 @@ static int unpin_all(struct ward_error *err)
 
 int ward_monitor_pin_main(int argc, char **argv)
 {
-	struct ward_error err = { "" };
+	struct ward_error err = {""};
 	const char *op = argc > 1 ? argv[1] : "--status";
 	char dir[256], path[PATH_MAX];
 	int r;
@@ -1035,10 +1043,11 @@ int ward_monitor_pin_main(int argc, char **argv)
 		printf("%s %s\n", access(path, F_OK) == 0 ? "pinned" : "not-pinned", dir);
 		return 0;
 	} else {
-		fprintf(stderr, "usage: ward monitor --pin | --unpin | --status\n"
-				"  --pin     load the BPF monitors once and pin them under %s,\n"
-				"            so later `ward run` launches reuse them\n"
-				"  --unpin   remove the pinned programs (detaches the syscall hooks)\n",
+		fprintf(stderr,
+			"usage: ward monitor --pin | --unpin | --status\n"
+			"  --pin     load the BPF monitors once and pin them under %s,\n"
+			"            so later `ward run` launches reuse them\n"
+			"  --unpin   remove the pinned programs (detaches the syscall hooks)\n",
 			PIN_ROOT);
 		return strcmp(op, "--help") == 0 ? 0 : 2;
 	}

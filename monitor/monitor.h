@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * eBPF monitors (monitor.c, bpf/monitor.bpf.c): the contract between the supervisor and the BPF side.
- * The supervisor calls, in order:
- *   ward_monitor_open()      before clone: load (or reuse pinned) programs, fill policy maps
- *   ward_monitor_attach()    before clone: attach cgroup programs to the sandbox's v2 cgroup and
- *                            add its cgroup id to the membership map (the child is cloned
+ * eBPF monitors (monitor.c, bpf/monitor.bpf.c): the contract between the supervisor and the BPF
+ * side. The supervisor calls, in order: ward_monitor_open()      before clone: load (or reuse
+ * pinned) programs, fill policy maps ward_monitor_attach()    before clone: attach cgroup programs
+ * to the sandbox's v2 cgroup and add its cgroup id to the membership map (the child is cloned
  *                            straight into that cgroup, so nothing it does is missed)
  *   ward_monitor_fd() + ward_monitor_poll()   in the epoll loop: ring buffer -> JSON events
  *   ward_monitor_finish()    after the workload exited: drain, loss totals, per-GPU counters
@@ -22,7 +21,7 @@ struct ward_monitor;
 
 /* What this kernel supports, for `ward features` and the start event. */
 struct ward_monitor_features {
-	bool btf;	      /* /sys/kernel/btf/vmlinux */
+	bool btf; /* /sys/kernel/btf/vmlinux */
 	bool ringbuf;
 	bool raw_tp, tp_btf, tracepoint, fentry, lsm;
 	bool cgroup_dev, cgroup_sock_addr, cgroup_skb, cgroup_sysctl;
@@ -53,7 +52,6 @@ int ward_monitor_poll(struct ward_monitor *m); /* consume what is ready, never b
 void ward_monitor_finish(struct ward_monitor *m, struct ward_json *j);
 void ward_monitor_close(struct ward_monitor *m); /* NULL ok */
 
-
 /* `ward monitor --pin | --unpin | --status`: load the programs once and pin them under
  * /sys/fs/bpf/ward/<build tag>/ so later launches reuse them (see docs/monitors.md). */
 int ward_monitor_pin_main(int argc, char **argv);
@@ -64,4 +62,3 @@ int ward_monitor_pin_main(int argc, char **argv);
 /* How often the supervisor must call ward_monitor_poll() even without an epoll wake-up:
  * ordinary records do not wake the reader until the ring is 1/8 full. */
 #define WARD_MONITOR_POLL_MS 25
-

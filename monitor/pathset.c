@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-
 bool ward_path_violation(int cls, bool write)
 {
 	if (cls == WARD_PCU_DENY || cls == WARD_PCU_NONE)
@@ -113,10 +112,10 @@ int ward_pathset_build(const struct ward_profile *p, char *const *extra_devices,
 		       struct ward_pathset *ret)
 {
 	/* What the lead's sandbox always has besides the profile's lists. */
-	static const char *const implicit[] = { "/proc",      "/dev/pts",   "/dev/shm",
-						"/dev/ptmx",  "/dev/fd",    "/dev/stdin",
-						"/dev/stdout", "/dev/stderr" };
-	struct ward_pathset s = { 0 };
+	static const char *const implicit[] = {"/proc",	      "/dev/pts",   "/dev/shm",
+					       "/dev/ptmx",   "/dev/fd",    "/dev/stdin",
+					       "/dev/stdout", "/dev/stderr"};
+	struct ward_pathset s = {0};
 	size_t n_real;
 	int r;
 

@@ -6,14 +6,14 @@
 #include "profile/profile.h"
 
 enum ward_path_cls_u { /* same values as enum ward_path_class in include/ward/events.h */
-	WARD_PCU_NONE = 0,
-	WARD_PCU_SKEL,
-	WARD_PCU_RO,
-	WARD_PCU_RW,
-	WARD_PCU_TMPFS,
-	WARD_PCU_DEV,
-	WARD_PCU_IMPLICIT,
-	WARD_PCU_DENY,
+		       WARD_PCU_NONE = 0,
+		       WARD_PCU_SKEL,
+		       WARD_PCU_RO,
+		       WARD_PCU_RW,
+		       WARD_PCU_TMPFS,
+		       WARD_PCU_DEV,
+		       WARD_PCU_IMPLICIT,
+		       WARD_PCU_DENY,
 };
 struct ward_path_entry {
 	char *path;	  /* normalized, absolute, as seen in the sandbox */

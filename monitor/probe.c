@@ -21,11 +21,10 @@
 static int try_load(enum bpf_prog_type type, enum bpf_attach_type eat, int btf_id)
 {
 	const struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 (BPF_ALU64 | BPF_MOV | BPF_K) */
-		{ .code = 0x95 },			  /* exit */
+		{.code = 0xb7, .dst_reg = 0, .imm = 0}, /* r0 = 0 (BPF_ALU64 | BPF_MOV | BPF_K) */
+		{.code = 0x95},				/* exit */
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = eat,
-		    .attach_btf_id = btf_id);
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = eat, .attach_btf_id = btf_id);
 	int fd = bpf_prog_load(type, NULL, "GPL", insns, ARRAY_SIZE(insns), &o);
 
 	if (fd < 0)

@@ -26,8 +26,8 @@
  */
 static bool plain_ok(const char *s)
 {
-	static const char *const words[] = { "true", "false", "yes", "no", "on", "off", "y",
-					     "n", "null", "~" };
+	static const char *const words[] = {"true", "false", "yes", "no",   "on",
+					    "off",  "y",     "n",   "null", "~"};
 	size_t l = strlen(s);
 
 	if (l == 0)
@@ -122,10 +122,13 @@ static void put_duration(FILE *f, uint64_t ns)
 		const char *name;
 		uint64_t ns;
 	} units[] = {
-		{ "d", 86400ULL * 1000000000ULL }, { "h", 3600ULL * 1000000000ULL },
-		{ "m", 60ULL * 1000000000ULL },	   { "s", 1000000000ULL },
-		{ "ms", 1000000ULL },		   { "us", 1000ULL },
-		{ "ns", 1ULL },
+		{"d", 86400ULL * 1000000000ULL},
+		{"h", 3600ULL * 1000000000ULL},
+		{"m", 60ULL * 1000000000ULL},
+		{"s", 1000000000ULL},
+		{"ms", 1000000ULL},
+		{"us", 1000ULL},
+		{"ns", 1ULL},
 	};
 
 	if (ns == 0) {
@@ -154,14 +157,14 @@ static void put_double(FILE *f, double d)
 	fputs(buf, f);
 }
 
-static const char *const op_names[] = { "connect", "bind", "send" };
+static const char *const op_names[] = {"connect", "bind", "send"};
 
 int ward_profile_dump(const struct ward_profile *p, FILE *f)
 {
-	static const char *const ns_names[] = { "user", "pid", "mount", "net",
-						"ipc",	"uts", "cgroup" };
-	static const char *const sc_names[] = { "deny", "allow", "kill" };
-	static const char *const net_names[] = { "none", "loopback", "host" };
+	static const char *const ns_names[] = {"user", "pid", "mount", "net",
+					       "ipc",  "uts", "cgroup"};
+	static const char *const sc_names[] = {"deny", "allow", "kill"};
+	static const char *const net_names[] = {"none", "loopback", "host"};
 	bool first;
 
 	fputs("# ward: effective profile", f);

@@ -22,17 +22,17 @@
 #include <sys/utsname.h>
 
 #if defined(__x86_64__) && !defined(__ILP32__)
-static const char *const native_arch_names[] = { "amd64", "x86_64", "SCMP_ARCH_X86_64" };
+static const char *const native_arch_names[] = {"amd64", "x86_64", "SCMP_ARCH_X86_64"};
 #elif defined(__aarch64__)
-static const char *const native_arch_names[] = { "arm64", "aarch64", "SCMP_ARCH_AARCH64" };
+static const char *const native_arch_names[] = {"arm64", "aarch64", "SCMP_ARCH_AARCH64"};
 #elif defined(__i386__)
-static const char *const native_arch_names[] = { "386", "x86", "i386", "SCMP_ARCH_X86" };
+static const char *const native_arch_names[] = {"386", "x86", "i386", "SCMP_ARCH_X86"};
 #elif defined(__riscv) && __riscv_xlen == 64
-static const char *const native_arch_names[] = { "riscv64", "SCMP_ARCH_RISCV64" };
+static const char *const native_arch_names[] = {"riscv64", "SCMP_ARCH_RISCV64"};
 #elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-static const char *const native_arch_names[] = { "ppc64le", "SCMP_ARCH_PPC64LE" };
+static const char *const native_arch_names[] = {"ppc64le", "SCMP_ARCH_PPC64LE"};
 #elif defined(__s390x__)
-static const char *const native_arch_names[] = { "s390x", "SCMP_ARCH_S390X" };
+static const char *const native_arch_names[] = {"s390x", "SCMP_ARCH_S390X"};
 #else
 #error "ward: add this architecture's OCI/Go names to oci.c"
 #endif
@@ -41,25 +41,28 @@ static const struct {
 	const char *name;
 	uint32_t act; /* SCMP_ACT_ERRNO / TRACE take the errno (data) later */
 } actions[] = {
-	{ "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW },
-	{ "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0) },
-	{ "SCMP_ACT_KILL", SCMP_ACT_KILL },
-	{ "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD },
-	{ "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS },
-	{ "SCMP_ACT_TRAP", SCMP_ACT_TRAP },
-	{ "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0) },
-	{ "SCMP_ACT_LOG", SCMP_ACT_LOG },
-	{ "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY },
+	{"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW},
+	{"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0)},
+	{"SCMP_ACT_KILL", SCMP_ACT_KILL},
+	{"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD},
+	{"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS},
+	{"SCMP_ACT_TRAP", SCMP_ACT_TRAP},
+	{"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0)},
+	{"SCMP_ACT_LOG", SCMP_ACT_LOG},
+	{"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY},
 };
 
 static const struct {
 	const char *name;
 	enum scmp_compare op;
 } ops[] = {
-	{ "SCMP_CMP_NE", SCMP_CMP_NE },	  { "SCMP_CMP_LT", SCMP_CMP_LT },
-	{ "SCMP_CMP_LE", SCMP_CMP_LE },	  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-	{ "SCMP_CMP_GE", SCMP_CMP_GE },	  { "SCMP_CMP_GT", SCMP_CMP_GT },
-	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+	{"SCMP_CMP_NE", SCMP_CMP_NE},
+	{"SCMP_CMP_LT", SCMP_CMP_LT},
+	{"SCMP_CMP_LE", SCMP_CMP_LE},
+	{"SCMP_CMP_EQ", SCMP_CMP_EQ},
+	{"SCMP_CMP_GE", SCMP_CMP_GE},
+	{"SCMP_CMP_GT", SCMP_CMP_GT},
+	{"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
 int ward_oci_parse_action(const char *s, int errno_ret, uint32_t *ret)
@@ -87,7 +90,10 @@ void ward_oci_free(struct ward_oci_profile *o)
 	free(o);
 }
 
-static void oci_freep(struct ward_oci_profile **o) { ward_oci_free(*o); }
+static void oci_freep(struct ward_oci_profile **o)
+{
+	ward_oci_free(*o);
+}
 
 /* "6.18.44-fc" or "4.8" -> 6018 / 4008; -EINVAL if it does not start with N.N */
 static int parse_kernel_version(const char *s, unsigned *ret)
@@ -139,10 +145,8 @@ static int check_string_array(struct oci_ctx *c, json_t *a, const char *what)
 	if (!json_is_array(a))
 		return ward_error_set(c->err, -EINVAL, "%s: %s: expected an array of strings",
 				      c->path, what);
-	json_array_foreach(a, i, v)
-		if (!json_is_string(v))
-			return ward_error_set(c->err, -EINVAL,
-					      "%s: %s[%zu]: expected a string", c->path, what, i);
+	json_array_foreach(a, i, v) if (!json_is_string(v)) return ward_error_set(
+		c->err, -EINVAL, "%s: %s[%zu]: expected a string", c->path, what, i);
 	return 0;
 }
 
@@ -158,7 +162,8 @@ static int eval_filter(struct oci_ctx *c, json_t *obj, bool includes, const char
 	if (!obj || json_is_null(obj))
 		return 1;
 	if (!json_is_object(obj))
-		return ward_error_set(c->err, -EINVAL, "%s: %s: expected an object", c->path, where);
+		return ward_error_set(c->err, -EINVAL, "%s: %s: expected an object", c->path,
+				      where);
 
 	arches = json_object_get(obj, "arches");
 	if (arches && !json_is_null(arches)) {
@@ -168,8 +173,8 @@ static int eval_filter(struct oci_ctx *c, json_t *obj, bool includes, const char
 		r = check_string_array(c, arches, what);
 		if (r < 0)
 			return r;
-		json_array_foreach(arches, i, v)
-			native = native || is_native_arch(json_string_value(v));
+		json_array_foreach(arches, i, v) native =
+			native || is_native_arch(json_string_value(v));
 		/* includes: only on the listed arches; excludes: never on them. */
 		if (json_array_size(arches) > 0 && native != includes)
 			return 0;
@@ -181,8 +186,10 @@ static int eval_filter(struct oci_ctx *c, json_t *obj, bool includes, const char
 		r = check_string_array(c, caps, what);
 		if (r < 0)
 			return r;
-		/* moby: includes needs every cap listed; excludes drops the entry if any is held. */
-		json_array_foreach(caps, i, v) {
+		/* moby: includes needs every cap listed; excludes drops the entry if any is held.
+		 */
+		json_array_foreach(caps, i, v)
+		{
 			bool held = has_cap(c->caps, json_string_value(v));
 
 			if (includes && !held)
@@ -197,9 +204,10 @@ static int eval_filter(struct oci_ctx *c, json_t *obj, bool includes, const char
 		unsigned want;
 
 		if (!json_is_string(mk) || parse_kernel_version(json_string_value(mk), &want) < 0)
-			return ward_error_set(c->err, -EINVAL,
-					      "%s: %s.minKernel: expected a version such as \"4.8\"",
-					      c->path, where);
+			return ward_error_set(
+				c->err, -EINVAL,
+				"%s: %s.minKernel: expected a version such as \"4.8\"", c->path,
+				where);
 		if (includes && c->kernel < want)
 			return 0;
 		if (!includes && c->kernel >= want)
@@ -228,7 +236,8 @@ static int get_u64(struct oci_ctx *c, json_t *o, const char *key, bool required,
 	return 0;
 }
 
-static int parse_args(struct oci_ctx *c, json_t *args, struct ward_oci_rule *tmpl, const char *where)
+static int parse_args(struct oci_ctx *c, json_t *args, struct ward_oci_rule *tmpl,
+		      const char *where)
 {
 	char w[96];
 	size_t i;
@@ -243,7 +252,8 @@ static int parse_args(struct oci_ctx *c, json_t *args, struct ward_oci_rule *tmp
 	if (json_array_size(args) > WARD_OCI_MAX_ARGS)
 		return ward_error_set(c->err, -EINVAL, "%s: %s.args: more than %d comparisons",
 				      c->path, where, WARD_OCI_MAX_ARGS);
-	json_array_foreach(args, i, a) {
+	json_array_foreach(args, i, a)
+	{
 		struct ward_oci_cond *cond = &tmpl->conds[i];
 		json_t *op;
 		uint64_t index;
@@ -251,8 +261,8 @@ static int parse_args(struct oci_ctx *c, json_t *args, struct ward_oci_rule *tmp
 
 		snprintf(w, sizeof(w), "%s.args[%zu]", where, i);
 		if (!json_is_object(a))
-			return ward_error_set(c->err, -EINVAL, "%s: %s: expected an object", c->path,
-					      w);
+			return ward_error_set(c->err, -EINVAL, "%s: %s: expected an object",
+					      c->path, w);
 		r = get_u64(c, a, "index", true, &index, w);
 		if (r < 0)
 			return r;
@@ -268,8 +278,10 @@ static int parse_args(struct oci_ctx *c, json_t *args, struct ward_oci_rule *tmp
 			return r;
 		op = json_object_get(a, "op");
 		if (!json_is_string(op))
-			return ward_error_set(c->err, -EINVAL, "%s: %s.op: expected a string such as "
-					      "\"SCMP_CMP_EQ\"", c->path, w);
+			return ward_error_set(c->err, -EINVAL,
+					      "%s: %s.op: expected a string such as "
+					      "\"SCMP_CMP_EQ\"",
+					      c->path, w);
 		for (k = 0; k < ARRAY_SIZE(ops); k++)
 			if (!strcmp(json_string_value(op), ops[k].name))
 				break;
@@ -300,7 +312,7 @@ static int add_rule(struct ward_oci_profile *o, size_t *cap, const struct ward_o
 static int parse_entry(struct oci_ctx *c, json_t *e, size_t idx, int default_errno,
 		       struct ward_oci_profile *o, size_t *cap)
 {
-	struct ward_oci_rule tmpl = { 0 };
+	struct ward_oci_rule tmpl = {0};
 	char where[64];
 	json_t *names, *name, *action, *eret, *v;
 	int errno_ret = default_errno;
@@ -309,18 +321,23 @@ static int parse_entry(struct oci_ctx *c, json_t *e, size_t idx, int default_err
 
 	snprintf(where, sizeof(where), "syscalls[%zu]", idx);
 	if (!json_is_object(e))
-		return ward_error_set(c->err, -EINVAL, "%s: %s: expected an object", c->path, where);
+		return ward_error_set(c->err, -EINVAL, "%s: %s: expected an object", c->path,
+				      where);
 
 	action = json_object_get(e, "action");
 	if (!json_is_string(action))
-		return ward_error_set(c->err, -EINVAL, "%s: %s.action: expected a string such as "
-				      "\"SCMP_ACT_ALLOW\"", c->path, where);
+		return ward_error_set(c->err, -EINVAL,
+				      "%s: %s.action: expected a string such as "
+				      "\"SCMP_ACT_ALLOW\"",
+				      c->path, where);
 	eret = json_object_get(e, "errnoRet");
 	if (eret && !json_is_null(eret)) {
 		if (!json_is_integer(eret) || json_integer_value(eret) < 0 ||
 		    json_integer_value(eret) > 4095)
-			return ward_error_set(c->err, -EINVAL, "%s: %s.errnoRet: expected an errno "
-					      "number", c->path, where);
+			return ward_error_set(c->err, -EINVAL,
+					      "%s: %s.errnoRet: expected an errno "
+					      "number",
+					      c->path, where);
 		errno_ret = (int)json_integer_value(eret);
 	}
 	r = ward_oci_parse_action(json_string_value(action), errno_ret, &tmpl.scmp_action);
@@ -395,7 +412,7 @@ int ward_oci_load(const char *path, const struct ward_strv *caps, struct ward_oc
 {
 	_cleanup_(oci_freep) struct ward_oci_profile *o = NULL;
 	json_auto_t *root = NULL;
-	struct oci_ctx c = { .path = path, .caps = caps, .err = err };
+	struct oci_ctx c = {.path = path, .caps = caps, .err = err};
 	json_t *def, *derr, *arches, *archmap, *syscalls, *e;
 	json_error_t jerr;
 	struct utsname u;
@@ -431,13 +448,16 @@ int ward_oci_load(const char *path, const struct ward_strv *caps, struct ward_oc
 		if (!json_is_integer(derr) || json_integer_value(derr) < 0 ||
 		    json_integer_value(derr) > 4095)
 			return ward_error_set(err, -EINVAL,
-					      "%s: defaultErrnoRet: expected an errno number", path);
+					      "%s: defaultErrnoRet: expected an errno number",
+					      path);
 		default_errno = (int)json_integer_value(derr);
 	}
 	def = json_object_get(root, "defaultAction");
 	if (!json_is_string(def))
-		return ward_error_set(err, -EINVAL, "%s: defaultAction: expected a string such as "
-				      "\"SCMP_ACT_ERRNO\"", path);
+		return ward_error_set(err, -EINVAL,
+				      "%s: defaultAction: expected a string such as "
+				      "\"SCMP_ACT_ERRNO\"",
+				      path);
 	r = ward_oci_parse_action(json_string_value(def), default_errno, &o->default_action);
 	if (r < 0)
 		return ward_error_set(err, r, "%s: defaultAction: unknown action '%s'", path,
@@ -454,18 +474,24 @@ int ward_oci_load(const char *path, const struct ward_strv *caps, struct ward_oc
 	if (archmap && !json_is_null(archmap)) {
 		if (!json_is_array(archmap))
 			return ward_error_set(err, -EINVAL, "%s: archMap: expected an array", path);
-		json_array_foreach(archmap, i, e) {
-			if (!json_is_object(e) || !json_is_string(json_object_get(e, "architecture")))
-				return ward_error_set(err, -EINVAL, "%s: archMap[%zu]: expected "
-						      "{\"architecture\": ...}", path, i);
+		json_array_foreach(archmap, i, e)
+		{
+			if (!json_is_object(e) ||
+			    !json_is_string(json_object_get(e, "architecture")))
+				return ward_error_set(err, -EINVAL,
+						      "%s: archMap[%zu]: expected "
+						      "{\"architecture\": ...}",
+						      path, i);
 		}
 	}
 
 	syscalls = json_object_get(root, "syscalls");
 	if (syscalls && !json_is_null(syscalls)) {
 		if (!json_is_array(syscalls))
-			return ward_error_set(err, -EINVAL, "%s: syscalls: expected an array", path);
-		json_array_foreach(syscalls, i, e) {
+			return ward_error_set(err, -EINVAL, "%s: syscalls: expected an array",
+					      path);
+		json_array_foreach(syscalls, i, e)
+		{
 			r = parse_entry(&c, e, i, default_errno, o, &cap);
 			if (r < 0)
 				return r;

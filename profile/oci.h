@@ -7,7 +7,6 @@
 
 #include "profile/profile.h"
 
-
 #define WARD_OCI_MAX_ARGS 6
 
 struct ward_oci_cond {
@@ -17,9 +16,9 @@ struct ward_oci_cond {
 };
 
 struct ward_oci_rule {
-	int nr;				/* native syscall number */
-	uint32_t scmp_action;		/* as written: SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(n), ... */
-	enum ward_sc_action action;	/* translated: ALLOW (ALLOW, LOG) or DENY (everything else) */
+	int nr;			    /* native syscall number */
+	uint32_t scmp_action;	    /* as written: SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(n), ... */
+	enum ward_sc_action action; /* translated: ALLOW (ALLOW, LOG) or DENY (everything else) */
 	size_t n_conds;
 	struct ward_oci_cond conds[WARD_OCI_MAX_ARGS];
 };

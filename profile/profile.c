@@ -38,8 +38,8 @@
 #include <yaml.h>
 
 #define MAX_INCLUDE_DEPTH 16
-#define MAX_PROFILE_SIZE (1 << 20)
-#define BUILTIN_FILE "<builtin>"
+#define MAX_PROFILE_SIZE  (1 << 20)
+#define BUILTIN_FILE	  "<builtin>"
 
 /* Lookup directories for bare profile names, in order. */
 static const char *const profile_dirs[] = {
@@ -134,7 +134,7 @@ static int strv_push(struct ward_strv *v, char *s, struct ward_loc loc)
 		return -ENOMEM;
 	}
 	v->v = n;
-	v->v[v->n++] = (struct ward_str){ .s = s, .loc = loc };
+	v->v[v->n++] = (struct ward_str){.s = s, .loc = loc};
 	return 0;
 }
 
@@ -207,7 +207,6 @@ static struct ward_profile *profile_new(void)
 	return p;
 }
 
-
 static void mask_prefix(uint8_t addr[16], unsigned prefixlen, unsigned bits)
 {
 	for (unsigned i = 0; i < bits / 8; i++) {
@@ -224,7 +223,7 @@ static void mask_prefix(uint8_t addr[16], unsigned prefixlen, unsigned bits)
 static int parse_addr_prefix(const char *a, const char *prefix, int *ret_family,
 			     uint8_t ret_addr[16], uint8_t *ret_prefixlen)
 {
-	uint8_t addr[16] = { 0 };
+	uint8_t addr[16] = {0};
 	uint64_t plen;
 	int family;
 	unsigned bits;
@@ -316,7 +315,8 @@ static int parse_port_range(const char *s, uint16_t *ret_lo, uint16_t *ret_hi)
 			return -EINVAL;
 		memcpy(buf, s, l);
 		buf[l] = '\0';
-		if (ward_parse_uint(buf, 65535, &lo) < 0 || ward_parse_uint(dash + 1, 65535, &hi) < 0)
+		if (ward_parse_uint(buf, 65535, &lo) < 0 ||
+		    ward_parse_uint(dash + 1, 65535, &hi) < 0)
 			return -EINVAL;
 		if (lo > hi)
 			return -EINVAL; /* reversed range */
@@ -351,7 +351,7 @@ static int parse_net_op(const char *op, enum ward_net_op *ret)
  */
 int ward_parse_net_rule(const char *op, const char *value, struct ward_net_rule *ret)
 {
-	struct ward_net_rule rule = { 0 };
+	struct ward_net_rule rule = {0};
 	char addr[INET6_ADDRSTRLEN + 16];
 	const char *colon;
 	size_t l;
@@ -453,7 +453,7 @@ static int normalize_abs_path(const char *s, char **ret, const char **ret_why)
 int ward_profile_add_bind(struct ward_profile *p, const char *spec, struct ward_error *err)
 {
 	_cleanup_free_ char *copy = NULL, *src = NULL, *dst = NULL;
-	char *parts[3] = { NULL, NULL, NULL };
+	char *parts[3] = {NULL, NULL, NULL};
 	struct ward_bind *n;
 	const char *why = "";
 	size_t np = 0;
@@ -499,14 +499,14 @@ int ward_profile_add_bind(struct ward_profile *p, const char *spec, struct ward_
 		.dst = TAKE_PTR(dst),
 		.rw = rw,
 		/* no file, line 0: from the command line (mount.c prints "--bind") */
-		.loc = { .file = NULL, .line = 0, .col = 0 },
+		.loc = {.file = NULL, .line = 0, .col = 0},
 	};
 	return 0;
 }
 
 /* "none", "all" or "N[,N...]" into gpu_all/gpus/n_gpus; duplicates dropped. */
-static int parse_gpu_list(const char *spec, bool *ret_all, int gpus[WARD_GPU_MAX],
-			  size_t *ret_n, const char **ret_bad, size_t *ret_badlen)
+static int parse_gpu_list(const char *spec, bool *ret_all, int gpus[WARD_GPU_MAX], size_t *ret_n,
+			  const char **ret_bad, size_t *ret_badlen)
 {
 	size_t n = 0;
 
@@ -558,10 +558,11 @@ int ward_profile_set_gpu(struct ward_profile *p, const char *spec, struct ward_e
 	if (!spec || !*spec)
 		return ward_error_set(err, -EINVAL, "--gpu: expected none, all or N[,N...]");
 	if (parse_gpu_list(spec, &all, gpus, &n, &bad, &badlen) < 0)
-		return ward_error_set(err, -EINVAL,
-				      "--gpu '%s': '%.*s' is not a GPU index (0-%d); expected none, "
-				      "all or N[,N...]",
-				      spec, (int)badlen, bad, WARD_GPU_MAX - 1);
+		return ward_error_set(
+			err, -EINVAL,
+			"--gpu '%s': '%.*s' is not a GPU index (0-%d); expected none, "
+			"all or N[,N...]",
+			spec, (int)badlen, bad, WARD_GPU_MAX - 1);
 	p->gpu_all = all;
 	memcpy(p->gpus, gpus, n * sizeof(gpus[0]));
 	p->n_gpus = n;
@@ -585,7 +586,7 @@ struct loader {
 	size_t depth;
 	struct file_id *done;
 	size_t n_done;
-	struct ward_loc ns_loc;   /* where namespaces was last set */
+	struct ward_loc ns_loc; /* where namespaces was last set */
 	bool name_set;
 };
 
@@ -618,8 +619,8 @@ static int node_err(struct yfile *y, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return ward_error_set(y->l->err, -EINVAL, "%s:%zu:%zu: %s", y->file,
-			      n->start_mark.line + 1, n->start_mark.column + 1, what);
+	return ward_error_set(y->l->err, -EINVAL, "%s:%zu:%zu: %s", y->file, n->start_mark.line + 1,
+			      n->start_mark.column + 1, what);
 }
 
 static yaml_node_t *node_get(struct yfile *y, int id)
@@ -687,15 +688,18 @@ static int get_enum(struct yfile *y, const yaml_node_t *n, const char *what,
 	for (size_t i = 0; i < n_names; i++) {
 		size_t l = strlen(list);
 		snprintf(list + l, sizeof(list) - l, "%s%s",
-			 i == 0 ? "" : i + 1 == n_names ? " or " : ", ", names[i]);
+			 i == 0		    ? ""
+			 : i + 1 == n_names ? " or "
+					    : ", ",
+			 names[i]);
 	}
 	return node_err(y, n, "%s: '%s' is not %s", what, s, list);
 }
 
 static int get_bool(struct yfile *y, const yaml_node_t *n, const char *what, bool *ret)
 {
-	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no",
-										   "off" };
+	static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no",
+									       "off"};
 	const char *s;
 	int r = get_str(y, n, what, &s);
 
@@ -752,8 +756,8 @@ struct key_handler {
  * Checks that n is a mapping with string keys, no duplicates (libyaml does not check) and
  * only known keys, and calls each key's handler in file order.
  */
-static int walk_map(struct yfile *y, yaml_node_t *n, const char *where,
-		    const struct key_handler *h, size_t nh)
+static int walk_map(struct yfile *y, yaml_node_t *n, const char *where, const struct key_handler *h,
+		    size_t nh)
 {
 	yaml_node_pair_t *start, *end;
 
@@ -820,8 +824,8 @@ static int add_item(struct yfile *y, const yaml_node_t *n, struct ward_strv *dst
 		if (at < 0)
 			continue;
 		if (g->v[i]->v[at].loc.file == y->file)
-			return node_err(y, n, "'%s' is in both %s and %s (line %d)", item,
-					dst_name, g->name[i], g->v[i]->v[at].loc.line);
+			return node_err(y, n, "'%s' is in both %s and %s (line %d)", item, dst_name,
+					g->name[i], g->v[i]->v[at].loc.line);
 		strv_remove(g->v[i], (size_t)at);
 	}
 	at = strv_find(dst, item);
@@ -869,7 +873,7 @@ static int h_include(struct yfile *y, const char *path, const char *key, yaml_no
 static int h_mode(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
 	/* in the order of enum ward_mode */
-	static const char *const names[] = { "enforce", "audit" };
+	static const char *const names[] = {"enforce", "audit"};
 	int i, r = get_enum(y, v, "mode", names, ARRAY_SIZE(names), &i);
 
 	if (r < 0)
@@ -882,9 +886,9 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } ns_names[] = {
-	{ "user", WARD_NS_USER }, { "pid", WARD_NS_PID }, { "mount", WARD_NS_MOUNT },
-	{ "net", WARD_NS_NET },	  { "ipc", WARD_NS_IPC }, { "uts", WARD_NS_UTS },
-	{ "cgroup", WARD_NS_CGROUP },
+	{"user", WARD_NS_USER},	    {"pid", WARD_NS_PID}, {"mount", WARD_NS_MOUNT},
+	{"net", WARD_NS_NET},	    {"ipc", WARD_NS_IPC}, {"uts", WARD_NS_UTS},
+	{"cgroup", WARD_NS_CGROUP},
 };
 
 /* namespaces is a set: a later file replaces it as a whole (it is not concatenated). */
@@ -911,10 +915,11 @@ static int h_namespaces(struct yfile *y, const char *path, const char *key, yaml
 				ok = true;
 			}
 		if (!ok)
-			return node_err(y, it,
-					"namespaces: unknown namespace '%s' (user, pid, mount, net, "
-					"ipc, uts, cgroup)",
-					s);
+			return node_err(
+				y, it,
+				"namespaces: unknown namespace '%s' (user, pid, mount, net, "
+				"ipc, uts, cgroup)",
+				s);
 	}
 	y->p->namespaces = bits;
 	y->l->ns_loc = node_loc(y, v);
@@ -938,7 +943,7 @@ static int h_user_id(struct yfile *y, const char *path, const char *key, yaml_no
 
 static int h_user(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
-	static const struct key_handler h[] = { { "uid", h_user_id }, { "gid", h_user_id } };
+	static const struct key_handler h[] = {{"uid", h_user_id}, {"gid", h_user_id}};
 
 	return walk_map(y, v, path, h, ARRAY_SIZE(h));
 }
@@ -980,9 +985,9 @@ static int h_fs_list(struct yfile *y, const char *path, const char *key, yaml_no
 {
 	struct ward_profile *p = y->p;
 	const struct excl_group g = {
-		.v = { &p->fs_readonly, &p->fs_readwrite, &p->fs_tmpfs, &p->fs_deny },
-		.name = { "filesystem.readonly", "filesystem.readwrite", "filesystem.tmpfs",
-			  "filesystem.deny" },
+		.v = {&p->fs_readonly, &p->fs_readwrite, &p->fs_tmpfs, &p->fs_deny},
+		.name = {"filesystem.readonly", "filesystem.readwrite", "filesystem.tmpfs",
+			 "filesystem.deny"},
 	};
 	struct ward_strv *dst;
 	yaml_node_item_t *items;
@@ -1029,8 +1034,8 @@ static int h_fs_list(struct yfile *y, const char *path, const char *key, yaml_no
 static int h_filesystem(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
 	static const struct key_handler h[] = {
-		{ "readonly", h_fs_list }, { "readwrite", h_fs_list }, { "tmpfs", h_fs_list },
-		{ "devices", h_fs_list },  { "deny", h_fs_list },
+		{"readonly", h_fs_list}, {"readwrite", h_fs_list}, {"tmpfs", h_fs_list},
+		{"devices", h_fs_list},	 {"deny", h_fs_list},
 	};
 
 	return walk_map(y, v, path, h, ARRAY_SIZE(h));
@@ -1041,7 +1046,7 @@ static int h_filesystem(struct yfile *y, const char *path, const char *key, yaml
 static int h_net_mode(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
 	/* in the order of enum ward_net_mode */
-	static const char *const names[] = { "none", "loopback", "host" };
+	static const char *const names[] = {"none", "loopback", "host"};
 	int i, r = get_enum(y, v, "network.mode", names, ARRAY_SIZE(names), &i);
 
 	if (r < 0)
@@ -1115,7 +1120,7 @@ static int h_net_allow(struct yfile *y, const char *path, const char *key, yaml_
 
 static int h_network(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
-	static const struct key_handler h[] = { { "mode", h_net_mode }, { "allow", h_net_allow } };
+	static const struct key_handler h[] = {{"mode", h_net_mode}, {"allow", h_net_allow}};
 
 	return walk_map(y, v, path, h, ARRAY_SIZE(h));
 }
@@ -1165,7 +1170,7 @@ static int h_gpu_allow(struct yfile *y, const char *path, const char *key, yaml_
 
 static int h_gpu(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
-	static const struct key_handler h[] = { { "allow", h_gpu_allow } };
+	static const struct key_handler h[] = {{"allow", h_gpu_allow}};
 
 	return walk_map(y, v, path, h, ARRAY_SIZE(h));
 }
@@ -1190,8 +1195,8 @@ static int h_exec_allow(struct yfile *y, const char *path, const char *key, yaml
 			return r;
 		/* Patterns match the absolute path the exec monitor reports (fnmatch(3)). */
 		if (s[0] != '/')
-			return node_err(y, it, "%s: '%s' must be an absolute path or pattern",
-					path, s);
+			return node_err(y, it, "%s: '%s' must be an absolute path or pattern", path,
+					s);
 		c = strdup(s);
 		if (!c)
 			return -ENOMEM;
@@ -1204,7 +1209,7 @@ static int h_exec_allow(struct yfile *y, const char *path, const char *key, yaml
 
 static int h_exec(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
-	static const struct key_handler h[] = { { "allow", h_exec_allow } };
+	static const struct key_handler h[] = {{"allow", h_exec_allow}};
 
 	return walk_map(y, v, path, h, ARRAY_SIZE(h));
 }
@@ -1214,7 +1219,7 @@ static int h_exec(struct yfile *y, const char *path, const char *key, yaml_node_
 static int h_sc_default(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
 	/* in the order of enum ward_sc_action */
-	static const char *const names[] = { "deny", "allow", "kill" };
+	static const char *const names[] = {"deny", "allow", "kill"};
 	int i, r = get_enum(y, v, path, names, ARRAY_SIZE(names), &i);
 
 	if (r < 0)
@@ -1227,8 +1232,8 @@ static int h_sc_list(struct yfile *y, const char *path, const char *key, yaml_no
 {
 	struct ward_profile *p = y->p;
 	const struct excl_group g = {
-		.v = { &p->sc_allow, &p->sc_deny, &p->sc_kill },
-		.name = { "syscalls.allow", "syscalls.deny", "syscalls.kill" },
+		.v = {&p->sc_allow, &p->sc_deny, &p->sc_kill},
+		.name = {"syscalls.allow", "syscalls.deny", "syscalls.kill"},
 	};
 	struct ward_strv *dst = strcmp(key, "allow") == 0  ? &p->sc_allow
 				: strcmp(key, "deny") == 0 ? &p->sc_deny
@@ -1272,7 +1277,7 @@ static int h_sc_import(struct yfile *y, const char *path, const char *key, yaml_
 
 	if (node_is_null(v)) {
 		free(y->p->sc_import.s);
-		y->p->sc_import = (struct ward_str){ 0 };
+		y->p->sc_import = (struct ward_str){0};
 		return 0;
 	}
 	r = get_str(y, v, path, &s);
@@ -1303,8 +1308,8 @@ static int h_sc_import(struct yfile *y, const char *path, const char *key, yaml_
 static int h_syscalls(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
 	static const struct key_handler h[] = {
-		{ "default", h_sc_default }, { "allow", h_sc_list },	  { "deny", h_sc_list },
-		{ "kill", h_sc_list },	     { "import", h_sc_import },
+		{"default", h_sc_default}, {"allow", h_sc_list},    {"deny", h_sc_list},
+		{"kill", h_sc_list},	   {"import", h_sc_import},
 	};
 
 	return walk_map(y, v, path, h, ARRAY_SIZE(h));
@@ -1333,7 +1338,8 @@ static int h_capabilities(struct yfile *y, const char *path, const char *key, ya
 		bare = strncasecmp(s, "cap_", 4) == 0 ? s + 4 : s;
 		l = strlen(bare);
 		/* cap_from_name() also takes numbers; a profile must name the capability. */
-		if (l == 0 || strspn(bare, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") != l)
+		if (l == 0 ||
+		    strspn(bare, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") != l)
 			return node_err(y, it, "%s: unknown capability '%s'", path, s);
 		if (asprintf(&canon, "CAP_%s", bare) < 0)
 			return -ENOMEM;
@@ -1397,8 +1403,8 @@ static int h_limit(struct yfile *y, const char *path, const char *key, yaml_node
 static int h_limits(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
 	static const struct key_handler h[] = {
-		{ "memory", h_limit }, { "pids", h_limit }, { "cpu", h_limit },
-		{ "nofile", h_limit }, { "wall", h_limit }, { "grace", h_limit },
+		{"memory", h_limit}, {"pids", h_limit}, {"cpu", h_limit},
+		{"nofile", h_limit}, {"wall", h_limit}, {"grace", h_limit},
 	};
 
 	return walk_map(y, v, path, h, ARRAY_SIZE(h));
@@ -1416,8 +1422,8 @@ static int h_ev_sink(struct yfile *y, const char *path, const char *key, yaml_no
 		return r;
 	if (strcmp(s, "stderr") != 0 && strcmp(s, "none") != 0 &&
 	    !((strncmp(s, "file:", 5) == 0 || strncmp(s, "unix:", 5) == 0) && s[5] == '/'))
-		return node_err(y, v,
-				"%s: '%s' is not stderr, none, file:/PATH or unix:/PATH", path, s);
+		return node_err(y, v, "%s: '%s' is not stderr, none, file:/PATH or unix:/PATH",
+				path, s);
 	c = strdup(s);
 	if (!c)
 		return -ENOMEM;
@@ -1436,9 +1442,9 @@ static int h_ev_bool(struct yfile *y, const char *path, const char *key, yaml_no
 static int h_events(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
 	static const struct key_handler h[] = {
-		{ "sink", h_ev_sink },
-		{ "allowed", h_ev_bool },
-		{ "require_collector", h_ev_bool },
+		{"sink", h_ev_sink},
+		{"allowed", h_ev_bool},
+		{"require_collector", h_ev_bool},
 	};
 
 	return walk_map(y, v, path, h, ARRAY_SIZE(h));
@@ -1531,28 +1537,28 @@ static int h_env_set(struct yfile *y, const char *path, const char *key, yaml_no
 
 static int h_env(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
-	static const struct key_handler h[] = { { "pass", h_env_pass }, { "set", h_env_set } };
+	static const struct key_handler h[] = {{"pass", h_env_pass}, {"set", h_env_set}};
 
 	return walk_map(y, v, path, h, ARRAY_SIZE(h));
 }
 
 static const struct key_handler top_keys[] = {
-	{ "name", h_name },
-	{ "description", h_name },
-	{ "mode", h_mode },
-	{ "include", h_include },
-	{ "namespaces", h_namespaces },
-	{ "user", h_user },
-	{ "hostname", h_hostname },
-	{ "filesystem", h_filesystem },
-	{ "network", h_network },
-	{ "gpu", h_gpu },
-	{ "exec", h_exec },
-	{ "syscalls", h_syscalls },
-	{ "capabilities", h_capabilities },
-	{ "limits", h_limits },
-	{ "events", h_events },
-	{ "env", h_env },
+	{"name", h_name},
+	{"description", h_name},
+	{"mode", h_mode},
+	{"include", h_include},
+	{"namespaces", h_namespaces},
+	{"user", h_user},
+	{"hostname", h_hostname},
+	{"filesystem", h_filesystem},
+	{"network", h_network},
+	{"gpu", h_gpu},
+	{"exec", h_exec},
+	{"syscalls", h_syscalls},
+	{"capabilities", h_capabilities},
+	{"limits", h_limits},
+	{"events", h_events},
+	{"env", h_env},
 };
 
 /* ---- lookup, includes and files -------------------------------------------------------------- */
@@ -1751,9 +1757,9 @@ static int cycle_err(struct yfile *from, const yaml_node_t *at, size_t first, co
 static int load_file(struct loader *l, const char *path, const char *text,
 		     const yaml_node_t *from_node, struct yfile *from)
 {
-	struct yfile y = { .l = l, .p = l->p, .top = !from };
+	struct yfile y = {.l = l, .p = l->p, .top = !from};
 	_cleanup_free_ char *buf = NULL;
-	struct file_id id = { 0 };
+	struct file_id id = {0};
 	yaml_parser_t parser;
 	yaml_node_t *root;
 	size_t len = 0;
@@ -1776,7 +1782,7 @@ static int load_file(struct loader *l, const char *path, const char *text,
 						path);
 			return ward_error_set(l->err, -EINVAL, "%s: not a regular file", path);
 		}
-		id = (struct file_id){ st.st_dev, st.st_ino };
+		id = (struct file_id){st.st_dev, st.st_ino};
 		for (size_t i = 0; i < l->depth; i++)
 			if (l->stack[i].id.dev == id.dev && l->stack[i].id.ino == id.ino)
 				return cycle_err(from, from_node, i, path);
@@ -1812,12 +1818,11 @@ static int load_file(struct loader *l, const char *path, const char *text,
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &y.doc)) {
-		r = ward_error_set(l->err, -EINVAL, "%s:%zu:%zu: YAML syntax error: %s%s%s%s",
-				   y.file, parser.problem_mark.line + 1,
-				   parser.problem_mark.column + 1,
-				   parser.problem ? parser.problem : "unknown",
-				   parser.context ? " (" : "", parser.context ? parser.context : "",
-				   parser.context ? ")" : "");
+		r = ward_error_set(
+			l->err, -EINVAL, "%s:%zu:%zu: YAML syntax error: %s%s%s%s", y.file,
+			parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			parser.problem ? parser.problem : "unknown", parser.context ? " (" : "",
+			parser.context ? parser.context : "", parser.context ? ")" : "");
 		yaml_parser_delete(&parser);
 		free(y.dir);
 		return r;
@@ -1840,9 +1845,8 @@ static int load_file(struct loader *l, const char *path, const char *text,
 		}
 		if (yaml_document_get_root_node(&next)) {
 			r = ward_error_set(l->err, -EINVAL,
-					   "%s:%zu:%zu: only one YAML document is allowed",
-					   y.file, next.start_mark.line + 1,
-					   next.start_mark.column + 1);
+					   "%s:%zu:%zu: only one YAML document is allowed", y.file,
+					   next.start_mark.line + 1, next.start_mark.column + 1);
 			yaml_document_delete(&next);
 			goto out;
 		}
@@ -1919,7 +1923,7 @@ static int load(const char *path, const char *text, struct ward_profile **ret,
 		struct ward_error *err)
 {
 	_cleanup_profile_ struct ward_profile *p = profile_new();
-	struct loader l = { .err = err };
+	struct loader l = {.err = err};
 	int r;
 
 	if (!p)
@@ -1947,8 +1951,8 @@ int ward_profile_load(const char *name_or_path, struct ward_profile **ret, struc
 	if (r == -ENOENT)
 		return ward_error_set(err, r,
 				      "profile '%s' not found (looked for %s.yaml in %s, %s, %s)",
-				      name_or_path, name_or_path, profile_dirs[0],
-				      profile_dirs[1], profile_dirs[2]);
+				      name_or_path, name_or_path, profile_dirs[0], profile_dirs[1],
+				      profile_dirs[2]);
 	if (r < 0)
 		return r;
 	return load(path, NULL, ret, err);

@@ -10,7 +10,6 @@
 
 #include "common/log.h"
 
-
 /* Where a value came from, for messages: file is owned by the profile's file list. */
 struct ward_loc {
 	const char *file;
@@ -48,9 +47,9 @@ enum ward_net_op { WARD_NETOP_CONNECT = 0, WARD_NETOP_BIND, WARD_NETOP_SEND };
  * "{send: 10.0.0.0/8:53}", "{connect: '[::1]:1000-2000'}", port "*" = any. */
 struct ward_net_rule {
 	enum ward_net_op op;
-	int family;	   /* AF_INET or AF_INET6 */
-	uint8_t addr[16];  /* network byte order; IPv4 in the first 4 bytes */
-	uint8_t prefixlen; /* 0..32 or 0..128 */
+	int family;		   /* AF_INET or AF_INET6 */
+	uint8_t addr[16];	   /* network byte order; IPv4 in the first 4 bytes */
+	uint8_t prefixlen;	   /* 0..32 or 0..128 */
 	uint16_t port_lo, port_hi; /* host order; 0-65535 for any */
 	char *text;		   /* as written, for events and `ward check` */
 	struct ward_loc loc;
@@ -91,7 +90,7 @@ struct ward_profile {
 
 	enum ward_sc_action sc_default;
 	struct ward_strv sc_allow, sc_deny, sc_kill; /* syscall names, validated at parse */
-	struct ward_str sc_import;		       /* OCI/Docker seccomp JSON path or NULL .s */
+	struct ward_str sc_import;		     /* OCI/Docker seccomp JSON path or NULL .s */
 
 	struct ward_strv capabilities; /* names like "CAP_NET_BIND_SERVICE" (validated) */
 
@@ -102,7 +101,7 @@ struct ward_profile {
 	uint64_t wall_ns;  /* 0 = none */
 	uint64_t grace_ns; /* SIGTERM -> SIGKILL grace after the wall limit; default 5 s */
 
-	char *sink;	/* events.sink: stderr, none, file:PATH, unix:PATH */
+	char *sink; /* events.sink: stderr, none, file:PATH, unix:PATH */
 	bool events_allowed;
 	bool require_collector;
 
@@ -113,8 +112,7 @@ struct ward_profile {
 /* Looks a profile up (a path, or a bare name in ./profiles, /etc/ward/profiles,
  * PREFIX/share/ward/profiles, ".yaml" appended), reads it and its includes, merges them and
  * validates the result. On error, err->msg is "FILE:LINE:COL: what is wrong". */
-int ward_profile_load(const char *name_or_path, struct ward_profile **ret,
-		      struct ward_error *err);
+int ward_profile_load(const char *name_or_path, struct ward_profile **ret, struct ward_error *err);
 /* The profile used when `ward run` gets no -p: "default" looked up like any other name,
  * else built in (nothing visible but /usr, /lib*, /bin, no network, default deny). */
 int ward_profile_load_default(struct ward_profile **ret, struct ward_error *err);

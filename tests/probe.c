@@ -50,7 +50,7 @@
 
 #include "common/missing.h"
 
-#define X32_SYSCALL_BIT 0x40000000
+#define X32_SYSCALL_BIT	    0x40000000
 #define UFFD_USER_MODE_ONLY 1
 
 extern char **environ;
@@ -58,18 +58,75 @@ extern char **environ;
 static const char *errno_name(int e)
 {
 	switch (e) {
-	case 0: return "0";
-#define E(x) case x: return #x
-	E(EPERM); E(ENOENT); E(ESRCH); E(EINTR); E(EIO); E(ENXIO); E(E2BIG); E(ENOEXEC);
-	E(EBADF); E(ECHILD); E(EAGAIN); E(ENOMEM); E(EACCES); E(EFAULT); E(EBUSY); E(EEXIST);
-	E(EXDEV); E(ENODEV); E(ENOTDIR); E(EISDIR); E(EINVAL); E(ENFILE); E(EMFILE); E(ENOTTY);
-	E(ETXTBSY); E(EFBIG); E(ENOSPC); E(ESPIPE); E(EROFS); E(EMLINK); E(EPIPE); E(ERANGE);
-	E(ENAMETOOLONG); E(ENOSYS); E(ENOTEMPTY); E(ELOOP); E(ENOPROTOOPT); E(EPROTONOSUPPORT);
-	E(ESOCKTNOSUPPORT); E(EOPNOTSUPP); E(EAFNOSUPPORT); E(EADDRINUSE); E(EADDRNOTAVAIL);
-	E(ENETDOWN); E(ENETUNREACH); E(ECONNRESET); E(ENOBUFS); E(EISCONN); E(ENOTCONN);
-	E(ETIMEDOUT); E(ECONNREFUSED); E(EHOSTUNREACH); E(EALREADY); E(EINPROGRESS);
-	E(ENOKEY); E(EKEYREJECTED); E(EOVERFLOW); E(ENOTSOCK); E(EDESTADDRREQ); E(ENOMSG);
-	E(EPROTOTYPE); E(ESTALE); E(EDQUOT); E(ECANCELED);
+	case 0:
+		return "0";
+#define E(x)                                                                                       \
+	case x:                                                                                    \
+		return #x
+		E(EPERM);
+		E(ENOENT);
+		E(ESRCH);
+		E(EINTR);
+		E(EIO);
+		E(ENXIO);
+		E(E2BIG);
+		E(ENOEXEC);
+		E(EBADF);
+		E(ECHILD);
+		E(EAGAIN);
+		E(ENOMEM);
+		E(EACCES);
+		E(EFAULT);
+		E(EBUSY);
+		E(EEXIST);
+		E(EXDEV);
+		E(ENODEV);
+		E(ENOTDIR);
+		E(EISDIR);
+		E(EINVAL);
+		E(ENFILE);
+		E(EMFILE);
+		E(ENOTTY);
+		E(ETXTBSY);
+		E(EFBIG);
+		E(ENOSPC);
+		E(ESPIPE);
+		E(EROFS);
+		E(EMLINK);
+		E(EPIPE);
+		E(ERANGE);
+		E(ENAMETOOLONG);
+		E(ENOSYS);
+		E(ENOTEMPTY);
+		E(ELOOP);
+		E(ENOPROTOOPT);
+		E(EPROTONOSUPPORT);
+		E(ESOCKTNOSUPPORT);
+		E(EOPNOTSUPP);
+		E(EAFNOSUPPORT);
+		E(EADDRINUSE);
+		E(EADDRNOTAVAIL);
+		E(ENETDOWN);
+		E(ENETUNREACH);
+		E(ECONNRESET);
+		E(ENOBUFS);
+		E(EISCONN);
+		E(ENOTCONN);
+		E(ETIMEDOUT);
+		E(ECONNREFUSED);
+		E(EHOSTUNREACH);
+		E(EALREADY);
+		E(EINPROGRESS);
+		E(ENOKEY);
+		E(EKEYREJECTED);
+		E(EOVERFLOW);
+		E(ENOTSOCK);
+		E(EDESTADDRREQ);
+		E(ENOMSG);
+		E(EPROTOTYPE);
+		E(ESTALE);
+		E(EDQUOT);
+		E(ECANCELED);
 #undef E
 	default: {
 		static char buf[32];
@@ -82,18 +139,39 @@ static const char *errno_name(int e)
 static const char *signal_name(int sig)
 {
 	switch (sig) {
-#define S(x) case x: return #x
-	S(SIGHUP); S(SIGINT); S(SIGQUIT); S(SIGILL); S(SIGTRAP); S(SIGABRT); S(SIGBUS);
-	S(SIGFPE); S(SIGKILL); S(SIGUSR1); S(SIGSEGV); S(SIGUSR2); S(SIGPIPE); S(SIGALRM);
-	S(SIGTERM); S(SIGCHLD); S(SIGCONT); S(SIGSTOP); S(SIGTSTP); S(SIGSYS); S(SIGXCPU);
+#define S(x)                                                                                       \
+	case x:                                                                                    \
+		return #x
+		S(SIGHUP);
+		S(SIGINT);
+		S(SIGQUIT);
+		S(SIGILL);
+		S(SIGTRAP);
+		S(SIGABRT);
+		S(SIGBUS);
+		S(SIGFPE);
+		S(SIGKILL);
+		S(SIGUSR1);
+		S(SIGSEGV);
+		S(SIGUSR2);
+		S(SIGPIPE);
+		S(SIGALRM);
+		S(SIGTERM);
+		S(SIGCHLD);
+		S(SIGCONT);
+		S(SIGSTOP);
+		S(SIGTSTP);
+		S(SIGSYS);
+		S(SIGXCPU);
 #undef S
-	default: return "SIG?";
+	default:
+		return "SIG?";
 	}
 }
 
 /* Prints "RESULT op=OP ret=RET errno=E" followed by the optional extra fields. */
-__attribute__((format(printf, 4, 5)))
-static void result(const char *op, long ret, int err, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void result(const char *op, long ret, int err,
+							 const char *fmt, ...)
 {
 	printf("RESULT op=%s ret=%ld errno=%s", op, ret, errno_name(ret < 0 ? err : 0));
 	if (fmt && *fmt) {
@@ -282,7 +360,8 @@ static int op_syscall(int argc, char **argv)
 		/* PEEKDATA on a process we do not trace: the kernel says ESRCH, changes nothing. */
 		r = syscall(SYS_ptrace, 2 /* PTRACE_PEEKDATA */, 1, NULL, NULL);
 	} else if (!strcmp(name, "mount")) {
-		/* MS_NOUSER is rejected (EINVAL) before the permission check: no mount can happen. */
+		/* MS_NOUSER is rejected (EINVAL) before the permission check: no mount can happen.
+		 */
 		r = mount("none", "/", "tmpfs", MS_NOUSER, NULL);
 	} else if (!strcmp(name, "umount")) {
 		/* An unknown flag: EINVAL from the kernel. */
@@ -402,7 +481,7 @@ static int op_tiocsti(void)
 
 static int op_caps(void)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2];
 	uint64_t bnd = 0, amb = 0;
 
@@ -455,9 +534,9 @@ static int op_ids(void)
 		size_t len = strlen(gl);
 		snprintf(gl + len, sizeof(gl) - len, "%s%u", i ? "," : "", (unsigned)groups[i]);
 	}
-	result("ids", 0, 0, "uid=%u euid=%u suid=%u gid=%u egid=%u sgid=%u groups=%s",
-	       (unsigned)ru, (unsigned)eu, (unsigned)su, (unsigned)rg, (unsigned)eg,
-	       (unsigned)sg, n > 0 ? gl : "-");
+	result("ids", 0, 0, "uid=%u euid=%u suid=%u gid=%u egid=%u sgid=%u groups=%s", (unsigned)ru,
+	       (unsigned)eu, (unsigned)su, (unsigned)rg, (unsigned)eg, (unsigned)sg,
+	       n > 0 ? gl : "-");
 	return 0;
 }
 
@@ -490,9 +569,12 @@ static void flag_names(short flags, char *buf, size_t len)
 	static const struct {
 		short bit;
 		const char *name;
-	} names[] = { { IFF_UP, "UP" },		  { IFF_LOOPBACK, "LOOPBACK" },
-		      { IFF_RUNNING, "RUNNING" }, { IFF_BROADCAST, "BROADCAST" },
-		      { IFF_POINTOPOINT, "POINTOPOINT" }, { IFF_NOARP, "NOARP" } };
+	} names[] = {{IFF_UP, "UP"},
+		     {IFF_LOOPBACK, "LOOPBACK"},
+		     {IFF_RUNNING, "RUNNING"},
+		     {IFF_BROADCAST, "BROADCAST"},
+		     {IFF_POINTOPOINT, "POINTOPOINT"},
+		     {IFF_NOARP, "NOARP"}};
 
 	buf[0] = 0;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -540,7 +622,7 @@ static int op_ifaces(void)
 
 static int op_connect(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	long port;
 
 	if (argc < 2 || parse_long(argv[1], &port) < 0 || port < 1 || port > 65535 ||
@@ -555,7 +637,7 @@ static int op_connect(int argc, char **argv)
 	int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	int e = errno;
 	if (r < 0 && e == EINPROGRESS) {
-		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 		socklen_t len = sizeof(e);
 
 		if (poll(&pfd, 1, 3000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0)
@@ -584,8 +666,7 @@ static int op_sid(void)
 		close(fd);
 	pid_t fg = tcgetpgrp(0);
 	result("sid", 0, 0, "pid=%d sid=%d pgrp=%d own_session=%d ctty=%s tcgetpgrp=%d", (int)pid,
-	       (int)sid, (int)pgrp, sid == pid, fd >= 0 ? "yes" : errno_name(tty_errno),
-	       (int)fg);
+	       (int)sid, (int)pgrp, sid == pid, fd >= 0 ? "yes" : errno_name(tty_errno), (int)fg);
 	return 0;
 }
 
@@ -705,7 +786,7 @@ static int op_sleep(int argc, char **argv)
 
 	if (argc < 1 || parse_long(argv[0], &secs) < 0 || secs < 0)
 		return usage();
-	struct timespec ts = { .tv_sec = secs };
+	struct timespec ts = {.tv_sec = secs};
 	printf("READY op=sleep\n");
 	fflush(stdout);
 	int r;
@@ -716,11 +797,14 @@ static int op_sleep(int argc, char **argv)
 }
 
 static volatile sig_atomic_t got_signal;
-static void on_signal(int sig) { got_signal = sig; }
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
 
 static int op_signal_wait(int argc, char **argv)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM };
+	static const int sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM};
 	long secs = 30;
 	sigset_t block, old;
 
@@ -728,7 +812,7 @@ static int op_signal_wait(int argc, char **argv)
 		return usage();
 	sigemptyset(&block);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		struct sigaction sa = { .sa_handler = on_signal };
+		struct sigaction sa = {.sa_handler = on_signal};
 
 		sigaction(sigs[i], &sa, NULL);
 		sigaddset(&block, sigs[i]);

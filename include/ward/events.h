@@ -8,13 +8,13 @@
 #ifndef WARD_EVENTS_H
 #define WARD_EVENTS_H
 
-#define WARD_PATH_MAX 256	/* bytes of a path string read from user memory */
-#define WARD_BASE_MAX 512	/* bytes of dirfd/cwd components (leaf first, NUL separated) */
-#define WARD_ARGV_MAX 512	/* bytes of argv (NUL separated) in an exec record */
-#define WARD_ARG_MAX 128	/* bytes of one argument */
-#define WARD_ARGC_MAX 8		/* arguments copied per exec */
-#define WARD_DEPTH_MAX 32	/* dentry components walked for dirfd/cwd */
-#define WARD_NET_PORTS_MAX 8	/* port ranges per LPM entry */
+#define WARD_PATH_MAX	     256 /* bytes of a path string read from user memory */
+#define WARD_BASE_MAX	     512 /* bytes of dirfd/cwd components (leaf first, NUL separated) */
+#define WARD_ARGV_MAX	     512 /* bytes of argv (NUL separated) in an exec record */
+#define WARD_ARG_MAX	     128 /* bytes of one argument */
+#define WARD_ARGC_MAX	     8	 /* arguments copied per exec */
+#define WARD_DEPTH_MAX	     32	 /* dentry components walked for dirfd/cwd */
+#define WARD_NET_PORTS_MAX   8	 /* port ranges per LPM entry */
 #define WARD_RINGBUF_DEFAULT (4u << 20)
 
 enum ward_rec_type {
@@ -26,26 +26,26 @@ enum ward_rec_type {
 };
 
 struct ward_rec_hdr {
-	__u32 type;   /* enum ward_rec_type */
-	__u32 size;   /* bytes of this record, header included */
-	__u32 pid;    /* tgid, as seen from the initial pid namespace */
+	__u32 type; /* enum ward_rec_type */
+	__u32 size; /* bytes of this record, header included */
+	__u32 pid;  /* tgid, as seen from the initial pid namespace */
 	__u32 tid;
-	__u64 ts;     /* bpf_ktime_get_ns() */
-	__u64 cgid;   /* sandbox cgroup id */
+	__u64 ts;   /* bpf_ktime_get_ns() */
+	__u64 cgid; /* sandbox cgroup id */
 	char comm[16];
 };
 
 /* Kernel verdict bits (ward_rec_*.verdict). */
-#define WARD_V_VIOLATION 0x1u  /* the profile does not allow this */
-#define WARD_V_BLOCKED 0x2u    /* the BPF program refused it (net, dev) */
-#define WARD_V_UNDECIDED 0x4u  /* the kernel could not decide (relative or odd path): user space */
-#define WARD_V_BASE_TRUNC 0x8u /* the dirfd/cwd walk stopped early */
+#define WARD_V_VIOLATION    0x1u /* the profile does not allow this */
+#define WARD_V_BLOCKED	    0x2u /* the BPF program refused it (net, dev) */
+#define WARD_V_UNDECIDED    0x4u /* the kernel could not decide (relative or odd path): user space */
+#define WARD_V_BASE_TRUNC   0x8u  /* the dirfd/cwd walk stopped early */
 #define WARD_V_BASE_OUTSIDE 0x10u /* the walk reached a root that is not the task's root */
 
 /* Path classes (ward_path_val.cls), from the profile's filesystem lists. */
 enum ward_path_class {
 	WARD_PC_NONE = 0,
-	WARD_PC_SKEL = 1,     /* a directory above a view entry (exists, read-only) */
+	WARD_PC_SKEL = 1, /* a directory above a view entry (exists, read-only) */
 	WARD_PC_RO = 2,
 	WARD_PC_RW = 3,
 	WARD_PC_TMPFS = 4,
@@ -74,13 +74,13 @@ enum ward_file_op {
  * WARD_BASE_MAX (the verifier needs constant bounds). */
 struct ward_file_rec {
 	struct ward_rec_hdr h;
-	__u32 nr;	/* syscall number */
-	__u32 op;	/* enum ward_file_op */
-	__u64 flags;	/* open flags, rename flags, mode... as passed */
-	__s64 ret;	/* syscall result: >= 0 or -errno */
-	__s32 dfd, dfd2;	/* dirfd arguments (AT_FDCWD = -100); base is dfd's */
-	__u32 verdict;	/* WARD_V_* */
-	__u16 cls, cls2;	/* path classes of path and path2 */
+	__u32 nr;	 /* syscall number */
+	__u32 op;	 /* enum ward_file_op */
+	__u64 flags;	 /* open flags, rename flags, mode... as passed */
+	__s64 ret;	 /* syscall result: >= 0 or -errno */
+	__s32 dfd, dfd2; /* dirfd arguments (AT_FDCWD = -100); base is dfd's */
+	__u32 verdict;	 /* WARD_V_* */
+	__u16 cls, cls2; /* path classes of path and path2 */
 	__u16 path_len, path2_len, base_len, pad; /* bytes incl. NUL; 0: absent */
 	char data[3 * WARD_PATH_MAX + WARD_BASE_MAX];
 };
@@ -104,12 +104,12 @@ struct ward_net_rec {
 	__u32 op;	/* enum ward_net_rec_op (same values as enum ward_net_op) */
 	__u32 family;	/* AF_INET, AF_INET6 */
 	__u32 type;	/* SOCK_STREAM, SOCK_DGRAM ... */
-	__u32 protocol;	/* IPPROTO_* */
+	__u32 protocol; /* IPPROTO_* */
 	__u32 port;	/* host order */
 	__u32 verdict;
-	__s32 rule;	/* index into network.allow, -1 none */
+	__s32 rule; /* index into network.allow, -1 none */
 	__u32 pad;
-	__u8 addr[16];	/* network order; IPv4 in the first 4 bytes */
+	__u8 addr[16]; /* network order; IPv4 in the first 4 bytes */
 };
 
 /* A connect(), sendto() or sendmsg() to an AF_UNIX address, read at sys_exit: failed ones
@@ -125,16 +125,16 @@ struct ward_unix_rec {
 };
 
 #define WARD_DEV_ACC_MKNOD 1u /* = BPF_DEVCG_ACC_MKNOD */
-#define WARD_DEV_ACC_READ 2u
+#define WARD_DEV_ACC_READ  2u
 #define WARD_DEV_ACC_WRITE 4u
-#define WARD_DEV_CHAR 2u /* = BPF_DEVCG_DEV_CHAR */
-#define WARD_DEV_BLOCK 1u
+#define WARD_DEV_CHAR	   2u /* = BPF_DEVCG_DEV_CHAR */
+#define WARD_DEV_BLOCK	   1u
 #define WARD_DEV_MINOR_ANY 0xffffffffu
 
 struct ward_dev_rec {
 	struct ward_rec_hdr h;
 	__u32 major, minor;
-	__u32 dev_type;	/* WARD_DEV_CHAR / WARD_DEV_BLOCK */
+	__u32 dev_type; /* WARD_DEV_CHAR / WARD_DEV_BLOCK */
 	__u32 access;	/* WARD_DEV_ACC_* */
 	__u32 verdict;
 	__u16 path_len, pad;
@@ -144,18 +144,19 @@ struct ward_dev_rec {
 /* ---- maps filled by user space ---- */
 
 /* members: cgroup id -> sandbox configuration. */
-#define WARD_CFG_AUDIT 0x1u
-#define WARD_CFG_ALLOWED 0x2u  /* events.allowed: report allowed accesses too */
-#define WARD_CFG_FILES 0x4u    /* the file/exec monitor is on */
-#define WARD_CFG_GPU 0x8u      /* count opens and ioctls on allowed GPU nodes */
+#define WARD_CFG_AUDIT	 0x1u
+#define WARD_CFG_ALLOWED 0x2u /* events.allowed: report allowed accesses too */
+#define WARD_CFG_FILES	 0x4u /* the file/exec monitor is on */
+#define WARD_CFG_GPU	 0x8u /* count opens and ioctls on allowed GPU nodes */
 struct ward_sandbox_cfg {
 	__u32 flags;
 	__u32 wake_bytes; /* wake the reader when this much is waiting (batched wake-ups) */
 	/* ward's own executable (kernel dev_t, inode): its init and the pre-exec child run in the
-	 * sandbox cgroup while they set it up; their file accesses are ward's, not the workload's */
+	 * sandbox cgroup while they set it up; their file accesses are ward's, not the workload's
+	 */
 	__u64 self_ino;
 	__u32 self_dev;
-	__u32 slot; /* ring buffer pool slot (pinned programs), see monitor.bpf.c `rings` */
+	__u32 slot;	    /* ring buffer pool slot (pinned programs), see monitor.bpf.c `rings` */
 	__u64 last_wake_ns; /* written by the programs: last wake-up for a violation */
 };
 
@@ -167,8 +168,8 @@ struct ward_sandbox_cfg {
  * entries), with the same rules as ward_pathset_classify(). */
 #define WARD_LPM_PATH 248 /* path bytes in a key: 256 bytes of LPM data minus the sandbox id */
 struct ward_path_key {
-	__u32 prefixlen;	  /* bits: 64 (sandbox) + 8 * path bytes */
-	__u8 cgid[8];		  /* sandbox cgroup id, native byte order */
+	__u32 prefixlen; /* bits: 64 (sandbox) + 8 * path bytes */
+	__u8 cgid[8];	 /* sandbox cgroup id, native byte order */
 	char path[WARD_LPM_PATH];
 };
 struct ward_path_val {

@@ -6,11 +6,11 @@
  *        COUNT events through the real unix sink (queue, spool, acks); exit 0 when all were
  *        acknowledged within FLUSH_MS, 3 when some are left in the spool
  *   bench SOCK SANDBOX COUNT [WINDOW]
- *        raw protocol, pipelined (at most WINDOW lines unacknowledged, default 4000): prints events/s and the latency from send() to the
- *        collector's ack (sent after the line is in the output file)
- *   idle SOCK N SECONDS
- *        holds N idle connections open
+ *        raw protocol, pipelined (at most WINDOW lines unacknowledged, default 4000): prints
+ * events/s and the latency from send() to the collector's ack (sent after the line is in the output
+ * file) idle SOCK N SECONDS holds N idle connections open
  */
+#include "common/hooks.h"
 #include "common/macro.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -41,7 +41,7 @@ static uint64_t now_ns(void)
 
 static int cmd_send(int argc, char **argv)
 {
-	struct ward_events ev = { 0 };
+	struct ward_events ev = {0};
 	struct ward_error err;
 	char spec[200];
 	long count = atol(argv[3]);
@@ -92,7 +92,7 @@ static int cmd_send(int argc, char **argv)
 
 static int connect_unix(const char *path)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
@@ -125,19 +125,20 @@ static int cmd_bench(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ward_format_time(tbuf, &ts);
 	while (acked < count) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		size_t len = 0;
 
 		/* keep at most window lines in flight, as a launcher's queue would */
 		while (next < count && next - acked < window && len < (1 << 20) - 512) {
-			len += (size_t)snprintf(buf + len, 512,
-						"{\"time\":\"%s\",\"sandbox\":\"%s\",\"seq\":%ld,"
-						"\"host\":\"bench\",\"kind\":\"syscall\",\"action\":"
-						"\"deny\",\"violation\":true,\"pid\":1234,\"comm\":"
-						"\"python3\",\"rule\":\"syscalls.deny: ptrace\","
-						"\"syscall\":\"ptrace\",\"nr\":101,\"args\":[\"0x10\","
-						"\"0x1\",\"0x0\",\"0x0\",\"0x0\",\"0x0\"]}\n",
-						tbuf, argv[2], next + 1);
+			len += (size_t)snprintf(
+				buf + len, 512,
+				"{\"time\":\"%s\",\"sandbox\":\"%s\",\"seq\":%ld,"
+				"\"host\":\"bench\",\"kind\":\"syscall\",\"action\":"
+				"\"deny\",\"violation\":true,\"pid\":1234,\"comm\":"
+				"\"python3\",\"rule\":\"syscalls.deny: ptrace\","
+				"\"syscall\":\"ptrace\",\"nr\":101,\"args\":[\"0x10\","
+				"\"0x1\",\"0x0\",\"0x0\",\"0x0\",\"0x0\"]}\n",
+				tbuf, argv[2], next + 1);
 			sent[next++] = now_ns();
 		}
 		for (size_t off = 0; off < len;) {
@@ -197,6 +198,7 @@ static int cmd_idle(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	ward_test_hooks_read(); /* WARD_SPOOL_DIR, as ward's main() reads it */
 	if (argc >= 5 && strcmp(argv[1], "send") == 0)
 		return cmd_send(argc - 1, argv + 1);
 	if (argc >= 5 && strcmp(argv[1], "bench") == 0)

@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	if (strcmp(op, "openat") == 0 && argc == 3)
 		return result(op, openat(AT_FDCWD, argv[2], O_RDONLY | O_CLOEXEC));
 	if (strcmp(op, "openat2") == 0 && argc == 3) {
-		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+		struct open_how how = {.flags = O_RDONLY | O_CLOEXEC};
 
 		return result(op, syscall(SYS_openat2, AT_FDCWD, argv[2], &how, sizeof(how)));
 	}
@@ -90,8 +90,9 @@ int main(int argc, char **argv)
 			open(argv[2], O_RDONLY | O_CLOEXEC);
 		return result(op, 0);
 	}
-	if ((strcmp(op, "connect") == 0 || strcmp(op, "udp-send") == 0 ||
-	     strcmp(op, "bind") == 0 || strcmp(op, "udp-bind") == 0) && argc == 4) {
+	if ((strcmp(op, "connect") == 0 || strcmp(op, "udp-send") == 0 || strcmp(op, "bind") == 0 ||
+	     strcmp(op, "udp-bind") == 0) &&
+	    argc == 4) {
 		bool udp = strncmp(op, "udp", 3) == 0;
 		int fam = sockaddr_of(argv[2], atoi(argv[3]), &ss, &len);
 
@@ -112,7 +113,7 @@ int main(int argc, char **argv)
 	}
 	if ((strcmp(op, "unix-connect") == 0 || strcmp(op, "unix-send") == 0) && argc == 3) {
 		/* ADDR: a path, or @NAME for an abstract name */
-		struct sockaddr_un un = { .sun_family = AF_UNIX };
+		struct sockaddr_un un = {.sun_family = AF_UNIX};
 		bool send = op[5] == 's';
 		size_t n = strlen(argv[2]);
 		socklen_t len;
@@ -135,7 +136,7 @@ int main(int argc, char **argv)
 		/* A child execs a name that is a literal: right after fork() the child has no
 		 * page-table entry for this program's read-only data, so the string is not
 		 * readable without a fault when execve starts (the monitor must still see it). */
-		static char *const args[] = { "/no/such/program", "--flag", NULL };
+		static char *const args[] = {"/no/such/program", "--flag", NULL};
 		int status;
 		pid_t p = fork();
 
@@ -162,8 +163,10 @@ int main(int argc, char **argv)
 		}
 		return result(op, 0);
 	}
-	fprintf(stderr, "usage: monitor_probe open|openat|openat2|write PATH | dirfd DIR NAME |\n"
-			"  cwd DIR NAME | dev PATH | burst PATH N | connect|udp-send|bind|udp-bind ADDR"
-			" PORT | exec PATH [ARG...] | fork-exec-missing | unix-connect|unix-send PATH|@NAME | loop PATH N\n");
+	fprintf(stderr,
+		"usage: monitor_probe open|openat|openat2|write PATH | dirfd DIR NAME |\n"
+		"  cwd DIR NAME | dev PATH | burst PATH N | connect|udp-send|bind|udp-bind ADDR"
+		" PORT | exec PATH [ARG...] | fork-exec-missing | unix-connect|unix-send "
+		"PATH|@NAME | loop PATH N\n");
 	return 2;
 }

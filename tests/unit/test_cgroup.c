@@ -194,9 +194,9 @@ static bool pid_in(const char *mnt, const char *id, pid_t pid)
 
 static void test_limits(void **state)
 {
-	struct ward_cgroup_limits lim = { .mem_max = 64 << 20, .pids_max = 10, .cpu_max = 0.5 };
+	struct ward_cgroup_limits lim = {.mem_max = 64 << 20, .pids_max = 10, .cpu_max = 0.5};
 	struct ward_cgroup *cg = NULL;
-	struct ward_error err = { { 0 } };
+	struct ward_error err = {{0}};
 	char id[64], missing[64] = "junk", buf[256];
 	uint64_t oom = 99;
 	struct stat st;
@@ -219,16 +219,18 @@ static void test_limits(void **state)
 		assert_int_equal(ward_cgroup_id(cg), st.st_ino);
 		assert_true(ward_cgroup_id(cg) > 1);
 		{
-			/* On this kernel the kernfs file handle is the 8-byte cgroup id == st_ino. */
+			/* On this kernel the kernfs file handle is the 8-byte cgroup id == st_ino.
+			 */
 			union {
 				struct file_handle fh;
 				char b[sizeof(struct file_handle) + 64];
-			} h = { .fh.handle_bytes = 64 };
+			} h = {.fh.handle_bytes = 64};
 			uint64_t hid;
 			int mnt_id;
 
-			assert_int_equal(name_to_handle_at(ward_cgroup_v2_fd(cg), "", &h.fh, &mnt_id,
-							   AT_EMPTY_PATH), 0);
+			assert_int_equal(name_to_handle_at(ward_cgroup_v2_fd(cg), "", &h.fh,
+							   &mnt_id, AT_EMPTY_PATH),
+					 0);
 			assert_int_equal(h.fh.handle_bytes, 8);
 			memcpy(&hid, h.fh.f_handle, 8);
 			assert_int_equal(hid, st.st_ino);
@@ -282,7 +284,7 @@ static void test_limits(void **state)
 
 static void test_oom(void **state)
 {
-	struct ward_cgroup_limits lim = { .mem_max = 32 << 20 };
+	struct ward_cgroup_limits lim = {.mem_max = 32 << 20};
 	struct ward_cgroup *cg = NULL;
 	char id[64], missing[64];
 	uint64_t oom = 0;
@@ -333,7 +335,7 @@ static void test_oom(void **state)
 
 static void test_fork_tree_destroy(void **state)
 {
-	struct ward_cgroup_limits lim = { .pids_max = 50 };
+	struct ward_cgroup_limits lim = {.pids_max = 50};
 	struct ward_cgroup *cg = NULL;
 	char id[64];
 	int go[2], status;
@@ -372,7 +374,7 @@ static void test_fork_tree_destroy(void **state)
 
 static void test_no_limits(void **state)
 {
-	struct ward_cgroup_limits lim = { 0 };
+	struct ward_cgroup_limits lim = {0};
 	struct ward_cgroup *cg = NULL;
 	char id[64], missing[16] = "x";
 
@@ -395,9 +397,9 @@ static void test_no_limits(void **state)
 
 static void test_bad_inputs(void **state)
 {
-	struct ward_cgroup_limits lim = { .pids_max = 5 };
+	struct ward_cgroup_limits lim = {.pids_max = 5};
 	struct ward_cgroup *cg = NULL, *cg2 = NULL;
-	struct ward_error err = { { 0 } };
+	struct ward_error err = {{0}};
 	char id[64];
 	uint64_t n;
 
@@ -449,12 +451,9 @@ static void test_bad_inputs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_probe),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_oom),
-		cmocka_unit_test(test_fork_tree_destroy),
-		cmocka_unit_test(test_no_limits),
-		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_probe),	  cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_oom),	  cmocka_unit_test(test_fork_tree_destroy),
+		cmocka_unit_test(test_no_limits), cmocka_unit_test(test_bad_inputs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

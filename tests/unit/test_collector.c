@@ -22,9 +22,10 @@
 #include <sys/stat.h>
 
 #define GOOD                                                                                       \
-	"{\"time\":\"2026-11-25T20:09:04.123456789Z\",\"sandbox\":\"w-1\",\"seq\":7,"             \
-	"\"host\":\"gpu-7\",\"kind\":\"syscall\",\"action\":\"deny\",\"violation\":true,"         \
-	"\"pid\":42,\"comm\":\"python3\",\"rule\":\"syscalls.deny: ptrace\",\"syscall\":\"ptrace\"}"
+	"{\"time\":\"2026-11-25T20:09:04.123456789Z\",\"sandbox\":\"w-1\",\"seq\":7,"              \
+	"\"host\":\"gpu-7\",\"kind\":\"syscall\",\"action\":\"deny\",\"violation\":true,"          \
+	"\"pid\":42,\"comm\":\"python3\",\"rule\":\"syscalls.deny: "                               \
+	"ptrace\",\"syscall\":\"ptrace\"}"
 
 static int validate(const char *s)
 {
@@ -61,45 +62,51 @@ static void test_validate_bad(void **state)
 		const char *line;
 		int want;
 	} cases[] = {
-		{ "", -COL_REFUSE_MALFORMED },
-		{ "not json", -COL_REFUSE_MALFORMED },
-		{ "[1,2]", -COL_REFUSE_MALFORMED },
-		{ "{\"a\":1", -COL_REFUSE_MALFORMED },
-		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"\xff\",\"seq\":1,\"kind\":\"x\"}",
-		  -COL_REFUSE_MALFORMED }, /* invalid UTF-8 */
-		{ "{\"seq\":1,\"seq\":2}", -COL_REFUSE_MALFORMED }, /* duplicate key */
-		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"kind\":\"x\"}",
-		  -COL_REFUSE_SCHEMA }, /* no seq */
-		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":0,\"kind\":\"x\"}",
-		  -COL_REFUSE_SCHEMA },
-		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":\"1\",\"kind\":\"x\"}",
-		  -COL_REFUSE_SCHEMA },
-		{ "{\"time\":\"yesterday\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"x\"}",
-		  -COL_REFUSE_SCHEMA },
-		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"seq\":1,\"kind\":\"x\"}", -COL_REFUSE_SCHEMA },
-		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"../x\",\"seq\":1,\"kind\":\"x\"}",
-		  -COL_REFUSE_SCHEMA },
-		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\\u0000b\",\"seq\":1,\"kind\":"
-		  "\"x\"}",
-		  -COL_REFUSE_SCHEMA },
-		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"Bad Kind\"}",
-		  -COL_REFUSE_SCHEMA },
-		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"x\","
-		  "\"action\":\"maybe\"}",
-		  -COL_REFUSE_SCHEMA },
-		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"x\","
-		  "\"violation\":\"yes\"}",
-		  -COL_REFUSE_SCHEMA },
-		{ "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"x\","
-		  "\"peer_uid\":0}",
-		  -COL_REFUSE_SCHEMA }, /* forging the collector's own field */
+		{"", -COL_REFUSE_MALFORMED},
+		{"not json", -COL_REFUSE_MALFORMED},
+		{"[1,2]", -COL_REFUSE_MALFORMED},
+		{"{\"a\":1", -COL_REFUSE_MALFORMED},
+		{"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"\xff\",\"seq\":1,\"kind\":"
+		 "\"x\"}",
+		 -COL_REFUSE_MALFORMED},			  /* invalid UTF-8 */
+		{"{\"seq\":1,\"seq\":2}", -COL_REFUSE_MALFORMED}, /* duplicate key */
+		{"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"kind\":\"x\"}",
+		 -COL_REFUSE_SCHEMA}, /* no seq */
+		{"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":0,\"kind\":\"x\"}",
+		 -COL_REFUSE_SCHEMA},
+		{"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":\"1\",\"kind\":"
+		 "\"x\"}",
+		 -COL_REFUSE_SCHEMA},
+		{"{\"time\":\"yesterday\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"x\"}",
+		 -COL_REFUSE_SCHEMA},
+		{"{\"time\":\"2026-01-01T00:00:00Z\",\"seq\":1,\"kind\":\"x\"}",
+		 -COL_REFUSE_SCHEMA},
+		{"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"../"
+		 "x\",\"seq\":1,\"kind\":\"x\"}",
+		 -COL_REFUSE_SCHEMA},
+		{"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\\u0000b\",\"seq\":1,\"kind\":"
+		 "\"x\"}",
+		 -COL_REFUSE_SCHEMA},
+		{"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"Bad "
+		 "Kind\"}",
+		 -COL_REFUSE_SCHEMA},
+		{"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"x\","
+		 "\"action\":\"maybe\"}",
+		 -COL_REFUSE_SCHEMA},
+		{"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"x\","
+		 "\"violation\":\"yes\"}",
+		 -COL_REFUSE_SCHEMA},
+		{"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"a\",\"seq\":1,\"kind\":\"x\","
+		 "\"peer_uid\":0}",
+		 -COL_REFUSE_SCHEMA}, /* forging the collector's own field */
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		int r = validate(cases[i].line);
 
 		if (r != cases[i].want)
-			fail_msg("case %zu '%s': got %d, want %d", i, cases[i].line, r, cases[i].want);
+			fail_msg("case %zu '%s': got %d, want %d", i, cases[i].line, r,
+				 cases[i].want);
 	}
 	/* oversized */
 	char *big = malloc(COL_LINE_MAX + 2);
@@ -118,7 +125,7 @@ static void test_dedup(void **state)
 		assert_true(col_dedup_check(d, "a", s));
 	for (uint64_t s = 1; s <= 100; s++)
 		assert_false(col_dedup_check(d, "a", s)); /* every resend is a duplicate */
-	assert_true(col_dedup_check(d, "b", 1)); /* per sandbox */
+	assert_true(col_dedup_check(d, "b", 1));	  /* per sandbox */
 	/* out of order within the window */
 	assert_true(col_dedup_check(d, "a", 105));
 	assert_true(col_dedup_check(d, "a", 103));
@@ -151,7 +158,7 @@ static void test_dedup(void **state)
 
 static void test_output_line(void **state)
 {
-	struct col_buf b = { 0 };
+	struct col_buf b = {0};
 
 	assert_int_equal(col_output_line(&b, "{\"a\":1}", 7, 42, 1000, false), 0);
 	assert_int_equal(col_output_line(&b, "{\"a\":2} \r", 9, 0, 0, true), 0);
@@ -168,9 +175,10 @@ static void test_output_line(void **state)
 static void test_syslog_format(void **state)
 {
 	struct col_event ev;
-	struct col_buf b = { 0 };
+	struct col_buf b = {0};
 	const char *line =
-		"{\"time\":\"2026-11-25T20:09:04.123456789Z\",\"sandbox\":\"q\\\"]\\\\x\",\"seq\":3,"
+		"{\"time\":\"2026-11-25T20:09:04.123456789Z\",\"sandbox\":\"q\\\"]\\\\x\",\"seq\":"
+		"3,"
 		"\"host\":\"my host\",\"kind\":\"file\",\"action\":\"audit\",\"violation\":true}";
 	const char *want_msg = "<85>1 2026-11-25T20:09:04.123456Z my_host ward - file "
 			       "[ward@32473 sandbox=\"q\\\"\\]\\\\x\" seq=\"3\" kind=\"file\" "
@@ -241,9 +249,9 @@ static void test_falco(void **state)
 
 static void test_forward_urls(void **state)
 {
-	static const char *bad[] = { "tcp://1.2.3.4:5", "syslog+tcp://127.0.0.1", "http://:80/",
-				     "http://127.0.0.1:99999/", "syslog+tcp://127.0.0.1:514/x",
-				     "http://127.0.0.1:80x" };
+	static const char *bad[] = {
+		"tcp://1.2.3.4:5",	   "syslog+tcp://127.0.0.1",	   "http://:80/",
+		"http://127.0.0.1:99999/", "syslog+tcp://127.0.0.1:514/x", "http://127.0.0.1:80x"};
 	struct ward_error err;
 	struct col_fwd *f;
 
@@ -262,8 +270,8 @@ static void test_forward_urls(void **state)
 
 static void test_metrics(void **state)
 {
-	struct col_stats st = { .received = 12, .violations = 5 };
-	struct col_buf b = { 0 };
+	struct col_stats st = {.received = 12, .violations = 5};
+	struct col_buf b = {0};
 
 	st.by_kind[col_kind_index("syscall")] = 7;
 	st.by_kind[col_kind_index("brand_new")] = 1;
@@ -282,8 +290,8 @@ static void test_metrics(void **state)
 static void test_output_rotation(void **state)
 {
 	char dir[] = "/tmp/ward-test-colout-XXXXXX", path[128], p1[140];
-	struct col_output o = { 0 };
-	struct col_stats st = { 0 };
+	struct col_output o = {0};
+	struct col_stats st = {0};
 	struct ward_error err;
 	struct stat sb;
 	size_t done;
@@ -319,7 +327,7 @@ static void test_output_rotation(void **state)
 static void test_output_recover(void **state)
 {
 	char dir[] = "/tmp/ward-test-colrec-XXXXXX", path[128];
-	struct col_output o = { 0 };
+	struct col_output o = {0};
 	struct col_dedup *d;
 	struct ward_error err;
 	struct stat sb;
@@ -330,7 +338,8 @@ static void test_output_recover(void **state)
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("{\"sandbox\":\"a\",\"seq\":1}\n{\"sandbox\":\"a\",\"seq\":2}\n"
-	      "{\"sandbox\":\"b\",\"seq\":5}\n{\"sandbox\":\"a\",\"se", f); /* killed mid-line */
+	      "{\"sandbox\":\"b\",\"seq\":5}\n{\"sandbox\":\"a\",\"se",
+	      f); /* killed mid-line */
 	fclose(f);
 	o.path = path;
 	assert_int_equal(col_output_open(&o, &err), 0);
@@ -363,9 +372,9 @@ static void test_scanner_matches_jansson(void **state)
 		"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"s\",\"seq\":9223372036854775807,"
 		"\"kind\":\"net\",\"port\":443,\"n\":\"a\\u0000b\"}",
 	};
-	static const unsigned char interesting[] = { '"', '\\', '{', '}', '[', ']', ',', ':', ' ',
-						     0xff, 0xc3, 0xe2, 0x80, 0xed, 0xa0, 'u', '0',
-						     '9', 'e', '-', '.', 0x01, 'n', 't', 'd', '/' };
+	static const unsigned char interesting[] = {
+		'"',  '\\', '{', '}', '[', ']', ',', ':', ' ',	0xff, 0xc3, 0xe2, 0x80,
+		0xed, 0xa0, 'u', '0', '9', 'e', '-', '.', 0x01, 'n',  't',  'd',  '/'};
 	unsigned long seed = 12345, agree = 0, valid = 0;
 	char buf[1024];
 
@@ -381,10 +390,25 @@ static void test_scanner_matches_jansson(void **state)
 			unsigned char c = interesting[(seed >> 20) % sizeof(interesting)];
 
 			switch ((seed >> 13) % 4) {
-			case 0: buf[pos] = (char)c; break;
-			case 1: if (n > 1) { memmove(buf + pos, buf + pos + 1, n - pos - 1); n--; } break;
-			case 2: if (n < sizeof(buf) - 1) { memmove(buf + pos + 1, buf + pos, n - pos); buf[pos] = (char)c; n++; } break;
-			case 3: n = pos ? pos : n; break;
+			case 0:
+				buf[pos] = (char)c;
+				break;
+			case 1:
+				if (n > 1) {
+					memmove(buf + pos, buf + pos + 1, n - pos - 1);
+					n--;
+				}
+				break;
+			case 2:
+				if (n < sizeof(buf) - 1) {
+					memmove(buf + pos + 1, buf + pos, n - pos);
+					buf[pos] = (char)c;
+					n++;
+				}
+				break;
+			case 3:
+				n = pos ? pos : n;
+				break;
 			}
 		}
 		json_error_t e;
@@ -413,11 +437,16 @@ static void test_scanner_matches_jansson(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_validate_good),   cmocka_unit_test(test_validate_bad),
-		cmocka_unit_test(test_dedup),	        cmocka_unit_test(test_output_line),
-		cmocka_unit_test(test_syslog_format),   cmocka_unit_test(test_falco),
-		cmocka_unit_test(test_forward_urls),    cmocka_unit_test(test_metrics),
-		cmocka_unit_test(test_output_rotation), cmocka_unit_test(test_scanner_matches_jansson),
+		cmocka_unit_test(test_validate_good),
+		cmocka_unit_test(test_validate_bad),
+		cmocka_unit_test(test_dedup),
+		cmocka_unit_test(test_output_line),
+		cmocka_unit_test(test_syslog_format),
+		cmocka_unit_test(test_falco),
+		cmocka_unit_test(test_forward_urls),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_output_rotation),
+		cmocka_unit_test(test_scanner_matches_jansson),
 		cmocka_unit_test(test_output_recover),
 	};
 

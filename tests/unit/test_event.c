@@ -52,26 +52,26 @@ static void test_escape_ascii(void **state)
 
 static void test_escape_utf8_valid(void **state)
 {
-	ESC("\xc3\xa9", "\"\xc3\xa9\"");		  /* é */
-	ESC("\xe2\x82\xac", "\"\xe2\x82\xac\"");	  /* € */
+	ESC("\xc3\xa9", "\"\xc3\xa9\"");		 /* é */
+	ESC("\xe2\x82\xac", "\"\xe2\x82\xac\"");	 /* € */
 	ESC("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\""); /* 😀 */
-	ESC("\xed\x9f\xbf", "\"\xed\x9f\xbf\"");	  /* U+D7FF, just below surrogates */
+	ESC("\xed\x9f\xbf", "\"\xed\x9f\xbf\"");	 /* U+D7FF, just below surrogates */
 	ESC("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""); /* U+10FFFF */
-	ESC("\xef\xbf\xbd", "\"\xef\xbf\xbd\"");	  /* a real U+FFFD stays raw */
+	ESC("\xef\xbf\xbd", "\"\xef\xbf\xbd\"");	 /* a real U+FFFD stays raw */
 }
 
 static void test_escape_utf8_invalid(void **state)
 {
-	ESC("\x80", "\"\\ufffd\"");			/* lone continuation */
-	ESC("\xc0\xaf", "\"\\ufffd\\ufffd\"");		/* overlong '/' (C0 never valid) */
+	ESC("\x80", "\"\\ufffd\"");			  /* lone continuation */
+	ESC("\xc0\xaf", "\"\\ufffd\\ufffd\"");		  /* overlong '/' (C0 never valid) */
 	ESC("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\""); /* overlong 3-byte */
 	ESC("\xf0\x80\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
-	ESC("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate D800 */
-	ESC("\xed\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate DFFF */
+	ESC("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");	     /* surrogate D800 */
+	ESC("\xed\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\"");	     /* surrogate DFFF */
 	ESC("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* U+110000 */
 	ESC("\xf5\x80", "\"\\ufffd\\ufffd\"");
 	ESC("\xff", "\"\\ufffd\"");
-	ESC("\xe2\x82", "\"\\ufffd\"");     /* truncated at the end: one replacement */
+	ESC("\xe2\x82", "\"\\ufffd\"");	  /* truncated at the end: one replacement */
 	ESC("\xe2\x82x", "\"\\ufffdx\""); /* truncated then ASCII */
 	ESC("\xf0\x9f\x98", "\"\\ufffd\"");
 	ESC("\xc3\xc3\xa9", "\"\\ufffd\xc3\xa9\""); /* bad, then a valid é */
@@ -129,10 +129,10 @@ static void test_writer_structure(void **state)
 	ward_json_close(&j);
 	assert_false(j.oom);
 	assert_int_equal(j.depth, 0);
-	assert_string_equal(j.buf,
-			    "{\"k\\\"ey\":\"v\\n\",\"neg\":-5,\"big\":18446744073709551615,"
-			    "\"t\":true,\"f\":false,\"nul\":null,\"arr\":[\"a\",1,{\"x\":\"y\"},{},[]],"
-			    "\"layers\":{\"active\":[]},\"n\":\"ab\\u0000c\"}");
+	assert_string_equal(
+		j.buf, "{\"k\\\"ey\":\"v\\n\",\"neg\":-5,\"big\":18446744073709551615,"
+		       "\"t\":true,\"f\":false,\"nul\":null,\"arr\":[\"a\",1,{\"x\":\"y\"},{},[]],"
+		       "\"layers\":{\"active\":[]},\"n\":\"ab\\u0000c\"}");
 	/* and a strict parser agrees */
 	json_error_t e;
 	json_t *o = json_loads(j.buf, JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &e);
@@ -181,7 +181,7 @@ static bool is_rfc3339_ns(const char *t)
 static void test_time_format(void **state)
 {
 	char buf[40];
-	struct timespec ts = { .tv_sec = 1795637344, .tv_nsec = 123456789 };
+	struct timespec ts = {.tv_sec = 1795637344, .tv_nsec = 123456789};
 
 	ward_format_time(buf, &ts);
 	assert_string_equal(buf, "2026-11-25T20:09:04.123456789Z");
@@ -205,8 +205,8 @@ static void test_time_format(void **state)
 
 static void test_sink_bad_specs(void **state)
 {
-	static const char *bad[] = { "", "stdout", "file:", "unix:", "file", "tcp:1.2.3.4:5",
-				     "FILE:/tmp/x", "nonex" };
+	static const char *bad[] = {
+		"", "stdout", "file:", "unix:", "file", "tcp:1.2.3.4:5", "FILE:/tmp/x", "nonex"};
 	struct ward_error err;
 	struct ward_sink *s;
 
@@ -233,7 +233,7 @@ static void test_sink_bad_specs(void **state)
 static void test_events_to_file(void **state)
 {
 	char dir[] = "/tmp/ward-test-event-XXXXXX", path[256], spec[300], line[4096];
-	struct ward_events ev = { .sandbox = "sb-1", .host = "h\"ost" };
+	struct ward_events ev = {.sandbox = "sb-1", .host = "h\"ost"};
 	struct ward_error err;
 	struct ward_json j;
 	FILE *f;
@@ -274,8 +274,8 @@ static void test_events_to_file(void **state)
 	while (fgets(line, sizeof(line), f)) {
 		json_error_t e;
 		json_t *o;
-		const char *keys[] = { "time", "sandbox", "seq", "host", "kind", "action",
-				       "violation" };
+		const char *keys[] = {"time", "sandbox", "seq",	     "host",
+				      "kind", "action",	 "violation"};
 
 		n++;
 		assert_int_equal(line[strlen(line) - 1], '\n');
@@ -295,10 +295,12 @@ static void test_events_to_file(void **state)
 		assert_string_equal(json_string_value(json_object_get(o, "host")), "h\"ost");
 		assert_int_equal(json_integer_value(json_object_get(o, "seq")), n);
 		if (n == 1) {
-			assert_string_equal(json_string_value(json_object_get(o, "kind")), "syscall");
+			assert_string_equal(json_string_value(json_object_get(o, "kind")),
+					    "syscall");
 			assert_true(json_is_true(json_object_get(o, "violation")));
 			assert_int_equal(json_integer_value(json_object_get(o, "pid")), 42);
-			assert_string_equal(json_string_value(json_object_get(o, "comm")), "py\nthon");
+			assert_string_equal(json_string_value(json_object_get(o, "comm")),
+					    "py\nthon");
 			assert_string_equal(json_string_value(json_object_get(o, "rule")),
 					    "syscalls.deny: ptrace");
 		} else {
@@ -308,7 +310,8 @@ static void test_events_to_file(void **state)
 			assert_null(json_object_get(o, "pid"));
 			assert_null(json_object_get(o, "comm"));
 			assert_null(json_object_get(o, "rule"));
-			assert_string_equal(json_string_value(json_object_get(o, "event")), "start");
+			assert_string_equal(json_string_value(json_object_get(o, "event")),
+					    "start");
 		}
 		json_decref(o);
 	}
@@ -320,7 +323,7 @@ static void test_events_to_file(void **state)
 
 static void test_none_sink(void **state)
 {
-	struct ward_events ev = { .sandbox = "s", .host = "h" };
+	struct ward_events ev = {.sandbox = "s", .host = "h"};
 	struct ward_error err;
 	struct ward_json j;
 
@@ -337,7 +340,7 @@ static void test_none_sink(void **state)
 
 static void test_oom_flag(void **state)
 {
-	struct ward_events ev = { .sandbox = "s", .host = "h" };
+	struct ward_events ev = {.sandbox = "s", .host = "h"};
 	struct ward_error err;
 	struct ward_json j;
 
@@ -407,16 +410,16 @@ static void test_file_sink_batches(void **state)
 /* An event at a kernel (CLOCK_MONOTONIC) time is stamped with that moment, not with now. */
 static void test_event_at_kernel_time(void **state)
 {
-	struct ward_events ev = { .sandbox = "s", .host = "h" };
+	struct ward_events ev = {.sandbox = "s", .host = "h"};
 	struct timespec mono, real;
 	struct ward_json j;
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	char *tp;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
-	uint64_t two_s_ago = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec -
-			     2000000000ull;
+	uint64_t two_s_ago =
+		(uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec - 2000000000ull;
 	ward_event_begin_at(&ev, &j, two_s_ago, "file", "deny", true, 1, NULL, NULL);
 	ward_json_close(&j);
 	tp = strstr(j.buf, "\"time\":\"");

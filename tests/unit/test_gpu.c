@@ -20,8 +20,8 @@
 #include "monitor/gpu.h"
 #include "monitor/pathset.h"
 
-static const struct ward_dev_majors majors = { .nvidia_uvm = 508, .nvidia_caps = 509,
-					       .kfd = 510, .drm = 226, .accel = 261 };
+static const struct ward_dev_majors majors = {
+	.nvidia_uvm = 508, .nvidia_caps = 509, .kfd = 510, .drm = 226, .accel = 261};
 
 static void test_classify(void **state)
 {
@@ -95,8 +95,8 @@ static void test_majors_load(void **state)
 static void test_gpu_nodes(void **state)
 {
 	char dir[] = "/tmp/ward-test-gpu.XXXXXX";
-	const char *nodes[] = { "nvidia0", "nvidia1", "nvidia10", "nvidiactl", "nvidia-uvm" };
-	struct ward_profile p = { 0 };
+	const char *nodes[] = {"nvidia0", "nvidia1", "nvidia10", "nvidiactl", "nvidia-uvm"};
+	struct ward_profile p = {0};
 	struct ward_error err;
 	char path[256], **v;
 	int n;

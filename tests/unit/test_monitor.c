@@ -103,7 +103,7 @@ static int setup(void **state)
 	assert_int_equal(ward_sink_open(spec, "t", &f->ev.sink, &err), 0);
 	f->m.p = &f->p;
 	f->m.ev = &f->ev;
-	f->m.majors = (struct ward_dev_majors){ -1, -1, -1, 226, 261 };
+	f->m.majors = (struct ward_dev_majors){-1, -1, -1, 226, 261};
 	assert_int_equal(ward_pathset_build(&f->p, NULL, &f->m.view), 0);
 	*state = f;
 	return 0;
@@ -147,9 +147,9 @@ static void hdr(struct ward_rec_hdr *h, unsigned type, size_t size)
 static void test_records(void **state)
 {
 	struct fixture *f = *state;
-	struct ward_file_rec fr = { 0 };
-	struct ward_net_rec nr = { 0 };
-	struct ward_dev_rec dr = { 0 };
+	struct ward_file_rec fr = {0};
+	struct ward_net_rec nr = {0};
+	struct ward_dev_rec dr = {0};
 	char *t;
 
 	/* a denied open relative to a dirfd: the kernel sends the components leaf first */
@@ -198,8 +198,8 @@ static void test_records(void **state)
 static void test_bad_records(void **state)
 {
 	struct fixture *f = *state;
-	struct ward_file_rec fr = { 0 };
-	char tiny[8] = { 0 };
+	struct ward_file_rec fr = {0};
+	char tiny[8] = {0};
 
 	assert_int_equal(ward_monitor_handle_record(&f->m, tiny, sizeof(tiny)), -EBADMSG);
 	hdr(&fr.h, WARD_REC_FILE, sizeof(fr) + 100); /* claims more than arrived */
@@ -220,11 +220,11 @@ static void test_bad_records(void **state)
 static void test_allowed_filtered(void **state)
 {
 	struct fixture *f = *state;
-	struct ward_str ro[] = { { .s = "/usr" } };
-	struct ward_file_rec fr = { 0 };
+	struct ward_str ro[] = {{.s = "/usr"}};
+	struct ward_file_rec fr = {0};
 
 	ward_pathset_free(&f->m.view);
-	f->p.fs_readonly = (struct ward_strv){ ro, 1 };
+	f->p.fs_readonly = (struct ward_strv){ro, 1};
 	assert_int_equal(ward_pathset_build(&f->p, NULL, &f->m.view), 0);
 	hdr(&fr.h, WARD_REC_FILE, sizeof(fr));
 	fr.op = WARD_FOP_OPEN;
@@ -243,18 +243,18 @@ static void test_allowed_filtered(void **state)
 static void test_unix_records(void **state)
 {
 	struct fixture *f = *state;
-	struct ward_str tmp[] = { { .s = "/tmp" } };
-	struct ward_unix_rec ur = { 0 };
+	struct ward_str tmp[] = {{.s = "/tmp"}};
+	struct ward_unix_rec ur = {0};
 	char *t;
 
 	ward_pathset_free(&f->m.view);
-	f->p.fs_tmpfs = (struct ward_strv){ tmp, 1 };
+	f->p.fs_tmpfs = (struct ward_strv){tmp, 1};
 	assert_int_equal(ward_pathset_build(&f->p, NULL, &f->m.view), 0);
 	hdr(&ur.h, WARD_REC_UNIX, sizeof(ur));
 	/* a path outside the view where the host has a socket: a violation (the mount view made
 	 * it ENOENT) */
 	char dir[] = "/var/tmp/ward-test-unix-XXXXXX", sock[64];
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
 	int lfd;
 
 	assert_non_null(mkdtemp(dir));
@@ -301,7 +301,8 @@ static void test_unix_records(void **state)
 
 	t = sink_text(f);
 	assert_non_null(strstr(t, "\"family\":\"unix\",\"addr\":\"/var/tmp/ward-test-unix-"));
-	assert_non_null(strstr(t, "\"rule\":\"filesystem: outside the view (a socket on the host)\""));
+	assert_non_null(
+		strstr(t, "\"rule\":\"filesystem: outside the view (a socket on the host)\""));
 	assert_null(strstr(t, "nscd"));
 	assert_null(strstr(t, "own.sock"));
 	assert_non_null(strstr(t, "\"op\":\"send\",\"family\":\"unix\",\"addr\":\"@sh\\u0000im\""));
@@ -317,17 +318,17 @@ static void test_path_entries(void **state)
 {
 	char longp[300];
 	struct ward_path_entry ents[] = {
-		{ "/", WARD_PCU_SKEL, true, "skel" },
-		{ "/etc", WARD_PCU_RO, false, "filesystem.readonly" },
-		{ "/etc/shadow", WARD_PCU_DENY, false, "filesystem.deny" },
-		{ "/home", WARD_PCU_DENY, false, "filesystem.deny" },
-		{ "/home/me/work", WARD_PCU_RW, false, "filesystem.readwrite" },
-		{ "/dev", WARD_PCU_SKEL, true, "skel" },
-		{ "/dev/null", WARD_PCU_DEV, true, "filesystem.devices" },
-		{ longp, WARD_PCU_RO, false, "filesystem.readonly" },
-		{ "etc", WARD_PCU_RO, false, "filesystem.readonly" },
+		{"/", WARD_PCU_SKEL, true, "skel"},
+		{"/etc", WARD_PCU_RO, false, "filesystem.readonly"},
+		{"/etc/shadow", WARD_PCU_DENY, false, "filesystem.deny"},
+		{"/home", WARD_PCU_DENY, false, "filesystem.deny"},
+		{"/home/me/work", WARD_PCU_RW, false, "filesystem.readwrite"},
+		{"/dev", WARD_PCU_SKEL, true, "skel"},
+		{"/dev/null", WARD_PCU_DEV, true, "filesystem.devices"},
+		{longp, WARD_PCU_RO, false, "filesystem.readonly"},
+		{"etc", WARD_PCU_RO, false, "filesystem.readonly"},
 	};
-	struct ward_pathset view = { ents, ARRAY_SIZE(ents) };
+	struct ward_pathset view = {ents, ARRAY_SIZE(ents)};
 	struct ward_path_key k;
 	struct ward_path_val v;
 	uint64_t cgid = 0x1122334455667788ULL, got;

@@ -43,7 +43,7 @@ static const struct ward_oci_rule *find(const struct ward_oci_profile *o, int nr
 static void load_small(const struct ward_strv *caps, struct ward_oci_profile **o)
 {
 	char *path = data_path("small.json");
-	struct ward_error err = { { 0 } };
+	struct ward_error err = {{0}};
 
 	assert_int_equal(ward_oci_load(path, caps, o, &err), 0);
 	assert_string_equal((*o)->file, path);
@@ -108,8 +108,8 @@ static void test_small(void **state)
 
 static void test_caps(void **state)
 {
-	struct ward_strv caps = { 0 };
-	struct ward_str c[2] = { { .s = (char *)"CAP_SYS_ADMIN" }, { .s = (char *)"syslog" } };
+	struct ward_strv caps = {0};
+	struct ward_str c[2] = {{.s = (char *)"CAP_SYS_ADMIN"}, {.s = (char *)"syslog"}};
 	struct ward_oci_profile *o = NULL;
 
 	caps.v = c;
@@ -128,7 +128,7 @@ static void expect_error(const char *file, int r_expected, const char *needle)
 {
 	char *path = data_path(file);
 	struct ward_oci_profile *o = NULL;
-	struct ward_error err = { { 0 } };
+	struct ward_error err = {{0}};
 
 	assert_int_equal(ward_oci_load(path, NULL, &o, &err), r_expected);
 	assert_null(o);
@@ -143,7 +143,8 @@ static void test_errors(void **state)
 	/* Syntax: FILE:LINE:COL from jansson (the missing comma on line 5). */
 	expect_error("malformed.json", -EINVAL, "malformed.json:5:");
 	expect_error("names-type.json", -EINVAL, "syscalls[1].names: expected an array of strings");
-	expect_error("bad-action.json", -EINVAL, "syscalls[0].action: unknown action 'SCMP_ACT_MAYBE'");
+	expect_error("bad-action.json", -EINVAL,
+		     "syscalls[0].action: unknown action 'SCMP_ACT_MAYBE'");
 	expect_error("dup-key.json", -EINVAL, "duplicate object key");
 	expect_error("bad-op.json", -EINVAL, "syscalls[0].args[0].index: 7 is not 0..5");
 	expect_error("bad-cmp.json", -EINVAL, "unknown operator 'SCMP_CMP_ALMOST'");

@@ -73,28 +73,28 @@ static void test_hash(void **state)
 	assert_true(ward_path_hash("/usr", 4) != ward_path_hash("/usr/", 5));
 }
 
-static struct ward_str S(const char *s)
-{
-	return (struct ward_str){ .s = (char *)s };
+static struct ward_str S(const char *s) {
+	return (struct ward_str){.s = (char *)s};
 }
 
-static void test_classify(void **state)
+static void
+test_classify(void **state)
 {
-	struct ward_str ro[] = { S("/usr"), S("/etc"), S("/opt/models") };
-	struct ward_str rw[] = { S("/data/out") };
-	struct ward_str tmp[] = { S("/tmp") };
-	struct ward_str dev[] = { S("/dev/null") };
-	struct ward_str deny[] = { S("/etc/shadow"), S("/root") };
-	struct ward_profile p = { 0 };
-	char *gpu[] = { "/dev/nvidia0", NULL };
+	struct ward_str ro[] = {S("/usr"), S("/etc"), S("/opt/models")};
+	struct ward_str rw[] = {S("/data/out")};
+	struct ward_str tmp[] = {S("/tmp")};
+	struct ward_str dev[] = {S("/dev/null")};
+	struct ward_str deny[] = {S("/etc/shadow"), S("/root")};
+	struct ward_profile p = {0};
+	char *gpu[] = {"/dev/nvidia0", NULL};
 	const struct ward_path_entry *e;
 	struct ward_pathset s;
 
-	p.fs_readonly = (struct ward_strv){ ro, 3 };
-	p.fs_readwrite = (struct ward_strv){ rw, 1 };
-	p.fs_tmpfs = (struct ward_strv){ tmp, 1 };
-	p.fs_devices = (struct ward_strv){ dev, 1 };
-	p.fs_deny = (struct ward_strv){ deny, 2 };
+	p.fs_readonly = (struct ward_strv){ro, 3};
+	p.fs_readwrite = (struct ward_strv){rw, 1};
+	p.fs_tmpfs = (struct ward_strv){tmp, 1};
+	p.fs_devices = (struct ward_strv){dev, 1};
+	p.fs_deny = (struct ward_strv){deny, 2};
 	assert_int_equal(ward_pathset_build(&p, gpu, &s), 0);
 
 	assert_int_equal(ward_pathset_classify(&s, "/usr/lib/libc.so", &e), WARD_PCU_RO);

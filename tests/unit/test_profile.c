@@ -126,7 +126,7 @@ static void assert_strv(const struct ward_strv *v, size_t n, ...)
 static void test_full_example(void **state)
 {
 	struct ward_profile *p = NULL;
-	struct ward_error err = { 0 };
+	struct ward_error err = {0};
 	const struct ward_net_rule *n;
 	char cwd[PATH_MAX], want[PATH_MAX + 64];
 	int r = ward_profile_load(DATA "/full.yaml", &p, &err);
@@ -309,7 +309,7 @@ static void test_values(void **state)
 static void test_include_merge(void **state)
 {
 	struct ward_profile *p = NULL;
-	struct ward_error err = { 0 };
+	struct ward_error err = {0};
 	int r = ward_profile_load(DATA "/merge_a.yaml", &p, &err);
 
 	if (r < 0)
@@ -346,15 +346,15 @@ static void test_include_merge(void **state)
 static void test_include_cycle(void **state)
 {
 	struct ward_profile *p = NULL;
-	struct ward_error err = { 0 };
+	struct ward_error err = {0};
 	int r = ward_profile_load(DATA "/cycle_a.yaml", &p, &err);
 
 	assert_int_equal(r, -EINVAL);
 	assert_null(p);
 	/* reported at the include item that closes the cycle */
-	assert_string_equal(err.msg, DATA "/cycle_b.yaml:2:17: include cycle: " DATA
-					  "/cycle_a.yaml -> " DATA "/cycle_b.yaml -> " DATA
-					  "/cycle_a.yaml");
+	assert_string_equal(err.msg,
+			    DATA "/cycle_b.yaml:2:17: include cycle: " DATA "/cycle_a.yaml -> " DATA
+				 "/cycle_b.yaml -> " DATA "/cycle_a.yaml");
 
 	r = ward_profile_load(DATA "/self_include.yaml", &p, &err);
 	assert_int_equal(r, -EINVAL);
@@ -365,7 +365,7 @@ static void test_include_cycle(void **state)
 static void test_include_missing(void **state)
 {
 	struct ward_profile *p = NULL;
-	struct ward_error err = { 0 };
+	struct ward_error err = {0};
 	int r = ward_profile_load(DATA "/missing_include.yaml", &p, &err);
 
 	assert_int_equal(r, -EINVAL);
@@ -385,7 +385,7 @@ static void test_include_missing(void **state)
 static void test_missing_top(void **state)
 {
 	struct ward_profile *p = NULL;
-	struct ward_error err = { 0 };
+	struct ward_error err = {0};
 
 	assert_int_equal(ward_profile_load(DATA "/nonexistent.yaml", &p, &err), -ENOENT);
 	assert_null(p);
@@ -455,7 +455,8 @@ static void test_errors_values(void **state)
 	expect_error("syscalls: {kill: [Ptrace]}\n",
 		     "1:19: syscalls.kill: unknown system call 'Ptrace'");
 	expect_error("syscalls: {import: nosuch.json}\n", "1:20: syscalls.import: cannot read '");
-	expect_error("capabilities: [CAP_FLY]\n", "1:16: capabilities: unknown capability 'CAP_FLY'");
+	expect_error("capabilities: [CAP_FLY]\n",
+		     "1:16: capabilities: unknown capability 'CAP_FLY'");
 	expect_error("capabilities: ['12']\n", "1:16: capabilities: unknown capability '12'");
 	expect_error("filesystem:\n  tmpfs: [tmp]\n",
 		     "2:11: filesystem.tmpfs: 'tmp' must be an absolute path");
@@ -502,28 +503,31 @@ static void test_parse_size(void **state)
 		const char *s;
 		uint64_t v;
 	} good[] = {
-		{ "0", 0 },
-		{ "4096", 4096 },
-		{ "4096B", 4096 },
-		{ "512K", 512ULL << 10 },
-		{ "512k", 512ULL << 10 },
-		{ "512M", 512ULL << 20 },
-		{ "2G", 2ULL << 30 },
-		{ "2g", 2ULL << 30 },
-		{ "1T", 1ULL << 40 },
-		{ "1.5G", 1610612736ULL },
-		{ "0.5K", 512 },
-		{ "2KiB", 2048 },
-		{ "2Mi", 2ULL << 20 },
-		{ "2GiB", 2ULL << 30 },
-		{ "2GB", 2ULL << 30 },
-		{ "3kB", 3072 },
-		{ "15E", 15ULL << 60 },
-		{ "18446744073709551615", UINT64_MAX },
+		{"0", 0},
+		{"4096", 4096},
+		{"4096B", 4096},
+		{"512K", 512ULL << 10},
+		{"512k", 512ULL << 10},
+		{"512M", 512ULL << 20},
+		{"2G", 2ULL << 30},
+		{"2g", 2ULL << 30},
+		{"1T", 1ULL << 40},
+		{"1.5G", 1610612736ULL},
+		{"0.5K", 512},
+		{"2KiB", 2048},
+		{"2Mi", 2ULL << 20},
+		{"2GiB", 2ULL << 30},
+		{"2GB", 2ULL << 30},
+		{"3kB", 3072},
+		{"15E", 15ULL << 60},
+		{"18446744073709551615", UINT64_MAX},
 	};
 	static const char *const bad[] = {
-		"",    "-1",   "+1", "G",  "1X",   "1.5.5G", "1 G",  " 1",	"1G ", "0x10",
-		"1KK", "1GiBB", "1b", "16E", "17179869184G", "18446744073709551616", ".", "1iB",
+		"",    "-1",	 "+1",		 "G",
+		"1X",  "1.5.5G", "1 G",		 " 1",
+		"1G ", "0x10",	 "1KK",		 "1GiBB",
+		"1b",  "16E",	 "17179869184G", "18446744073709551616",
+		".",   "1iB",
 	};
 	uint64_t v;
 
@@ -545,15 +549,25 @@ static void test_parse_duration(void **state)
 		const char *s;
 		uint64_t v;
 	} good[] = {
-		{ "30s", 30 * S },    { "500ms", 500000000ULL }, { "1h30m", 5400 * S },
-		{ "2m", 120 * S },    { "1d", 86400 * S },	 { "100us", 100000ULL },
-		{ "2", 2 * S },	      { "0", 0 },		 { "1.5s", 1500000000ULL },
-		{ "10ns", 10 },	      { "1m30s", 90 * S },	 { "1h1m1s1ms", 3661001000000ULL },
-		{ "0.5", S / 2 },     { "213503d", 213503ULL * 86400 * S },
+		{"30s", 30 * S},
+		{"500ms", 500000000ULL},
+		{"1h30m", 5400 * S},
+		{"2m", 120 * S},
+		{"1d", 86400 * S},
+		{"100us", 100000ULL},
+		{"2", 2 * S},
+		{"0", 0},
+		{"1.5s", 1500000000ULL},
+		{"10ns", 10},
+		{"1m30s", 90 * S},
+		{"1h1m1s1ms", 3661001000000ULL},
+		{"0.5", S / 2},
+		{"213503d", 213503ULL * 86400 * S},
 	};
 	static const char *const bad[] = {
-		"", "s", "-1s", "1x", "1h30", "30 s", "1S", "1.5.5s", "h1",
-		"213504d", "18446744074s", "99999999999999999999s", "1sm", "+1s",
+		"",    "s",	 "-1s", "1x",	   "1h30",	   "30 s",
+		"1S",  "1.5.5s", "h1",	"213504d", "18446744074s", "99999999999999999999s",
+		"1sm", "+1s",
 	};
 	uint64_t v;
 
@@ -573,9 +587,9 @@ static void test_parse_cidr(void **state)
 	uint8_t plen;
 	int family;
 	static const char *const bad[] = {
-		"",	      "1.2.3",	      "10.0.0.0/33", "10.0.0.0/",  "10.0.0.0/-1",
-		"10.0.0.0/a", "fd00::/129",   "[1.2.3.4]",   "[::1",	   "[::1]x",
-		"[::1]/",     "[::1/8]/8",    "::g",	     "1.2.3.4/8/8", "*/0",
+		"",	      "1.2.3",	    "10.0.0.0/33", "10.0.0.0/",	  "10.0.0.0/-1",
+		"10.0.0.0/a", "fd00::/129", "[1.2.3.4]",   "[::1",	  "[::1]x",
+		"[::1]/",     "[::1/8]/8",  "::g",	   "1.2.3.4/8/8", "*/0",
 		"256.1.1.1",  "[]",
 	};
 
@@ -623,16 +637,26 @@ static void test_parse_net_rule(void **state)
 	static const struct {
 		const char *op, *v;
 	} bad[] = {
-		{ "connect", "1.2.3.4" },	 { "connect", "1.2.3.4:" },
-		{ "connect", ":80" },		 { "connect", "1.2.3.4:65536" },
-		{ "connect", "1.2.3.4:2000-1000" }, { "connect", "1.2.3.4:-5" },
-		{ "connect", "1.2.3.4:5-" },	 { "connect", "::1:80" },
-		{ "connect", "[::1]80" },	 { "connect", "[::1]:" },
-		{ "connect", "1.2.3.4:0" },	 { "send", "*:0" },
-		{ "connect", "1.2.3.4/33:80" },	 { "connect", "[::1]/129:80" },
-		{ "listen", "1.2.3.4:80" },	 { NULL, "1.2.3.4:80" },
-		{ "connect", "" },		 { "connect", "1.2.3.4:8a" },
-		{ "connect", "[1.2.3.4]:80" },	 { "connect", "host.example:80" },
+		{"connect", "1.2.3.4"},
+		{"connect", "1.2.3.4:"},
+		{"connect", ":80"},
+		{"connect", "1.2.3.4:65536"},
+		{"connect", "1.2.3.4:2000-1000"},
+		{"connect", "1.2.3.4:-5"},
+		{"connect", "1.2.3.4:5-"},
+		{"connect", "::1:80"},
+		{"connect", "[::1]80"},
+		{"connect", "[::1]:"},
+		{"connect", "1.2.3.4:0"},
+		{"send", "*:0"},
+		{"connect", "1.2.3.4/33:80"},
+		{"connect", "[::1]/129:80"},
+		{"listen", "1.2.3.4:80"},
+		{NULL, "1.2.3.4:80"},
+		{"connect", ""},
+		{"connect", "1.2.3.4:8a"},
+		{"connect", "[1.2.3.4]:80"},
+		{"connect", "host.example:80"},
 	};
 
 	assert_int_equal(ward_parse_net_rule("connect", "127.0.0.1:8080", &r), 0);
@@ -693,7 +717,7 @@ static void test_parse_net_rule(void **state)
 static void test_add_bind(void **state)
 {
 	struct ward_profile *p = expect_ok("name: b\n");
-	struct ward_error err = { 0 };
+	struct ward_error err = {0};
 	static const char *const bad[] = {
 		"", "rel", "/a:b", "/a:/b:xx", "/a:/b:rw:x", "/a/../b", ":/b", "/a:",
 	};
@@ -730,9 +754,9 @@ static void test_add_bind(void **state)
 static void test_set_gpu(void **state)
 {
 	struct ward_profile *p = expect_ok("gpu: {allow: [3]}\n");
-	struct ward_error err = { 0 };
-	static const char *const bad[] = { "", "64", "a", "1,", ",1", "-1", "1,,2", "0x1",
-					   "1 ", "All" };
+	struct ward_error err = {0};
+	static const char *const bad[] = {"",	"64",	"a",   "1,", ",1",
+					  "-1", "1,,2", "0x1", "1 ", "All"};
 
 	assert_int_equal(p->n_gpus, 1);
 	assert_int_equal(ward_profile_set_gpu(p, "all", &err), 0);
@@ -856,7 +880,7 @@ static void assert_profiles_equal(const struct ward_profile *a, const struct war
 static void round_trip(struct ward_profile *p)
 {
 	struct ward_profile *q = NULL;
-	struct ward_error err = { 0 };
+	struct ward_error err = {0};
 	char path[256];
 	char *text = dump_to_string(p), *again;
 
@@ -878,7 +902,7 @@ static void round_trip(struct ward_profile *p)
 static void test_dump_round_trip(void **state)
 {
 	struct ward_profile *p = NULL;
-	struct ward_error err = { 0 };
+	struct ward_error err = {0};
 	char *text;
 
 	assert_int_equal(ward_profile_load(DATA "/full.yaml", &p, &err), 0);
@@ -922,13 +946,14 @@ static void test_dump_round_trip(void **state)
 	ward_profile_free(p);
 }
 
-/* ---- shipped profiles -------------------------------------------------------------------------- */
+/* ---- shipped profiles --------------------------------------------------------------------------
+ */
 
 static void test_shipped_profiles(void **state)
 {
-	static const char *const names[] = { "base", "default", "python-cpu", "strict" };
+	static const char *const names[] = {"base", "default", "python-cpu", "strict"};
 	struct ward_profile *p = NULL;
-	struct ward_error err = { 0 };
+	struct ward_error err = {0};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		if (ward_profile_load(names[i], &p, &err) < 0)
@@ -988,7 +1013,7 @@ static void test_all_profiles_in_dir(void **state)
 	assert_non_null(d);
 	while ((de = readdir(d))) {
 		struct ward_profile *p = NULL;
-		struct ward_error err = { 0 };
+		struct ward_error err = {0};
 		char path[512];
 		size_t l = strlen(de->d_name);
 
@@ -1009,7 +1034,7 @@ static void test_all_profiles_in_dir(void **state)
 static void test_builtin_default(void **state)
 {
 	struct ward_profile *builtin = NULL, *file = NULL;
-	struct ward_error err = { 0 };
+	struct ward_error err = {0};
 	char cwd[PATH_MAX];
 	char *a, *b;
 	int r;
@@ -1043,24 +1068,15 @@ static void test_builtin_default(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_example),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_values),
-		cmocka_unit_test(test_include_merge),
-		cmocka_unit_test(test_include_cycle),
-		cmocka_unit_test(test_include_missing),
-		cmocka_unit_test(test_missing_top),
-		cmocka_unit_test(test_errors_structure),
-		cmocka_unit_test(test_errors_values),
-		cmocka_unit_test(test_parse_size),
-		cmocka_unit_test(test_parse_duration),
-		cmocka_unit_test(test_parse_cidr),
-		cmocka_unit_test(test_parse_net_rule),
-		cmocka_unit_test(test_add_bind),
-		cmocka_unit_test(test_set_gpu),
-		cmocka_unit_test(test_dump_round_trip),
-		cmocka_unit_test(test_shipped_profiles),
-		cmocka_unit_test(test_all_profiles_in_dir),
+		cmocka_unit_test(test_full_example),	 cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values),		 cmocka_unit_test(test_include_merge),
+		cmocka_unit_test(test_include_cycle),	 cmocka_unit_test(test_include_missing),
+		cmocka_unit_test(test_missing_top),	 cmocka_unit_test(test_errors_structure),
+		cmocka_unit_test(test_errors_values),	 cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_duration),	 cmocka_unit_test(test_parse_cidr),
+		cmocka_unit_test(test_parse_net_rule),	 cmocka_unit_test(test_add_bind),
+		cmocka_unit_test(test_set_gpu),		 cmocka_unit_test(test_dump_round_trip),
+		cmocka_unit_test(test_shipped_profiles), cmocka_unit_test(test_all_profiles_in_dir),
 		cmocka_unit_test(test_builtin_default),
 	};
 

@@ -32,12 +32,11 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-
 static void strv_add(struct ward_strv *l, const char *s)
 {
 	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
 	assert_non_null(l->v);
-	l->v[l->n++] = (struct ward_str){ .s = strdup(s) };
+	l->v[l->n++] = (struct ward_str){.s = strdup(s)};
 }
 
 static void strv_free(struct ward_strv *l)
@@ -68,12 +67,12 @@ static void profile_free(struct ward_profile *p)
 
 /* What the test children themselves need between seccomp_load() and _exit(). */
 static const char *const base_allow[] = {
-	"read",	   "write",	  "close",	    "fstat",	   "newfstatat", "mmap",
-	"munmap",  "mprotect",	  "brk",	    "rt_sigreturn", "rt_sigaction",
-	"rt_sigprocmask", "futex", "getpid",	    "wait4",	   "sendmsg",	 "set_robust_list",
-	"rseq",	   "madvise",	  "gettid",	    "exit",	   "exit_group", "clone",
-	"socket",  "ioctl",	  "sched_yield",  "munmap",
-	"sigaltstack", /* ASan's per-thread setup (make SANITIZE=1) */
+	"read",	   "write",	  "close",  "fstat",	    "newfstatat",      "mmap",
+	"munmap",  "mprotect",	  "brk",    "rt_sigreturn", "rt_sigaction",    "rt_sigprocmask",
+	"futex",   "getpid",	  "wait4",  "sendmsg",	    "set_robust_list", "rseq",
+	"madvise", "gettid",	  "exit",   "exit_group",   "clone",	       "socket",
+	"ioctl",   "sched_yield", "munmap", "sigaltstack", /* ASan's per-thread setup (make
+							      SANITIZE=1) */
 };
 
 static void add_base(struct ward_profile *p)
@@ -112,7 +111,10 @@ static int run_filtered(struct ward_seccomp *sc, int (*fn)(void))
 			return (code);                                                             \
 	} while (0)
 
-static int expect_errno(long r, int e) { return r == -1 && errno == e; }
+static int expect_errno(long r, int e)
+{
+	return r == -1 && errno == e;
+}
 
 /* Checks shared by the default-deny and default-allow filters. */
 static int common_checks(void)
@@ -156,7 +158,8 @@ static int common_checks(void)
 	CHECK(expect_errno(syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0), EPERM), 23);
 	CHECK(expect_errno(syscall(SYS_clone, CLONE_NEWNET | SIGCHLD, 0, 0, 0, 0), EPERM), 24);
 	CHECK(expect_errno(syscall(SYS_clone, 0x80 /* CLONE_NEWTIME */ | SIGCHLD, 0, 0, 0, 0),
-			   EPERM), 25);
+			   EPERM),
+	      25);
 	CHECK(expect_errno(syscall(SYS_io_uring_setup, 1, NULL), EPERM), 26);
 	CHECK(expect_errno(mount("none", "/mnt", "tmpfs", 0, NULL), EPERM), 27);
 	CHECK(expect_errno(syscall(SYS_bpf, 0, NULL, 0), EPERM), 28);
@@ -169,8 +172,7 @@ static int common_checks(void)
 	CHECK(pid >= 0, 40);
 	if (pid == 0)
 		_exit(7);
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 7,
-	      41);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 7, 41);
 	CHECK(getpid() > 0, 42);
 	return 0;
 }
@@ -191,7 +193,7 @@ static void test_default_deny(void **state)
 {
 	struct ward_profile *p = profile_new(WARD_SC_DENY);
 	struct ward_seccomp *sc = NULL;
-	struct ward_error err = { { 0 } };
+	struct ward_error err = {{0}};
 	int status;
 
 	add_base(p);
@@ -203,7 +205,10 @@ static void test_default_deny(void **state)
 	profile_free(p);
 }
 
-static void *thread_fn(void *arg) { return arg; }
+static void *thread_fn(void *arg)
+{
+	return arg;
+}
 
 static int allow_checks(void)
 {
@@ -258,7 +263,7 @@ static void test_allow_lifts_builtin(void **state)
 	struct ward_profile *p = profile_new(WARD_SC_ALLOW);
 	struct ward_seccomp *sc = NULL;
 	struct ward_sc_verdict v;
-	uint64_t args[6] = { CLONE_NEWUSER };
+	uint64_t args[6] = {CLONE_NEWUSER};
 	int status;
 
 	strv_add(&p->sc_allow, "unshare");
@@ -300,7 +305,7 @@ static void test_verdict(void **state)
 	struct ward_profile *p = profile_new(WARD_SC_DENY);
 	struct ward_seccomp *sc = NULL;
 	struct ward_sc_verdict v;
-	uint64_t a[6] = { 0 };
+	uint64_t a[6] = {0};
 
 	add_base(p);
 	strv_add(&p->sc_deny, "ptrace");
@@ -330,22 +335,22 @@ static void test_verdict(void **state)
 		uint64_t a0, a1;
 		const char *rule;
 	} cases[] = {
-		{ SYS_socket, AF_PACKET, 0, "builtin: socket-family" },
-		{ SYS_socket, 0xffffffff00000000ul | AF_VSOCK, 0, "builtin: socket-family" },
-		{ SYS_ioctl, 0, TIOCSTI, "builtin: tty-injection" },
-		{ SYS_ioctl, 1, TIOCLINUX, "builtin: tty-injection" },
-		{ SYS_clone, CLONE_NEWPID | SIGCHLD, 0, "builtin: namespaces" },
-		{ SYS_unshare, CLONE_NEWNS, 0, "builtin: namespaces" },
-		{ SYS_setns, 3, 0, "builtin: namespaces" },
-		{ SYS_io_uring_enter, 0, 0, "builtin: io_uring" },
-		{ SYS_init_module, 0, 0, "builtin: kernel-modules" },
-		{ SYS_bpf, 0, 0, "builtin: bpf" },
-		{ SYS_perf_event_open, 0, 0, "builtin: perf" },
-		{ SYS_add_key, 0, 0, "builtin: keyring" },
-		{ SYS_userfaultfd, 0, 0, "builtin: userfaultfd" },
-		{ SYS_fsopen, 0, 0, "builtin: mount" },
-		{ SYS_pivot_root, 0, 0, "builtin: mount" },
-		{ SYS_open_by_handle_at, 0, 0, "builtin: open_by_handle_at" },
+		{SYS_socket, AF_PACKET, 0, "builtin: socket-family"},
+		{SYS_socket, 0xffffffff00000000ul | AF_VSOCK, 0, "builtin: socket-family"},
+		{SYS_ioctl, 0, TIOCSTI, "builtin: tty-injection"},
+		{SYS_ioctl, 1, TIOCLINUX, "builtin: tty-injection"},
+		{SYS_clone, CLONE_NEWPID | SIGCHLD, 0, "builtin: namespaces"},
+		{SYS_unshare, CLONE_NEWNS, 0, "builtin: namespaces"},
+		{SYS_setns, 3, 0, "builtin: namespaces"},
+		{SYS_io_uring_enter, 0, 0, "builtin: io_uring"},
+		{SYS_init_module, 0, 0, "builtin: kernel-modules"},
+		{SYS_bpf, 0, 0, "builtin: bpf"},
+		{SYS_perf_event_open, 0, 0, "builtin: perf"},
+		{SYS_add_key, 0, 0, "builtin: keyring"},
+		{SYS_userfaultfd, 0, 0, "builtin: userfaultfd"},
+		{SYS_fsopen, 0, 0, "builtin: mount"},
+		{SYS_pivot_root, 0, 0, "builtin: mount"},
+		{SYS_open_by_handle_at, 0, 0, "builtin: open_by_handle_at"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		a[0] = cases[i].a0;
@@ -372,10 +377,10 @@ static void test_bad_profile(void **state)
 {
 	struct ward_profile *p = profile_new(WARD_SC_DENY);
 	struct ward_seccomp *sc = NULL;
-	struct ward_error err = { { 0 } };
+	struct ward_error err = {{0}};
 
 	strv_add(&p->sc_deny, "no_such_syscall");
-	p->sc_deny.v[0].loc = (struct ward_loc){ .file = "p.yaml", .line = 3, .col = 7 };
+	p->sc_deny.v[0].loc = (struct ward_loc){.file = "p.yaml", .line = 3, .col = 7};
 	assert_int_equal(ward_seccomp_build(p, &sc, &err), -EINVAL);
 	assert_null(sc);
 	assert_non_null(strstr(err.msg, "p.yaml:3:7:"));
@@ -423,11 +428,13 @@ static int notify_sock = -1;
 
 static int send_fd(int sock, int fd)
 {
-	char buf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char buf[CMSG_SPACE(sizeof(int))] = {0};
 	char b = 'f';
-	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-			    .msg_controllen = sizeof(buf) };
+	struct iovec iov = {.iov_base = &b, .iov_len = 1};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = buf,
+			   .msg_controllen = sizeof(buf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 
 	c->cmsg_level = SOL_SOCKET;
@@ -439,11 +446,13 @@ static int send_fd(int sock, int fd)
 
 static int recv_fd(int sock)
 {
-	char buf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char buf[CMSG_SPACE(sizeof(int))] = {0};
 	char b;
-	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-			    .msg_controllen = sizeof(buf) };
+	struct iovec iov = {.iov_base = &b, .iov_len = 1};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = buf,
+			   .msg_controllen = sizeof(buf)};
 	struct cmsghdr *c;
 	int fd;
 
@@ -502,8 +511,8 @@ static void test_notify_roundtrip(void **state)
 		int nr;
 		const char *rule;
 	} expect[] = {
-		{ SYS_getppid, "syscalls.default: deny" },
-		{ SYS_socket, "builtin: socket-family" },
+		{SYS_getppid, "syscalls.default: deny"},
+		{SYS_socket, "builtin: socket-family"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(expect); i++) {
 		memset(req, 0, sizeof(*req));
@@ -573,10 +582,10 @@ static void test_import(void **state)
 {
 	struct ward_profile *p = profile_new(WARD_SC_DENY);
 	struct ward_seccomp *sc = NULL;
-	struct ward_error err = { { 0 } };
+	struct ward_error err = {{0}};
 	struct ward_seccomp_import_stats st;
 	struct ward_sc_verdict v;
-	uint64_t a[6] = { 0 };
+	uint64_t a[6] = {0};
 	int status;
 
 	p->sc_import.s = data_path("small.json");

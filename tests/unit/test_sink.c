@@ -58,7 +58,7 @@ static int teardown(void **state)
 
 static int srv_listen(void)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
@@ -71,7 +71,7 @@ static int srv_listen(void)
 
 static int srv_accept(int lfd, int timeout_ms)
 {
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	struct pollfd p = {.fd = lfd, .events = POLLIN};
 
 	if (poll(&p, 1, timeout_ms) <= 0)
 		return -1;
@@ -107,7 +107,7 @@ static long conn_line(struct conn *c, int timeout_ms)
 			c->lines++;
 			return seq;
 		}
-		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		if (poll(&p, 1, timeout_ms) <= 0)
 			return 0;
 		ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
@@ -165,7 +165,7 @@ static void pump_and_read(struct ward_sink *s, struct conn *c, long first, long 
 
 static void test_unix_delivers_and_acks(void **state)
 {
-	struct ward_events ev = { .sandbox = "u1", .host = "h" };
+	struct ward_events ev = {.sandbox = "u1", .host = "h"};
 	struct ward_error err;
 	struct conn *c = calloc(1, sizeof(*c));
 	int lfd = srv_listen();
@@ -192,7 +192,7 @@ static void test_unix_delivers_and_acks(void **state)
 
 static void test_unix_spool_then_replay_next_run(void **state)
 {
-	struct ward_events ev = { .sandbox = "u2", .host = "h" };
+	struct ward_events ev = {.sandbox = "u2", .host = "h"};
 	struct ward_error err;
 	struct conn *c = calloc(1, sizeof(*c));
 	char spec[200];
@@ -233,7 +233,7 @@ static void test_unix_spool_then_replay_next_run(void **state)
 
 static void test_unix_resend_after_collector_death(void **state)
 {
-	struct ward_events ev = { .sandbox = "u3", .host = "h" };
+	struct ward_events ev = {.sandbox = "u3", .host = "h"};
 	struct ward_error err;
 	struct conn *c = calloc(1, sizeof(*c));
 	char spec[200];
@@ -258,7 +258,7 @@ static void test_unix_resend_after_collector_death(void **state)
 	lfd = srv_listen();
 	memset(c, 0, sizeof(*c));
 	for (int t = 0; t < 300 && !ward_sink_connected(ev.sink); t++) {
-		struct pollfd p = { .fd = ward_sink_fd(ev.sink), .events = POLLIN };
+		struct pollfd p = {.fd = ward_sink_fd(ev.sink), .events = POLLIN};
 
 		poll(&p, 1, 20);
 		ward_sink_handle(ev.sink, EPOLLIN);
@@ -313,8 +313,8 @@ static void *reader_main(void *arg)
 
 static void test_unix_overflow_keeps_order(void **state)
 {
-	struct ward_events ev = { .sandbox = "u4", .host = "h" };
-	struct reader rd = { 0 };
+	struct ward_events ev = {.sandbox = "u4", .host = "h"};
+	struct reader rd = {0};
 	struct ward_error err;
 	char spec[200];
 	pthread_t th;
@@ -370,8 +370,8 @@ static int collect_line(void *ud, const char *line, size_t len, uid_t owner, con
 static void test_spool_file(void **state)
 {
 	struct ward_spool sp, other;
-	const char *pre[] = { "p1", "p2" };
-	size_t prelen[] = { 2, 2 };
+	const char *pre[] = {"p1", "p2"};
+	size_t prelen[] = {2, 2};
 	char out[256] = "", *line;
 	size_t len;
 
@@ -393,7 +393,7 @@ static void test_spool_file(void **state)
 	free(line);
 	/* rewrite: new lines first, then only the unread part */
 	assert_int_equal(ward_spool_rewrite(&sp, pre, prelen, 2), 0);
-	const char *want[] = { "p1", "p2", "bb", "ccc" };
+	const char *want[] = {"p1", "p2", "bb", "ccc"};
 	for (size_t i = 0; i < 4; i++) {
 		assert_int_equal(ward_spool_read_line(&sp, &line, &len), 1);
 		assert_string_equal(line, want[i]);
