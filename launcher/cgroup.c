@@ -32,6 +32,10 @@
 #define DESTROY_TIMEOUT_MS 2000
 
 enum { CG_MEMORY = 0, CG_PIDS, CG_CPU, CG_N };
+_Static_assert(1u << CG_MEMORY == WARD_CGROUP_MISSING_MEMORY &&
+		       1u << CG_PIDS == WARD_CGROUP_MISSING_PIDS &&
+		       1u << CG_CPU == WARD_CGROUP_MISSING_CPU,
+	       "missing bits");
 static const char *const ctrl_names[CG_N] = {"memory", "pids", "cpu"};
 
 struct cg_ctrl_ops {
@@ -57,6 +61,7 @@ struct ward_cgroup {
 		int dir; /* index into dirs */
 	} ctrl[CG_N];
 	uint64_t id;
+	unsigned missing; /* WARD_CGROUP_MISSING_* of limits asked for but not applicable */
 };
 
 /* ---- small file helpers ------------------------------------------------------------------- */
@@ -564,6 +569,7 @@ int ward_cgroup_create(const char *id, const struct ward_cgroup_limits *lim,
 			continue;
 		}
 		append_missing(ret_missing, missing_len, ctrl_names[c]);
+		cg->missing |= 1u << c;
 	}
 
 	for (int c = 0; c < CG_N; c++) {
@@ -748,4 +754,9 @@ void ward_cgroup_destroy(struct ward_cgroup *cg)
 		free(d->path);
 	}
 	free(cg);
+}
+
+unsigned ward_cgroup_missing(const struct ward_cgroup *cg)
+{
+	return cg ? cg->missing : 0;
 }

@@ -26,6 +26,13 @@ int ward_cgroup_probe(struct ward_cgroup_info *ret);
 int ward_cgroup_create(const char *id, const struct ward_cgroup_limits *lim,
 		       struct ward_cgroup **ret, char *ret_missing, size_t missing_len,
 		       struct ward_error *err);
+/* The limits asked for that no controller of this host can apply (also in ret_missing). */
+enum {
+	WARD_CGROUP_MISSING_MEMORY = 1 << 0,
+	WARD_CGROUP_MISSING_PIDS = 1 << 1,
+	WARD_CGROUP_MISSING_CPU = 1 << 2,
+};
+unsigned ward_cgroup_missing(const struct ward_cgroup *cg);
 int ward_cgroup_v2_fd(struct ward_cgroup *cg);	 /* for CLONE_INTO_CGROUP / BPF attach; -1 */
 uint64_t ward_cgroup_id(struct ward_cgroup *cg); /* v2 cgroup id (inode), 0 if none */
 int ward_cgroup_attach(struct ward_cgroup *cg, pid_t pid); /* v1 hierarchies (v2 by clone) */

@@ -29,7 +29,17 @@ struct exec_report {
 	char what[64];
 };
 
+/* The one list of forwarded signals: the supervisor blocks and reads them (with SIGCHLD)
+ * before clone, init forwards them to the workload. */
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+void ward_forwarded_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(set, forwarded[i]);
+}
 
 static _Noreturn void fail(int sync_fd, int code, int r, const char *text)
 {
@@ -174,6 +184,19 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	if (ward_msg_recv(sync_fd, &m, &sb->sc_prog_fd) < 0 || m.type != WARD_MSG_CGROUPS)
 		_exit(WARD_EXIT_FAIL);
 
+	/* Reap and forward until the workload is gone. The forwarded signals and SIGCHLD were
+	 * blocked by the supervisor before clone, so none is lost before this signalfd exists;
+	 * made before the workload starts, so that a failure refuses the run instead of
+	 * leaving signals unforwarded. (The workload shares the fd table until its execve,
+	 * which closes this close-on-exec fd in its copy.) */
+	sigset_t set;
+	ward_forwarded_sigset(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, -errno,
+		     "signalfd (forwarding signals to the workload)");
+
 	char **env = build_env(p);
 	struct exec_report *rep =
 		mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -198,15 +221,6 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	if (rep->listener >= 0)
 		close(rep->listener);
 
-	/* Reap and forward until the workload is gone. The forwarded signals and SIGCHLD were
-	 * blocked by the supervisor before clone, so none was lost in between. */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-		sigaddset(&set, forwarded[i]);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	int status = -1;
 	for (;;) {
 		int ws;
@@ -217,13 +231,7 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 		if (status != -1 || (w < 0 && errno == ECHILD))
 			break;
 		struct signalfd_siginfo si;
-		ssize_t n = sfd >= 0 ? read(sfd, &si, sizeof(si)) : -1;
-		if (n < 0 && sfd < 0) {
-			/* no signalfd: fall back to a blocking wait for the workload */
-			if (waitpid(child, &ws, 0) == child)
-				status = ws;
-			break;
-		}
+		ssize_t n = read(sfd, &si, sizeof(si));
 		if (n == sizeof(si) && si.ssi_signo != SIGCHLD)
 			kill(child, si.ssi_signo);
 	}

@@ -32,12 +32,10 @@
  */
 #include "common/hooks.h"
 #include "common/macro.h"
+#include "launcher/layers.h"
 #include "launcher/sandbox.h"
 #include "monitor/gpu.h"
 #include "monitor/monitor.h"
-#include "monitor/monitor.h"
-#include "monitor/gpu.h"
-#include "monitor/pathset.h"
 
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -47,13 +45,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-
-static void list_add(char *list, size_t len, const char *item)
-{
-	size_t n = strlen(list);
-
-	snprintf(list + n, len - n, "%s%s", n ? "," : "", item);
-}
 
 static unsigned long clone_flags(const struct ward_sandbox *sb)
 {
@@ -79,29 +70,26 @@ static unsigned long clone_flags(const struct ward_sandbox *sb)
 	return f;
 }
 
-static const char *ns_names(unsigned long f, char *buf, size_t len)
+/* The namespaces of clone_flags() as layers. */
+static void ns_layers(unsigned long f, struct ward_layers *l)
 {
 	static const struct {
 		unsigned long flag;
-		const char *name;
-	} map[] = {{CLONE_NEWUSER, "userns"},	 {CLONE_NEWPID, "pidns"}, {CLONE_NEWNS, "mntns"},
-		   {CLONE_NEWNET, "netns"},	 {CLONE_NEWIPC, "ipcns"}, {CLONE_NEWUTS, "utsns"},
-		   {CLONE_NEWCGROUP, "cgroupns"}};
+		enum ward_layer layer;
+	} map[] = {{CLONE_NEWUSER, WARD_LAYER_USERNS},	  {CLONE_NEWPID, WARD_LAYER_PIDNS},
+		   {CLONE_NEWNS, WARD_LAYER_MNTNS},	  {CLONE_NEWNET, WARD_LAYER_NETNS},
+		   {CLONE_NEWIPC, WARD_LAYER_IPCNS},	  {CLONE_NEWUTS, WARD_LAYER_UTSNS},
+		   {CLONE_NEWCGROUP, WARD_LAYER_CGROUPNS}};
 
-	buf[0] = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
 		if (f & map[i].flag)
-			list_add(buf, len, map[i].name);
-	return buf;
+			ward_layer_on(l, map[i].layer);
 }
 
-/* Steps 1-3: everything that can fail before a process exists. */
-static int prepare(struct ward_sandbox *sb)
+/* The sandbox user inside and the host ids it maps to. */
+static void prepare_identity(struct ward_sandbox *sb)
 {
-	struct ward_profile *p = sb->profile;
-	struct ward_error err = {{0}};
-	char buf[256];
-	int r;
+	const struct ward_profile *p = sb->profile;
 
 	sb->privileged = geteuid() == 0;
 	if (sb->privileged) {
@@ -114,124 +102,167 @@ static int prepare(struct ward_sandbox *sb)
 		sb->host_gid = getgid();
 	}
 	sb->cwd = getcwd(NULL, 0);
+}
 
-	r = ward_caps_validate(p, &err);
+/* The sink and the emitter's common fields; events.require_collector. */
+static int prepare_events(struct ward_sandbox *sb, struct ward_error *err)
+{
+	const struct ward_profile *p = sb->profile;
+	int r;
+
+	r = ward_sink_open(p->sink ? p->sink : "stderr", sb->id, &sb->ev.sink, err);
 	if (r < 0)
-		goto fail;
-	r = ward_seccomp_build(p, &sb->sc, &err);
-	if (r < 0)
-		goto fail;
-	r = ward_sink_open(p->sink ? p->sink : "stderr", sb->id, &sb->ev.sink, &err);
-	if (r < 0)
-		goto fail;
+		return r;
 	snprintf(sb->ev.sandbox, sizeof(sb->ev.sandbox), "%s", sb->id);
 	if (gethostname(sb->ev.host, sizeof(sb->ev.host) - 1) < 0)
 		snprintf(sb->ev.host, sizeof(sb->ev.host), "unknown");
-	if (p->require_collector && ward_sink_connected(sb->ev.sink) <= 0) {
-		ward_log("events.require_collector: no collector answers at '%s'", p->sink);
-		return -ENOTCONN;
-	}
+	if (p->require_collector && ward_sink_connected(sb->ev.sink) <= 0)
+		return ward_error_set(err, -ENOTCONN,
+				      "events.require_collector: no collector answers at '%s'",
+				      p->sink);
+	return 0;
+}
 
-	if (p->gpu_all || p->n_gpus) {
-		{
-			r = ward_gpu_nodes(p, ward_hooks.dev_root, &sb->gpu_nodes, &err);
-			if (r < 0)
-				goto fail;
-			/* Not a protection (nothing is refused that would otherwise be allowed), so
-			 * not fatal: a profile asking for GPU 0 still runs on a host without one,
-			 * but the user should not have to guess why the model sees no GPU. */
-			for (size_t g = 0; g < p->n_gpus; g++) {
-				char want[32];
-				bool found = false;
+/* The host's device nodes for gpu.allow / --gpu. */
+static int prepare_gpus(struct ward_sandbox *sb, struct ward_error *err)
+{
+	const struct ward_profile *p = sb->profile;
+	int r;
 
-				snprintf(want, sizeof(want), "/nvidia%d", p->gpus[g]);
-				for (char **n = sb->gpu_nodes; n && *n && !found; n++) {
-					size_t ln = strlen(*n), lw = strlen(want);
-					found = ln >= lw && strcmp(*n + ln - lw, want) == 0;
-				}
-				if (!found)
-					ward_log("warning: gpu.allow: GPU %d (%s/nvidia%d) is not "
-						 "on this "
-						 "host: the sandbox gets no such device",
-						 p->gpus[g], ward_hooks.dev_root, p->gpus[g]);
-			}
-			if (p->gpu_all && (!sb->gpu_nodes || !sb->gpu_nodes[0]))
-				ward_log("warning: gpu.allow: all: this host has no GPU device "
-					 "nodes");
+	if (!p->gpu_all && !p->n_gpus)
+		return 0;
+	r = ward_gpu_nodes(p, ward_hooks.dev_root, &sb->gpu_nodes, err);
+	if (r < 0)
+		return r;
+	/* Not a protection (nothing is refused that would otherwise be allowed), so not fatal:
+	 * a profile asking for GPU 0 still runs on a host without one, but the user should not
+	 * have to guess why the model sees no GPU. */
+	for (size_t g = 0; g < p->n_gpus; g++) {
+		char want[32];
+		bool found = false;
+
+		snprintf(want, sizeof(want), "/nvidia%d", p->gpus[g]);
+		for (char **n = sb->gpu_nodes; n && *n && !found; n++) {
+			size_t ln = strlen(*n), lw = strlen(want);
+			found = ln >= lw && strcmp(*n + ln - lw, want) == 0;
 		}
+		if (!found)
+			ward_log("warning: gpu.allow: GPU %d (%s/nvidia%d) is not on this host: "
+				 "the sandbox gets no such device",
+				 p->gpus[g], ward_hooks.dev_root, p->gpus[g]);
 	}
+	if (p->gpu_all && (!sb->gpu_nodes || !sb->gpu_nodes[0]))
+		ward_log("warning: gpu.allow: all: this host has no GPU device nodes");
+	return 0;
+}
 
-	list_add(sb->active, sizeof(sb->active), ns_names(clone_flags(sb), buf, sizeof(buf)));
+/* Layers that need nothing created: namespaces, Landlock, seccomp, capabilities. */
+static void prepare_layers(struct ward_sandbox *sb)
+{
+	const struct ward_profile *p = sb->profile;
 
+	ns_layers(clone_flags(sb), &sb->layers);
 	sb->landlock_abi = ward_landlock_abi();
+	sb->layers.landlock_abi = sb->landlock_abi;
 	if (p->mode == WARD_MODE_AUDIT) {
 		/* audit observes; Landlock could only block */
 	} else if (sb->landlock_abi > 0) {
-		snprintf(buf, sizeof(buf), "landlock(abi %d)", sb->landlock_abi);
-		list_add(sb->active, sizeof(sb->active), buf);
+		ward_layer_on(&sb->layers, WARD_LAYER_LANDLOCK);
 	} else {
-		list_add(sb->missing, sizeof(sb->missing), "landlock");
+		ward_layer_missing(&sb->layers, WARD_LAYER_LANDLOCK);
 	}
-	list_add(sb->active, sizeof(sb->active), "seccomp(user-notif)");
-	list_add(sb->active, sizeof(sb->active), "capabilities");
-	list_add(sb->active, sizeof(sb->active), "no_new_privs");
+	ward_layer_on(&sb->layers, WARD_LAYER_SECCOMP);
+	ward_layer_on(&sb->layers, WARD_LAYER_CAPS);
+	ward_layer_on(&sb->layers, WARD_LAYER_NO_NEW_PRIVS);
+	if (p->wall_ns)
+		ward_layer_on(&sb->layers, WARD_LAYER_TIMEOUT);
+}
 
+/* The sandbox cgroup(s) and limits. */
+static int prepare_cgroup(struct ward_sandbox *sb, struct ward_error *err)
+{
+	const struct ward_profile *p = sb->profile;
 	struct ward_cgroup_limits lim = {
 		.mem_max = p->mem_max, .pids_max = p->pids_max, .cpu_max = p->cpu_max};
-	char cg_missing[128] = "";
-	r = ward_cgroup_create(sb->id, &lim, &sb->cg, cg_missing, sizeof(cg_missing), &err);
+	unsigned missing;
+	int r;
+
+	r = ward_cgroup_create(sb->id, &lim, &sb->cg, NULL, 0, err);
 	if (r < 0 && geteuid() != 0 && (r == -EACCES || r == -EPERM || r == -EROFS)) {
 		/* An ordinary user without a delegated cgroup: no limits and no cgroup-attached
 		 * monitors. A missing protection like any other: refused unless --allow-degraded.
 		 */
 		ward_log("warning: %s: as uid %u without a delegated cgroup there are no limits "
 			 "and no cgroup-attached monitors",
-			 err.msg, (unsigned)geteuid());
-		list_add(sb->missing, sizeof(sb->missing), "cgroup");
+			 err->msg, (unsigned)geteuid());
+		ward_layer_missing(&sb->layers, WARD_LAYER_CGROUP);
 		sb->cg = NULL;
-		r = 0;
+		return 0;
 	}
 	if (r < 0)
-		goto fail;
-	if (cg_missing[0]) {
-		char *save = NULL;
-		for (char *t = strtok_r(cg_missing, ",", &save); t;
-		     t = strtok_r(NULL, ",", &save)) {
-			snprintf(buf, sizeof(buf), "cgroup:%s", t);
-			list_add(sb->missing, sizeof(sb->missing), buf);
-		}
-	}
+		return r;
+	missing = ward_cgroup_missing(sb->cg);
+	if (missing & WARD_CGROUP_MISSING_MEMORY)
+		ward_layer_missing(&sb->layers, WARD_LAYER_CGROUP_MEMORY);
+	if (missing & WARD_CGROUP_MISSING_PIDS)
+		ward_layer_missing(&sb->layers, WARD_LAYER_CGROUP_PIDS);
+	if (missing & WARD_CGROUP_MISSING_CPU)
+		ward_layer_missing(&sb->layers, WARD_LAYER_CGROUP_CPU);
 	if (lim.mem_max || lim.pids_max || lim.cpu_max > 0) {
 		struct ward_cgroup_info ci;
 		if (ward_cgroup_probe(&ci) >= 0) {
-			snprintf(buf, sizeof(buf), "cgroup(%s)", ci.backend);
-			list_add(sb->active, sizeof(sb->active), buf);
+			sb->layers.cgroup_backend = ci.backend;
+			ward_layer_on(&sb->layers, WARD_LAYER_CGROUP);
 		}
 	}
-	if (p->wall_ns)
-		list_add(sb->active, sizeof(sb->active), "timeout");
+	return 0;
+}
+
+/* Steps 1-3: everything that can fail before a process exists. */
+static int prepare(struct ward_sandbox *sb)
+{
+	struct ward_profile *p = sb->profile;
+	struct ward_error err = {{0}};
+	char buf[256];
+	int r;
+
+	prepare_identity(sb);
+	r = ward_caps_validate(p, &err);
+	if (r >= 0)
+		r = ward_seccomp_build(p, &sb->sc, &err);
+	if (r >= 0)
+		r = prepare_events(sb, &err);
+	if (r >= 0)
+		r = prepare_gpus(sb, &err);
+	if (r < 0) {
+		ward_log("%s", err.msg);
+		return r;
+	}
+	prepare_layers(sb);
+	r = prepare_cgroup(sb, &err);
+	if (r < 0) {
+		ward_log("%s", err.msg);
+		return r;
+	}
 
 	/* WARD_MONITORS=off (benchmarks of the other layers): counted as missing, so it needs
 	 * --allow-degraded like any other protection that is not there. */
-	if (ward_hooks.monitors_off) {
-		list_add(sb->missing, sizeof(sb->missing), "bpf-monitors(off)");
-	} else if (ward_cgroup_v2_fd(sb->cg) >= 0) {
+	if (ward_hooks.monitors_off)
+		ward_layer_missing(&sb->layers, WARD_LAYER_MONITORS_OFF);
+	else if (ward_cgroup_v2_fd(sb->cg) >= 0)
 		sb->want_monitors = true; /* loaded and attached while init builds the view */
-	} else {
-		list_add(sb->missing, sizeof(sb->missing), "bpf-monitors");
-	}
+	else
+		ward_layer_missing(&sb->layers, WARD_LAYER_MONITORS);
 
 	/* Fail closed: a protection the profile asks for that this host cannot give. */
-	if (sb->missing[0] && !sb->allow_degraded) {
+	if (sb->layers.missing && !sb->allow_degraded) {
+		ward_layers_join(&sb->layers, sb->layers.missing, false, buf, sizeof(buf));
 		ward_log("cannot apply: %s (this host lacks them); --allow-degraded runs "
 			 "anyway and lists them in the start event",
-			 sb->missing);
+			 buf);
 		return -EOPNOTSUPP;
 	}
 	return 0;
-fail:
-	ward_log("%s", err.msg);
-	return r;
 }
 
 /* Loads (or reuses the pinned set) and attaches the BPF monitors to the sandbox cgroup. Runs
@@ -256,13 +287,13 @@ static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
 				"runs with network and device monitoring only");
 			r = -EOPNOTSUPP;
 		} else {
-			list_add(sb->active, sizeof(sb->active), "bpf-monitors(net/device)");
-			list_add(sb->missing, sizeof(sb->missing), "bpf-monitors(file/exec)");
+			ward_layer_on(&sb->layers, WARD_LAYER_MONITORS_NETDEV);
+			ward_layer_missing(&sb->layers, WARD_LAYER_MONITORS_FILES);
 			return 0;
 		}
 	}
 	if (r >= 0) {
-		list_add(sb->active, sizeof(sb->active), "bpf-monitors");
+		ward_layer_on(&sb->layers, WARD_LAYER_MONITORS);
 		return 0;
 	}
 	ward_monitor_close(sb->mon);
@@ -270,7 +301,7 @@ static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
 	if (!sb->allow_degraded)
 		return r;
 	ward_log("warning: monitors: %s", err->msg);
-	list_add(sb->missing, sizeof(sb->missing), "monitors");
+	ward_layer_missing(&sb->layers, WARD_LAYER_MONITORS_FAILED);
 	return 0;
 }
 
@@ -315,7 +346,6 @@ static void start_event(struct ward_sandbox *sb)
 {
 	struct ward_profile *p = sb->profile;
 	struct ward_json j;
-	char *save = NULL, list[512];
 
 	ward_event_begin(&sb->ev, &j, "lifecycle", "allow", false, sb->init_pid, "ward", NULL);
 	ward_json_str(&j, "event", "start");
@@ -326,19 +356,7 @@ static void start_event(struct ward_sandbox *sb)
 	for (char **a = sb->argv; *a; a++)
 		ward_json_str(&j, NULL, *a);
 	ward_json_array_close(&j);
-	ward_json_object_open(&j, "layers");
-	ward_json_array_open(&j, "active");
-	snprintf(list, sizeof(list), "%s", sb->active);
-	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		ward_json_str(&j, NULL, t);
-	ward_json_array_close(&j);
-	ward_json_array_open(&j, "missing");
-	snprintf(list, sizeof(list), "%s", sb->missing);
-	save = NULL;
-	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		ward_json_str(&j, NULL, t);
-	ward_json_array_close(&j);
-	ward_json_object_close(&j);
+	ward_layers_json(&sb->layers, &j);
 	if (sb->mon)
 		ward_monitor_layers(sb->mon, &j);
 	ward_json_int(&j, "landlock_abi", sb->landlock_abi);
@@ -386,10 +404,7 @@ int ward_run(struct ward_sandbox *sb)
 	/* Signals that must reach the workload are handled through a signalfd in the
 	 * supervisor; block them now so none is lost between clone and the event loop. */
 	sigset_t set;
-	sigemptyset(&set);
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD};
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaddset(&set, sigs[i]);
+	ward_forwarded_sigset(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -433,9 +448,16 @@ int ward_run(struct ward_sandbox *sb)
 	/* Compiled while init builds the view; init falls back to compiling itself. */
 	int prog_fd = ward_seccomp_export(sb->sc);
 	m = (struct ward_msg){.type = WARD_MSG_CGROUPS};
-	ward_msg_send(sb->sync_fd, &m, prog_fd);
+	r = ward_msg_send(sb->sync_fd, &m, prog_fd);
 	if (prog_fd >= 0)
 		close(prog_fd);
+	if (r < 0) {
+		/* init waits for CGROUPS and never starts the workload without it */
+		ward_log("starting the workload (sync socket): %s", strerror(-r));
+		kill(sb->init_pid, SIGKILL);
+		waitpid(sb->init_pid, NULL, 0);
+		goto out;
+	}
 
 	int lfd = -1;
 	r = ward_msg_recv(sb->sync_fd, &m, &lfd);

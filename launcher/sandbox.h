@@ -9,6 +9,7 @@
 #include "events/event.h"
 #include "events/sink.h"
 #include "launcher/cgroup.h"
+#include "launcher/layers.h"
 #include "launcher/msg.h"
 #include "launcher/seccomp.h"
 #include "profile/profile.h"
@@ -31,10 +32,9 @@ struct ward_sandbox {
 	gid_t host_gid;
 
 	/* layers */
-	int landlock_abi; /* 0: unavailable */
-	char active[512]; /* comma-separated, for the start event */
-	char missing[256];
-	char **gpu_nodes; /* host device nodes to bind into /dev (NULL-terminated) */
+	int landlock_abi;	   /* 0: unavailable */
+	struct ward_layers layers; /* active and missing, for the start event */
+	char **gpu_nodes;	   /* host device nodes to bind into /dev (NULL-terminated) */
 
 	/* runtime, supervisor side */
 	struct ward_events ev;
@@ -51,6 +51,9 @@ struct ward_sandbox {
 
 /* run.c: the orchestrator (supervisor side). Returns the exit status for ward. */
 int ward_run(struct ward_sandbox *sb);
+/* init.c: the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2) and
+ * SIGCHLD, blocked by the supervisor before clone and read through signalfds. */
+void ward_forwarded_sigset(sigset_t *set);
 /* init.c: PID 1 inside; never returns. */
 _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd);
 

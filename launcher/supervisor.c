@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The supervisor's event loop: single-threaded epoll over the sync socket, init's pidfd,
- * a signalfd, the seccomp listener, the wall-clock timer, the BPF ring buffer and the sink.
+ * The supervisor's event loop (common/loop.h): one callback per fd — the sync socket, init's
+ * pidfd, a signalfd, the seccomp listener, the wall-clock timer, the BPF ring buffer, the sink.
  * It never blocks on any of them; a slow sink queues (sink.c), it does not stall us.
  */
+#include "common/loop.h"
 #include "common/macro.h"
 #include "common/missing.h"
 #include "launcher/sandbox.h"
@@ -21,28 +22,21 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
-enum { T_SYNC = 1, T_PIDFD, T_SIGNAL, T_NOTIFY, T_TIMER, T_MONITOR, T_SINK };
-
 struct sup {
 	struct ward_sandbox *sb;
-	int ep, sfd, tfd;
+	struct ward_loop loop;
+	struct ward_loop_source src_sync, src_pidfd, src_signal, src_notify, src_timer, src_mon,
+		src_sink;
+	int sfd, tfd;
 	int wstatus; /* workload wait status from init, -1 unknown */
 	bool init_gone;
 	bool killed; /* we SIGKILLed the sandbox */
 	bool timed_out;
-	int term_stage; /* 0 none, 1 SIGTERM sent (grace running), 2 SIGKILL sent */
+	bool respond_failed; /* a seccomp answer could not be given (reported once) */
+	int term_stage;	     /* 0 none, 1 SIGTERM sent (grace running), 2 SIGKILL sent */
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 };
-
-static int ep_add(int ep, int fd, int tag, uint32_t events)
-{
-	struct epoll_event e = {.events = events, .data.u32 = tag};
-
-	if (fd < 0)
-		return 0;
-	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e) < 0 ? -errno : 0;
-}
 
 static void read_comm(pid_t pid, char *buf, size_t len)
 {
@@ -118,7 +112,13 @@ static void handle_notify(struct sup *s)
 		if (v.action == WARD_SC_KILL)
 			kill_sandbox(s);
 	}
-	seccomp_notify_respond(sb->notify_fd, s->resp);
+	/* ENOENT: the caller died (or was killed by us) before the answer, nothing to do. Any
+	 * other failure leaves a thread blocked in the kernel: say so, once. */
+	if (seccomp_notify_respond(sb->notify_fd, s->resp) < 0 && errno != ENOENT &&
+	    !s->respond_failed) {
+		s->respond_failed = true;
+		ward_log("answering a notified syscall (%s): %m", name ? name : "unknown");
+	}
 }
 
 static void handle_timer(struct sup *s)
@@ -150,7 +150,7 @@ static void handle_sync(struct sup *s)
 	int fd = -1;
 
 	if (ward_msg_recv(s->sb->sync_fd, &m, &fd) < 0) {
-		epoll_ctl(s->ep, EPOLL_CTL_DEL, s->sb->sync_fd, NULL);
+		ward_loop_del(&s->loop, &s->src_sync);
 		return;
 	}
 	if (fd >= 0)
@@ -182,90 +182,153 @@ static int exit_status(struct sup *s, int init_status, int *ret_sig)
 	return WARD_EXIT_FAIL;
 }
 
+static int on_sync(struct ward_loop_source *src, uint32_t events)
+{
+	handle_sync(src->data);
+	return 0;
+}
+
+static int on_pidfd(struct ward_loop_source *src, uint32_t events)
+{
+	struct sup *s = src->data;
+
+	s->init_gone = true;
+	return 0;
+}
+
+static int on_signal(struct ward_loop_source *src, uint32_t events)
+{
+	struct sup *s = src->data;
+	struct signalfd_siginfo si;
+
+	while (read(s->sfd, &si, sizeof(si)) == sizeof(si))
+		if (si.ssi_signo != SIGCHLD)
+			kill(s->sb->init_pid, si.ssi_signo);
+	return 0;
+}
+
+static int on_notify(struct ward_loop_source *src, uint32_t events)
+{
+	struct sup *s = src->data;
+
+	if (events & EPOLLIN)
+		handle_notify(s);
+	else if (events & (EPOLLHUP | EPOLLERR))
+		ward_loop_del(&s->loop, src);
+	return 0;
+}
+
+static int on_timer(struct ward_loop_source *src, uint32_t events)
+{
+	handle_timer(src->data);
+	return 0;
+}
+
+static int on_monitor(struct ward_loop_source *src, uint32_t events)
+{
+	struct sup *s = src->data;
+
+	ward_monitor_poll(s->sb->mon);
+	return 0;
+}
+
+static int on_sink(struct ward_loop_source *src, uint32_t events)
+{
+	struct sup *s = src->data;
+
+	ward_sink_handle(s->sb->ev.sink, events);
+	return 0;
+}
+
+/* Registers fd (nothing when it is -1). */
+static int watch(struct sup *s, struct ward_loop_source *src, int fd, uint32_t events,
+		 ward_loop_fn fn)
+{
+	*src = (struct ward_loop_source){.fd = fd, .events = events, .fn = fn, .data = s};
+	return fd < 0 ? 0 : ward_loop_add(&s->loop, src);
+}
+
+/* The end of the sync socket: an EXIT message may still sit in it. */
+static void drain_sync(struct sup *s)
+{
+	int fd = s->sb->sync_fd;
+	int fl = fcntl(fd, F_GETFL);
+	struct ward_msg m;
+
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	while (ward_msg_recv(fd, &m, NULL) == 0)
+		if (m.type == WARD_MSG_EXIT)
+			s->wstatus = m.code;
+}
+
 int ward_supervise(struct ward_sandbox *sb)
 {
-	struct sup s = {.sb = sb, .ep = -1, .sfd = -1, .tfd = -1, .wstatus = -1};
+	struct sup s = {.sb = sb, .loop = {.epfd = -1}, .sfd = -1, .tfd = -1, .wstatus = -1};
 	const struct ward_profile *p = sb->profile;
-	int init_status = 0, mon_fd = -1, sink_fd;
+	int init_status = 0, mon_fd = -1, sink_fd, r;
+	bool sink_polled;
 	sigset_t set;
 
-	s.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (s.ep < 0 || seccomp_notify_alloc(&s.req, &s.resp) < 0) {
-		ward_log("supervisor setup: %s", strerror(errno));
-		kill_sandbox(&s);
-		waitpid(sb->init_pid, NULL, 0);
-		return WARD_EXIT_FAIL;
+	/* Fail closed: without the signalfd ward could neither forward signals nor notice them;
+	 * without the notification buffers no denied syscall would be answered. */
+	ward_forwarded_sigset(&set);
+	r = ward_loop_init(&s.loop);
+	if (r >= 0 && seccomp_notify_alloc(&s.req, &s.resp) < 0)
+		r = -ENOMEM;
+	if (r >= 0) {
+		s.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+		if (s.sfd < 0)
+			r = -errno;
 	}
-	sigemptyset(&set);
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD};
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaddset(&set, sigs[i]);
-	s.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (p->wall_ns) {
+	if (r >= 0 && p->wall_ns) {
 		struct itimerspec its = {.it_value = {.tv_sec = p->wall_ns / 1000000000ull,
 						      .tv_nsec = p->wall_ns % 1000000000ull}};
 		s.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (s.tfd >= 0)
-			timerfd_settime(s.tfd, 0, &its, NULL);
+		if (s.tfd < 0 || timerfd_settime(s.tfd, 0, &its, NULL) < 0)
+			r = -errno;
 	}
 	if (sb->mon)
 		mon_fd = ward_monitor_fd(sb->mon);
 	sink_fd = ward_sink_fd(sb->ev.sink);
-
-	ep_add(s.ep, sb->sync_fd, T_SYNC, EPOLLIN);
-	ep_add(s.ep, sb->init_pidfd, T_PIDFD, EPOLLIN);
-	ep_add(s.ep, s.sfd, T_SIGNAL, EPOLLIN);
-	ep_add(s.ep, sb->notify_fd, T_NOTIFY, EPOLLIN);
-	ep_add(s.ep, s.tfd, T_TIMER, EPOLLIN);
-	ep_add(s.ep, mon_fd, T_MONITOR, EPOLLIN);
-	bool sink_polled =
-		sink_fd >= 0 && ep_add(s.ep, sink_fd, T_SINK, EPOLLIN | EPOLLOUT | EPOLLET) == 0;
+	if (r >= 0)
+		r = watch(&s, &s.src_sync, sb->sync_fd, EPOLLIN, on_sync);
+	if (r >= 0)
+		r = watch(&s, &s.src_pidfd, sb->init_pidfd, EPOLLIN, on_pidfd);
+	if (r >= 0)
+		r = watch(&s, &s.src_signal, s.sfd, EPOLLIN, on_signal);
+	if (r >= 0)
+		r = watch(&s, &s.src_notify, sb->notify_fd, EPOLLIN, on_notify);
+	if (r >= 0)
+		r = watch(&s, &s.src_timer, s.tfd, EPOLLIN, on_timer);
+	if (r >= 0)
+		r = watch(&s, &s.src_mon, mon_fd, EPOLLIN, on_monitor);
+	if (r < 0) {
+		ward_log("supervisor setup: %s", strerror(-r));
+		kill_sandbox(&s);
+		waitpid(sb->init_pid, NULL, 0);
+		r = WARD_EXIT_FAIL;
+		goto out;
+	}
+	/* A sink that cannot be polled is driven on every round instead. */
+	sink_polled = watch(&s, &s.src_sink, sink_fd, EPOLLIN | EPOLLOUT | EPOLLET, on_sink) == 0;
 
 	while (!s.init_gone) {
-		struct epoll_event evs[16];
 		/* Events of this round go out before we sleep (stderr and file sinks batch them).
 		 */
 		ward_sink_commit(sb->ev.sink);
 		/* The BPF ring buffer wakes us only in batches; a short timeout bounds how long
 		 * an event can sit in it. */
-		int n = epoll_wait(s.ep, evs, ARRAY_SIZE(evs),
-				   mon_fd >= 0 ? WARD_MONITOR_POLL_MS : -1);
-		if (n < 0 && errno != EINTR)
+		r = ward_loop_run_once(&s.loop,
+				       mon_fd >= 0 || !sink_polled ? WARD_MONITOR_POLL_MS : -1);
+		if (r < 0) {
+			ward_log("supervisor: epoll_wait: %s", strerror(-r));
 			break;
-		for (int i = 0; i < n; i++) {
-			switch (evs[i].data.u32) {
-			case T_SYNC:
-				handle_sync(&s);
-				break;
-			case T_PIDFD:
-				s.init_gone = true;
-				break;
-			case T_SIGNAL: {
-				struct signalfd_siginfo si;
-				while (read(s.sfd, &si, sizeof(si)) == sizeof(si))
-					if (si.ssi_signo != SIGCHLD)
-						kill(sb->init_pid, si.ssi_signo);
-				break;
-			}
-			case T_NOTIFY:
-				if (evs[i].events & EPOLLIN)
-					handle_notify(&s);
-				else if (evs[i].events & (EPOLLHUP | EPOLLERR))
-					epoll_ctl(s.ep, EPOLL_CTL_DEL, sb->notify_fd, NULL);
-				break;
-			case T_TIMER:
-				handle_timer(&s);
-				break;
-			case T_MONITOR:
-				ward_monitor_poll(sb->mon);
-				break;
-			case T_SINK:
-				ward_sink_handle(sb->ev.sink, evs[i].events);
-				break;
-			}
 		}
 		if (mon_fd >= 0)
 			ward_monitor_poll(sb->mon);
+		if (!sink_polled && sink_fd >= 0)
+			ward_sink_handle(sb->ev.sink, EPOLLIN | EPOLLOUT);
 	}
 	/* init is gone: the whole pid namespace went with it. Collect what is left. */
 	siginfo_t si = {0};
@@ -277,25 +340,7 @@ int ward_supervise(struct ward_sandbox *sb)
 	} else {
 		waitpid(sb->init_pid, &init_status, 0);
 	}
-	/* An EXIT message may still sit in the socket. */
-	for (;;) {
-		struct epoll_event e;
-		struct ward_msg m;
-		if (epoll_wait(s.ep, &e, 1, 0) <= 0 || e.data.u32 != T_SYNC)
-			break;
-		if (ward_msg_recv(sb->sync_fd, &m, NULL) < 0)
-			break;
-		if (m.type == WARD_MSG_EXIT)
-			s.wstatus = m.code;
-	}
-	if (s.wstatus == -1) {
-		struct ward_msg m;
-		int fl = fcntl(sb->sync_fd, F_GETFL);
-		fcntl(sb->sync_fd, F_SETFL, fl | O_NONBLOCK);
-		while (ward_msg_recv(sb->sync_fd, &m, NULL) == 0)
-			if (m.type == WARD_MSG_EXIT)
-				s.wstatus = m.code;
-	}
+	drain_sync(&s);
 	if (mon_fd >= 0)
 		ward_monitor_poll(sb->mon);
 
@@ -320,13 +365,14 @@ int ward_supervise(struct ward_sandbox *sb)
 	if (sb->mon)
 		ward_monitor_finish(sb->mon, &j);
 	ward_event_emit(&sb->ev, &j);
-	(void)sink_polled;
-
-	seccomp_notify_free(s.req, s.resp);
+	r = status;
+out:
+	if (s.req)
+		seccomp_notify_free(s.req, s.resp);
 	if (s.sfd >= 0)
 		close(s.sfd);
 	if (s.tfd >= 0)
 		close(s.tfd);
-	close(s.ep);
-	return status;
+	ward_loop_close(&s.loop);
+	return r;
 }
