@@ -146,7 +146,7 @@ integration: all examples
 check:
 	$(Q)tools/deps.sh --quiet
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory format-check unit integration
+	$(Q)$(MAKE) --no-print-directory format-check events-doc unit integration
 
 deps:
 	$(Q)tools/deps.sh
@@ -182,10 +182,15 @@ FORMAT_SRCS = $(wildcard $(addsuffix /*.[ch],$(SUBDIRS)) include/ward/*.h bpf/*.
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
 
+# docs/events.md against docs/events.schema.json (every event of the integration suite is
+# checked against the schema by tests/integration/run.sh).
+events-doc:
+	$(Q)python3 tools/events_schema.py check-doc docs/events.schema.json docs/events.md
+
 format-check:
 	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit integration check deps demo examples install format format-check clean FORCE
+.PHONY: all unit integration check deps demo examples install format format-check events-doc clean FORCE

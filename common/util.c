@@ -18,6 +18,11 @@ uint64_t ward_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+uint64_t ward_now_ms(void)
+{
+	return ward_now_ns() / 1000000;
+}
+
 uint64_t ward_now_coarse_ms(void)
 {
 	struct timespec ts;

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 uint64_t ward_now_ns(void);	       /* CLOCK_MONOTONIC */
+uint64_t ward_now_ms(void);	       /* CLOCK_MONOTONIC, milliseconds */
 uint64_t ward_now_coarse_ms(void);     /* CLOCK_MONOTONIC_COARSE, for timers and rate limits */
 const char *ward_signal_name(int sig); /* "SIGTERM" */
 

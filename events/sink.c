@@ -92,14 +92,6 @@ struct unix_sink {
 	int backoff_ms;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void unix_arm_retry(struct unix_sink *u)
 {
 	struct itimerspec its = {0};
@@ -469,7 +461,7 @@ static bool unix_drained(struct unix_sink *u)
 
 static int unix_flush(struct unix_sink *u, int timeout_ms)
 {
-	uint64_t deadline = now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	uint64_t deadline = ward_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 
 	if (u->state == U_DISCONNECTED)
 		unix_connect(u); /* last chance, whatever the back-off says */
@@ -481,7 +473,7 @@ static int unix_flush(struct unix_sink *u, int timeout_ms)
 		unix_pump(u);
 		if (unix_drained(u))
 			return 0;
-		now = now_ms();
+		now = ward_now_ms();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		if (poll(&pfd, 1, (int)(deadline - now)) < 0 && errno != EINTR)

@@ -719,14 +719,6 @@ static bool all_empty(struct ward_cgroup *cg)
 	return true;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void ward_cgroup_destroy(struct ward_cgroup *cg)
 {
 	const struct timespec tick = {0, 10 * 1000 * 1000};
@@ -734,11 +726,11 @@ void ward_cgroup_destroy(struct ward_cgroup *cg)
 
 	if (!cg)
 		return;
-	deadline = now_ms() + DESTROY_TIMEOUT_MS;
+	deadline = ward_now_ms() + DESTROY_TIMEOUT_MS;
 	/* Processes of a dying pid namespace leave the cgroup a moment after SIGKILL. */
 	for (;;) {
 		(void)ward_cgroup_kill(cg);
-		if (all_empty(cg) || now_ms() >= deadline)
+		if (all_empty(cg) || ward_now_ms() >= deadline)
 			break;
 		nanosleep(&tick, NULL);
 	}
@@ -749,7 +741,7 @@ void ward_cgroup_destroy(struct ward_cgroup *cg)
 			close(d->fd);
 		/* EBUSY while the last tasks finish exiting: retry until the deadline. The
 		 * ward/ parent stays: other sandboxes may be using it. */
-		while (rmdir(d->path) < 0 && errno == EBUSY && now_ms() < deadline)
+		while (rmdir(d->path) < 0 && errno == EBUSY && ward_now_ms() < deadline)
 			nanosleep(&tick, NULL);
 		free(d->path);
 	}

@@ -46,44 +46,42 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+/* Each profile namespace: its clone flag and the layer it is listed as. */
+static const struct {
+	unsigned ns;
+	unsigned long flag;
+	enum ward_layer layer;
+} ns_map[] = {
+	{WARD_NS_USER, CLONE_NEWUSER, WARD_LAYER_USERNS},
+	{WARD_NS_PID, CLONE_NEWPID, WARD_LAYER_PIDNS},
+	{WARD_NS_MOUNT, CLONE_NEWNS, WARD_LAYER_MNTNS},
+	{WARD_NS_NET, CLONE_NEWNET, WARD_LAYER_NETNS},
+	{WARD_NS_IPC, CLONE_NEWIPC, WARD_LAYER_IPCNS},
+	{WARD_NS_UTS, CLONE_NEWUTS, WARD_LAYER_UTSNS},
+	{WARD_NS_CGROUP, CLONE_NEWCGROUP, WARD_LAYER_CGROUPNS},
+};
+
 static unsigned long clone_flags(const struct ward_sandbox *sb)
 {
 	const struct ward_profile *p = sb->profile;
 	unsigned long f = 0;
 
-	if (p->namespaces & WARD_NS_USER)
-		f |= CLONE_NEWUSER;
-	if (p->namespaces & WARD_NS_PID)
-		f |= CLONE_NEWPID;
-	if (p->namespaces & WARD_NS_MOUNT)
-		f |= CLONE_NEWNS;
-	if (p->namespaces & WARD_NS_IPC)
-		f |= CLONE_NEWIPC;
-	if (p->namespaces & WARD_NS_UTS)
-		f |= CLONE_NEWUTS;
-	if (p->namespaces & WARD_NS_CGROUP)
-		f |= CLONE_NEWCGROUP;
-	/* Audit mode shows the workload the host's network, so what it would do is observed. */
-	if ((p->namespaces & WARD_NS_NET) && p->net_mode != WARD_NET_HOST &&
-	    p->mode != WARD_MODE_AUDIT)
-		f |= CLONE_NEWNET;
+	for (size_t i = 0; i < ARRAY_SIZE(ns_map); i++)
+		if (p->namespaces & ns_map[i].ns)
+			f |= ns_map[i].flag;
+	/* Audit mode shows the workload the host's network, so what it would do is observed;
+	 * host mode has no network namespace. */
+	if (p->net_mode == WARD_NET_HOST || p->mode == WARD_MODE_AUDIT)
+		f &= ~(unsigned long)CLONE_NEWNET;
 	return f;
 }
 
 /* The namespaces of clone_flags() as layers. */
 static void ns_layers(unsigned long f, struct ward_layers *l)
 {
-	static const struct {
-		unsigned long flag;
-		enum ward_layer layer;
-	} map[] = {{CLONE_NEWUSER, WARD_LAYER_USERNS},	  {CLONE_NEWPID, WARD_LAYER_PIDNS},
-		   {CLONE_NEWNS, WARD_LAYER_MNTNS},	  {CLONE_NEWNET, WARD_LAYER_NETNS},
-		   {CLONE_NEWIPC, WARD_LAYER_IPCNS},	  {CLONE_NEWUTS, WARD_LAYER_UTSNS},
-		   {CLONE_NEWCGROUP, WARD_LAYER_CGROUPNS}};
-
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-		if (f & map[i].flag)
-			ward_layer_on(l, map[i].layer);
+	for (size_t i = 0; i < ARRAY_SIZE(ns_map); i++)
+		if (f & ns_map[i].flag)
+			ward_layer_on(l, ns_map[i].layer);
 }
 
 /* The sandbox user inside and the host ids it maps to. */

@@ -6,6 +6,8 @@
   events_schema.py check-doc SCHEMA DOC      docs/events.md names every field of every kind
                                              in that kind's section, names no field the
                                              schema lacks, and its example lines validate
+  events_schema.py covered SCHEMA "kinds: ..."  every kind and variant of the schema is in
+                                             the line `validate` printed
   events_schema.py c-header SCHEMA           C declarations for the collector (kinds list)
 
 Exit status 0 when everything holds, 1 otherwise (each problem on stderr).
@@ -166,6 +168,20 @@ def cmd_check_doc(schema, docfile):
     return 1 if errs else 0
 
 
+def cmd_covered(schema, line):
+    seen = {w.split("=")[0] for w in line.replace("kinds:", "").split()}
+    want = []
+    for kind, k in schema["kinds"].items():
+        if "variants" in k:
+            want += [f"{kind}/{v}" for v in k["variants"]]
+        else:
+            want.append(kind)
+    missing = [w for w in want if w not in seen]
+    for w in missing:
+        print(f"no event of {w} was produced", file=sys.stderr)
+    return 1 if missing else 0
+
+
 def cmd_c_header(schema):
     kinds = list(schema["kinds"])
     print("/* Generated from docs/events.schema.json by tools/events_schema.py: do not edit. */")
@@ -186,6 +202,8 @@ def main(argv):
         return cmd_validate(schema, argv[3:])
     if argv[1] == "check-doc" and len(argv) == 4:
         return cmd_check_doc(schema, argv[3])
+    if argv[1] == "covered" and len(argv) == 4:
+        return cmd_covered(schema, argv[3])
     if argv[1] == "c-header":
         return cmd_c_header(schema)
     print(__doc__, file=sys.stderr)

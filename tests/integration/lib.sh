@@ -46,6 +46,10 @@ _lib_cleanup() {
 	for p in "${_mounts_to_umount[@]}"; do
 		umount -l "$p" 2>/dev/null || true
 	done
+	# The runner checks every event ward produced in the suite against the schema.
+	if [ -n "${WARD_EVENTS_ARCHIVE:-}" ] && [ -d "$WARD_EVENTS_ARCHIVE" ]; then
+		cat "$T"/events.*.jsonl >"$WARD_EVENTS_ARCHIVE/$(basename "$0").jsonl" 2>/dev/null
+	fi
 	rm -rf "$T"
 }
 trap _lib_cleanup EXIT

@@ -13,7 +13,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 scripts=("$@")
+# A whole-suite run checks every event ward produced against docs/events.schema.json, and
+# that the suite produced every kind the schema has.
+schema_check=0
 if [ ${#scripts[@]} -eq 0 ]; then
+	schema_check=1
+	WARD_EVENTS_ARCHIVE=$(mktemp -d /var/tmp/ward-events.XXXXXX)
+	export WARD_EVENTS_ARCHIVE
 	for s in tests/integration/*.sh; do
 		case $(basename "$s") in run.sh | lib.sh) continue ;; esac
 		scripts+=("$s")
@@ -25,7 +31,7 @@ failed=0
 skipped=0
 broken=()
 log=$(mktemp /tmp/ward-tap.XXXXXX)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; [ -n "${WARD_EVENTS_ARCHIVE:-}" ] && rm -rf "$WARD_EVENTS_ARCHIVE"' EXIT
 
 for s in "${scripts[@]}"; do
 	echo "# ---- $s"
@@ -59,6 +65,20 @@ for s in "${scripts[@]}"; do
 		grep -E '^not ok' "$log" | sed "s|^|# FAILED $s: |"
 	fi
 done
+
+if [ "$schema_check" = 1 ]; then
+	echo "# ---- every event of the suite against docs/events.schema.json"
+	if out=$(python3 tools/events_schema.py validate docs/events.schema.json \
+		"$WARD_EVENTS_ARCHIVE"/*.jsonl 2>&1) &&
+		python3 tools/events_schema.py covered docs/events.schema.json "$out"; then
+		echo "ok - every event matches the schema and every kind was produced (${out#kinds: })"
+		passed=$((passed + 1))
+	else
+		echo "$out" | sed 's/^/# /'
+		echo "not ok - the events of the suite do not match docs/events.schema.json"
+		failed=$((failed + 1))
+	fi
+fi
 
 # Scripts that crashed or miscounted are failures too, so that an aborted script cannot pass.
 failed=$((failed + ${#broken[@]}))
