@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "common/hooks.h"
 #include "common/macro.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -45,6 +46,7 @@ static int setup(void **state)
 	snprintf(sockpath, sizeof(sockpath), "%s/c.sock", tmpdir);
 	snprintf(spooldir, sizeof(spooldir), "%s/spool", tmpdir);
 	setenv("WARD_SPOOL_DIR", spooldir, 1);
+	ward_test_hooks_read(); /* as ward's main() does */
 	return 0;
 }
 
