@@ -494,26 +494,34 @@ int col_fwd_fd(struct col_fwd *f, uint32_t *ret_events)
 	return f->fd;
 }
 
-static void syslog_send(struct col_fwd *f, uint64_t now_ms)
+/* Sends p[f->off..len): true once all of it is out; false when the socket is full or the
+ * connection went down (then retried, or reconnected after back-off). */
+static bool fwd_send(struct col_fwd *f, const char *p, size_t len, uint64_t now_ms)
 {
-	while (f->head) {
-		ssize_t n = send(f->fd, f->head->data + f->off, f->head->len - f->off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (f->off < len) {
+		ssize_t n = send(f->fd, p + f->off, len - f->off, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
 				fwd_down(f, now_ms, true);
-			return;
+			return false;
 		}
 		f->off += (size_t)n;
-		if (f->off == f->head->len) {
-			fwd_pop(f);
-			f->off = 0;
-			f->sent++;
-			f->backoff_ms = FWD_BACKOFF_MIN_MS;
-		}
+	}
+	return true;
+}
+
+static void syslog_send(struct col_fwd *f, uint64_t now_ms)
+{
+	while (f->head) {
+		if (!fwd_send(f, f->head->data, f->head->len, now_ms))
+			return;
+		fwd_pop(f);
+		f->off = 0;
+		f->sent++;
+		f->backoff_ms = FWD_BACKOFF_MIN_MS;
 	}
 }
 
@@ -616,19 +624,8 @@ static void http_io(struct col_fwd *f, uint32_t events, uint64_t now_ms)
 	if (f->phase == H_IDLE && f->head)
 		http_start(f, now_ms);
 	if (f->phase == H_SENDING) {
-		while (f->off < f->req.len) {
-			ssize_t n = send(f->fd, f->req.p + f->off, f->req.len - f->off,
-					 MSG_DONTWAIT | MSG_NOSIGNAL);
-
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				if (errno != EAGAIN)
-					fwd_down(f, now_ms, true);
-				return;
-			}
-			f->off += (size_t)n;
-		}
+		if (!fwd_send(f, f->req.p, f->req.len, now_ms))
+			return;
 		f->phase = H_HEADERS;
 	}
 	for (;;) {

@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Collector internals shared by collector.c (daemon, connections), validate.c (line checks,
- * de-duplication), output.c (files), forward.c (syslog, Falco HTTP) and metrics.c.
+ * Collector internals shared by main.c (loop, lifecycle), config.c (options, YAML),
+ * conn.c (sockets, connections, framing, batching, acks, spool replay), http.c (metrics and
+ * stats endpoint), validate.c (line checks, de-duplication), output.c (files), forward.c
+ * (syslog, Falco HTTP) and metrics.c.
  */
 #pragma once
 
 #include "common/macro.h"
 #include "common/log.h"
+#include "common/loop.h"
 #include "common/util.h"
 #include "common/parse.h"
 #include "common/json.h"
 
 #include <jansson.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #define COL_LINE_MAX (64u << 10) /* longest accepted event line */
 
@@ -134,4 +139,113 @@ struct col_fwd_list {
 int col_metrics_render(const struct col_stats *st, const struct col_fwd_list *fw,
 		       size_t dedup_sandboxes, struct col_buf *out);
 
-uint64_t col_now_ms(void);
+/* ---- options and config file (config.c) --------------------------------------------------- */
+struct col_opts {
+	char **listen;
+	size_t n_listen;
+	char *output; /* "none": no file */
+	char **forward;
+	size_t n_forward;
+	uid_t *uids;
+	size_t n_uids;
+	gid_t *gids;
+	size_t n_gids;
+	uint64_t rotate_size;
+	unsigned rotate_keep;
+	char *stats, *metrics;
+	char *spool_dir;
+	bool fsync_batch;
+};
+/* The config file's settings, then the command line's (argv[0] is "collector"), then the
+ * defaults: 0, 1 when --help was printed, or -errno (already logged). o starts zeroed;
+ * col_config_free() whatever it returned. */
+int col_config_parse(struct col_opts *o, int argc, char **argv);
+void col_config_free(struct col_opts *o);
+
+/* ---- the daemon (main.c, conn.c, http.c) -------------------------------------------------- */
+#define col_container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
+
+#define COL_OUT_BATCH	     (1u << 20) /* write when this much is buffered */
+#define COL_METRICS_CONN_MAX 64
+
+/* A launcher's connection, or the pseudo-connection of spool replay (spooled). Closed
+ * connections are only freed between loop batches (col_conn_reap): the ready list of the
+ * current batch may still name them (common/loop.h). */
+struct col_conn {
+	struct ward_loop_source src;  /* data: the daemon */
+	struct col_conn *prev, *next; /* all open connections */
+	struct col_conn *dirty_next;  /* connections with lines in the current batch */
+	struct col_conn *dead_next;   /* closed, waiting for col_conn_reap() */
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	char *partial; /* an incomplete line carried over between reads */
+	size_t plen;
+	bool discarding; /* inside an oversized line: skip to its newline */
+	bool dirty, dead, spooled;
+	unsigned abuse, logged;
+	uint64_t consumed, acked;
+};
+
+struct col_listener {
+	struct ward_loop_source src;
+	char path[108];
+};
+
+/* A client of --metrics (HTTP) or --stats; freed like connections (col_http_reap). */
+struct col_mconn {
+	struct ward_loop_source src;
+	struct col_mconn *dead_next;
+	bool http, dead;
+	uint64_t since_ms;
+	char req[2048];
+	size_t len;
+};
+
+struct col_fwd_reg {
+	struct ward_loop_source src; /* fd and events as registered (-1: none) */
+	struct col_fwd *f;
+};
+
+struct col_daemon {
+	struct col_opts o;
+	struct ward_loop loop;
+	struct ward_loop_source sig, timer;
+	struct col_listener *lis;
+	size_t n_lis;
+	struct ward_loop_source mlis;
+	bool mlis_http;
+	struct col_conn *conns;
+	struct col_conn *dirty;
+	struct col_conn *dead; /* closed, freed by col_conn_reap() */
+	struct col_conn spool_conn;
+	struct col_output out;
+	struct col_buf batch;
+	struct col_dedup *dedup;
+	struct col_fwd_list fw;
+	struct col_fwd_reg *fregs;
+	struct col_stats st;
+	bool paused; /* not reading clients: output queue full */
+	bool stop;
+	uint64_t last_spool_ms, last_expire_ms;
+	unsigned n_mconn;
+	struct col_mconn *mconns[COL_METRICS_CONN_MAX];
+	struct col_mconn *mdead;
+};
+
+/* conn.c. A Unix stream socket at path (parents created, a stale socket replaced, a live
+ * collector's left alone: -EADDRINUSE). */
+int col_unix_listen(const char *path, mode_t mode, gid_t group, int *ret_fd);
+int col_conn_setup(struct col_daemon *d);     /* the --listen sockets */
+void col_conn_teardown(struct col_daemon *d); /* closes them and every connection */
+void col_conn_reap(struct col_daemon *d);     /* frees closed connections */
+/* Writes the batch to the output; acknowledges its lines only once they are in the file. */
+int col_flush_output(struct col_daemon *d);
+/* Replays the spool files of launchers that are gone. */
+void col_spool_scan(struct col_daemon *d);
+
+/* http.c: the --metrics / --stats endpoint. */
+int col_http_setup(struct col_daemon *d);
+void col_http_expire(struct col_daemon *d, uint64_t now_ms); /* clients that never asked */
+void col_http_teardown(struct col_daemon *d);
+void col_http_reap(struct col_daemon *d);

@@ -3,6 +3,7 @@
 #include "common/macro.h"
 #include "collector/internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static const char *const refuse_names[COL_REFUSE_N] = {"", "malformed", "oversized", "schema",
@@ -43,98 +44,99 @@ static void label(char *out, size_t n, const char *s)
 	out[o] = '\0';
 }
 
+/* The counters of struct col_stats, in the order they are rendered. A row with values is
+ * an array of n counters, one series per label value (from skips unused entries). */
+static const struct stat_metric {
+	const char *name, *type, *help;
+	size_t off; /* of the uint64_t (or array of them) in struct col_stats */
+	const char *label;
+	const char *const *values;
+	int from, n;
+} stat_metrics[] = {
+#define M(n_, t_, field, h_)                                                                       \
+	{                                                                                          \
+		.name = n_, .type = t_, .help = h_, .off = offsetof(struct col_stats, field)       \
+	}
+	M("ward_collector_events_received_total", "counter", received,
+	  "Events accepted (unique) and written."),
+	{.name = "ward_collector_events_total",
+	 .type = "counter",
+	 .help = "Events accepted, by kind.",
+	 .off = offsetof(struct col_stats, by_kind),
+	 .label = "kind",
+	 .values = col_kind_names,
+	 .n = COL_KINDS_N},
+	M("ward_collector_violations_total", "counter", violations, "Events with violation=true."),
+	M("ward_collector_duplicates_total", "counter", duplicates,
+	  "Events dropped as already seen (sandbox, seq)."),
+	{.name = "ward_collector_refused_total",
+	 .type = "counter",
+	 .help = "Lines refused, by reason.",
+	 .off = offsetof(struct col_stats, refused),
+	 .label = "reason",
+	 .values = refuse_names,
+	 .from = 1, /* 0 is no reason */
+	 .n = COL_REFUSE_N},
+	M("ward_collector_connections_total", "counter", conn_total, "Connections accepted."),
+	M("ward_collector_connections_refused_total", "counter", conn_refused,
+	  "Connections refused: peer uid/gid not allowed."),
+	M("ward_collector_connections_closed_abuse_total", "counter", conn_abuse,
+	  "Connections closed after repeated bad lines."),
+	M("ward_collector_connections", "gauge", conn_active, "Open launcher connections."),
+	M("ward_collector_spool_events_total", "counter", spool_events,
+	  "Events read from spool files of launchers that are gone."),
+	M("ward_collector_output_bytes_total", "counter", output_bytes,
+	  "Bytes written to the output."),
+	M("ward_collector_output_errors_total", "counter", output_errors,
+	  "Failed output writes (disk full...)."),
+	M("ward_collector_output_rotations_total", "counter", output_rotations,
+	  "Output file rotations."),
+	M("ward_collector_output_queue_bytes", "gauge", output_queue_bytes,
+	  "Bytes waiting for the output (grows while the disk is full)."),
+#undef M
+};
+
+/* The per-target counters, in col_fwd_counters() order: sent, dropped, queued, retries. */
+static const struct fwd_metric {
+	const char *name, *type, *help;
+} fwd_metrics[] = {
+	{"ward_collector_forwarded_total", "counter", "Messages delivered to a target."},
+	{"ward_collector_forward_dropped_total", "counter",
+	 "Messages dropped: target queue full or message refused by the target."},
+	{"ward_collector_forward_queue", "gauge", "Messages waiting for a target."},
+	{"ward_collector_forward_retries_total", "counter",
+	 "Failed connections or requests to a target (then retried with back-off)."},
+};
+
 int col_metrics_render(const struct col_stats *st, const struct col_fwd_list *fw,
 		       size_t dedup_sandboxes, struct col_buf *out)
 {
-	help(out, "ward_collector_events_received_total", "counter",
-	     "Events accepted (unique) and written.");
-	add(out, "ward_collector_events_received_total %llu\n", (unsigned long long)st->received);
-	help(out, "ward_collector_events_total", "counter", "Events accepted, by kind.");
-	for (int i = 0; i < COL_KINDS_N; i++)
-		add(out, "ward_collector_events_total{kind=\"%s\"} %llu\n", col_kind_names[i],
-		    (unsigned long long)st->by_kind[i]);
-	help(out, "ward_collector_violations_total", "counter", "Events with violation=true.");
-	add(out, "ward_collector_violations_total %llu\n", (unsigned long long)st->violations);
-	help(out, "ward_collector_duplicates_total", "counter",
-	     "Events dropped as already seen (sandbox, seq).");
-	add(out, "ward_collector_duplicates_total %llu\n", (unsigned long long)st->duplicates);
-	help(out, "ward_collector_refused_total", "counter", "Lines refused, by reason.");
-	for (int i = 1; i < COL_REFUSE_N; i++)
-		add(out, "ward_collector_refused_total{reason=\"%s\"} %llu\n", refuse_names[i],
-		    (unsigned long long)st->refused[i]);
-	help(out, "ward_collector_connections_total", "counter", "Connections accepted.");
-	add(out, "ward_collector_connections_total %llu\n", (unsigned long long)st->conn_total);
-	help(out, "ward_collector_connections_refused_total", "counter",
-	     "Connections refused: peer uid/gid not allowed.");
-	add(out, "ward_collector_connections_refused_total %llu\n",
-	    (unsigned long long)st->conn_refused);
-	help(out, "ward_collector_connections_closed_abuse_total", "counter",
-	     "Connections closed after repeated bad lines.");
-	add(out, "ward_collector_connections_closed_abuse_total %llu\n",
-	    (unsigned long long)st->conn_abuse);
-	help(out, "ward_collector_connections", "gauge", "Open launcher connections.");
-	add(out, "ward_collector_connections %llu\n", (unsigned long long)st->conn_active);
-	help(out, "ward_collector_spool_events_total", "counter",
-	     "Events read from spool files of launchers that are gone.");
-	add(out, "ward_collector_spool_events_total %llu\n", (unsigned long long)st->spool_events);
-	help(out, "ward_collector_output_bytes_total", "counter", "Bytes written to the output.");
-	add(out, "ward_collector_output_bytes_total %llu\n", (unsigned long long)st->output_bytes);
-	help(out, "ward_collector_output_errors_total", "counter",
-	     "Failed output writes (disk full...).");
-	add(out, "ward_collector_output_errors_total %llu\n",
-	    (unsigned long long)st->output_errors);
-	help(out, "ward_collector_output_rotations_total", "counter", "Output file rotations.");
-	add(out, "ward_collector_output_rotations_total %llu\n",
-	    (unsigned long long)st->output_rotations);
-	help(out, "ward_collector_output_queue_bytes", "gauge",
-	     "Bytes waiting for the output (grows while the disk is full).");
-	add(out, "ward_collector_output_queue_bytes %llu\n",
-	    (unsigned long long)st->output_queue_bytes);
+	for (size_t m = 0; m < ARRAY_SIZE(stat_metrics); m++) {
+		const struct stat_metric *sm = &stat_metrics[m];
+		const uint64_t *v = (const uint64_t *)((const char *)st + sm->off);
+
+		help(out, sm->name, sm->type, sm->help);
+		if (!sm->label)
+			add(out, "%s %llu\n", sm->name, (unsigned long long)*v);
+		for (int i = sm->label ? sm->from : sm->n; i < sm->n; i++)
+			add(out, "%s{%s=\"%s\"} %llu\n", sm->name, sm->label, sm->values[i],
+			    (unsigned long long)v[i]);
+	}
 	help(out, "ward_collector_dedup_sandboxes", "gauge",
 	     "Sandboxes tracked for de-duplication.");
 	add(out, "ward_collector_dedup_sandboxes %zu\n", dedup_sandboxes);
 
-	help(out, "ward_collector_forwarded_total", "counter", "Messages delivered to a target.");
-	for (size_t i = 0; fw && i < fw->n; i++) {
-		uint64_t s, d, q, r;
-		char t[512];
+	for (size_t m = 0; m < ARRAY_SIZE(fwd_metrics); m++) {
+		help(out, fwd_metrics[m].name, fwd_metrics[m].type, fwd_metrics[m].help);
+		for (size_t i = 0; fw && i < fw->n; i++) {
+			uint64_t c[4];
+			char t[512];
 
-		col_fwd_counters(fw->v[i], &s, &d, &q, &r);
-		label(t, sizeof(t), col_fwd_name(fw->v[i]));
-		add(out, "ward_collector_forwarded_total{target=\"%s\"} %llu\n", t,
-		    (unsigned long long)s);
-	}
-	help(out, "ward_collector_forward_dropped_total", "counter",
-	     "Messages dropped: target queue full or message refused by the target.");
-	for (size_t i = 0; fw && i < fw->n; i++) {
-		uint64_t s, d, q, r;
-		char t[512];
-
-		col_fwd_counters(fw->v[i], &s, &d, &q, &r);
-		label(t, sizeof(t), col_fwd_name(fw->v[i]));
-		add(out, "ward_collector_forward_dropped_total{target=\"%s\"} %llu\n", t,
-		    (unsigned long long)d);
-	}
-	help(out, "ward_collector_forward_queue", "gauge", "Messages waiting for a target.");
-	for (size_t i = 0; fw && i < fw->n; i++) {
-		uint64_t s, d, q, r;
-		char t[512];
-
-		col_fwd_counters(fw->v[i], &s, &d, &q, &r);
-		label(t, sizeof(t), col_fwd_name(fw->v[i]));
-		add(out, "ward_collector_forward_queue{target=\"%s\"} %llu\n", t,
-		    (unsigned long long)q);
-	}
-	help(out, "ward_collector_forward_retries_total", "counter",
-	     "Failed connections or requests to a target (then retried with back-off).");
-	for (size_t i = 0; fw && i < fw->n; i++) {
-		uint64_t s, d, q, r;
-		char t[512];
-
-		col_fwd_counters(fw->v[i], &s, &d, &q, &r);
-		label(t, sizeof(t), col_fwd_name(fw->v[i]));
-		add(out, "ward_collector_forward_retries_total{target=\"%s\"} %llu\n", t,
-		    (unsigned long long)r);
+			col_fwd_counters(fw->v[i], &c[0], &c[1], &c[2], &c[3]);
+			label(t, sizeof(t), col_fwd_name(fw->v[i]));
+			add(out, "%s{target=\"%s\"} %llu\n", fwd_metrics[m].name, t,
+			    (unsigned long long)c[m]);
+		}
 	}
 	return out->p ? 0 : -ENOMEM;
 }

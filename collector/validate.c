@@ -4,10 +4,10 @@
  * (sandbox, seq), and the output line with the peer's identity added.
  */
 #include "common/macro.h"
+#include "common/hash.h"
 #include "collector/internal.h"
 
 #include <string.h>
-#include <time.h>
 
 const char *const col_kind_names[COL_KINDS_N] = {"lifecycle", "syscall", "file", "exec",
 						 "net",	      "device",	 "loss", "other"};
@@ -18,14 +18,6 @@ int col_kind_index(const char *kind)
 		if (strcmp(kind, col_kind_names[i]) == 0)
 			return i;
 	return COL_KINDS_N - 1;
-}
-
-uint64_t col_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static bool is_name(const char *s, size_t max)
@@ -136,34 +128,6 @@ static int hex4(const unsigned char *p, unsigned *ret)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (2..4), 0 if invalid (same rules as event.c). */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t need;
-
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	need = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if ((size_t)(end - p) < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if (p[i] < lo || p[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need;
-}
-
 /* A string at sc->p (on the quote): validated and skipped. */
 static int scan_string(struct scan *sc)
 {
@@ -215,7 +179,8 @@ static int scan_string(struct scan *sc)
 		}
 		if (*p < 0x20)
 			return -1; /* raw control character */
-		size_t n = utf8_len(p, end);
+		/* the launcher's validator (common/json.c): the same rules on both ends */
+		size_t bad, n = ward_utf8_valid(p, (size_t)(end - p), &bad);
 		if (!n)
 			return -1;
 		p += n;
@@ -706,11 +671,7 @@ struct col_dedup {
 
 static uint64_t hash_str(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
+	return ward_fnv1a(s, strlen(s));
 }
 
 int col_dedup_new(struct col_dedup **ret)
@@ -797,10 +758,8 @@ bool col_dedup_check(struct col_dedup *d, const char *sandbox, uint64_t seq)
 {
 	size_t h = hash_str(sandbox) & (d->cap - 1);
 	struct dd_entry *e;
-	struct timespec ts;
 	uint64_t off;
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	for (e = d->tab[h]; e; e = e->next)
 		if (strcmp(e->sandbox, sandbox) == 0)
 			break;
@@ -816,7 +775,7 @@ bool col_dedup_check(struct col_dedup *d, const char *sandbox, uint64_t seq)
 		if (++d->n > d->cap * 3 / 4)
 			dd_grow(d);
 	}
-	e->last_s = (uint64_t)ts.tv_sec;
+	e->last_s = ward_now_coarse_ms() / 1000;
 	if (seq <= e->contig)
 		return false;
 	if (seq == e->contig + 1 && e->nset == 0) {

@@ -287,6 +287,41 @@ static void test_metrics(void **state)
 	col_buf_free(&b);
 }
 
+/* --rotate-size reads sizes with the profiles' parser (limits.memory): strtod's exponents,
+ * inf and nan, and values past 2^64 are refused. */
+static int rotate_size(const char *val, uint64_t *ret)
+{
+	char *argv[] = {"collector", "--no-config", "--rotate-size", (char *)val, NULL};
+	struct col_opts o = {0};
+	int r = col_config_parse(&o, 4, argv);
+
+	*ret = o.rotate_size;
+	col_config_free(&o);
+	return r;
+}
+
+static void test_config_rotate_size(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} good[] = {{"0", 0}, {"64K", 64 << 10}, {"100M", 100ull << 20}, {"1.5GiB", 3ull << 29}};
+	static const char *const bad[] = {"1e3",	  "inf", "INF",	 "nan",
+					  "1e30",	  "-1",	 "0x10", "99999999999999999999",
+					  "20000000000G", ""};
+	uint64_t v, mem;
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		assert_int_equal(rotate_size(good[i].s, &v), 0);
+		assert_int_equal(v, good[i].v);
+		/* the same text, the same bytes as in a profile's limits.memory */
+		assert_int_equal(ward_parse_size(good[i].s, &mem), 0);
+		assert_int_equal(v, mem);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(rotate_size(bad[i], &v), -EINVAL);
+}
+
 static void test_output_rotation(void **state)
 {
 	char dir[] = "/tmp/ward-test-colout-XXXXXX", path[128], p1[140];
@@ -445,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_falco),
 		cmocka_unit_test(test_forward_urls),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_config_rotate_size),
 		cmocka_unit_test(test_output_rotation),
 		cmocka_unit_test(test_scanner_matches_jansson),
 		cmocka_unit_test(test_output_recover),
