@@ -33,6 +33,7 @@ void ward_json_object_close(struct ward_json *j);
 /* Appends s as a JSON string literal (with quotes) to j->buf. */
 void ward_json_escape(struct ward_json *j, const char *s, size_t n);
 
-/* Length of the valid UTF-8 sequence at s (1..4, n > 0), or 0 with *bad set to the length of
- * the maximal ill-formed prefix (to be replaced by one U+FFFD). */
+/* For a sequence starting with a byte >= 0x80 (n > 0): the length of the valid multi-byte UTF-8
+ * sequence at s (2..4), or 0 with *bad set to the length of the maximal ill-formed prefix (to be
+ * replaced by one U+FFFD). ASCII bytes are the caller's: they give 0 with *bad = 1. */
 size_t ward_utf8_valid(const unsigned char *s, size_t n, size_t *bad);
