@@ -60,6 +60,10 @@ endif
 SUBDIRS       := common profile events monitor collector launcher
 WARD_SRCS     := $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.c))
 WARD_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(WARD_SRCS))
+# The built-in profiles: every profiles/*.yaml compiled in, the last lookup entry (profile/load.c).
+BUILTIN_YAMLS := $(sort $(wildcard profiles/*.yaml))
+BUILTIN_OBJ   := $(BUILD)/obj/builtin_profiles.o
+WARD_OBJS     += $(BUILTIN_OBJ)
 LIB_OBJS      := $(filter-out $(BUILD)/obj/launcher/main.o,$(WARD_OBJS))
 BPF_SRCS      := bpf/monitor.bpf.c
 BPF_OBJS      := $(BUILD)/bpf/monitor.bpf.o
@@ -90,6 +94,20 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/cflags.stamp | $(BUILD)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(filter $(WARD_OBJS),$(SKEL_USERS)): $(BPF_SKELS)
+
+# The list of embedded files is rewritten only when it changes, so that removing a profile
+# regenerates the table too (an added or edited one is newer than the generated file).
+$(BUILD)/builtin_profiles.list: FORCE | $(BUILD)
+	$(Q)echo '$(BUILTIN_YAMLS)' | cmp -s - $@ || echo '$(BUILTIN_YAMLS)' >$@
+
+$(BUILD)/builtin_profiles.c: tools/embed-profiles.sh $(BUILTIN_YAMLS) $(BUILD)/builtin_profiles.list
+	$(call msg,GEN,$@)
+	$(Q)$(SHELL) tools/embed-profiles.sh $(BUILTIN_YAMLS) >$@
+
+$(BUILTIN_OBJ): $(BUILD)/builtin_profiles.c $(BUILD)/cflags.stamp
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 -include $(WARD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(TEST_HELPERS:=.d) $(BUILD)/probe.d
 

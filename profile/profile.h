@@ -110,11 +110,13 @@ struct ward_profile {
 };
 
 /* Looks a profile up (a path, or a bare name in ./profiles, /etc/ward/profiles,
- * PREFIX/share/ward/profiles, ".yaml" appended), reads it and its includes, merges them and
- * validates the result. On error, err->msg is "FILE:LINE:COL: what is wrong". */
+ * PREFIX/share/ward/profiles, ".yaml" appended, then among the built-in profiles: profiles/
+ * compiled in), reads it and its includes, merges them and validates the result. On error,
+ * err->msg is "FILE:LINE:COL: what is wrong" (FILE "<builtin>/NAME.yaml" for a built-in one). */
 int ward_profile_load(const char *name_or_path, struct ward_profile **ret, struct ward_error *err);
-/* The profile used when `ward run` gets no -p: "default" looked up like any other name,
- * else built in (nothing visible but /usr, /lib*, /bin, no network, default deny). */
+/* The profile used when `ward run` gets no -p: "default" looked up like any other name, so
+ * the built-in one when none is installed (nothing visible but /usr, /lib*, /bin, no network,
+ * default deny). */
 int ward_profile_load_default(struct ward_profile **ret, struct ward_error *err);
 void ward_profile_free(struct ward_profile *p);
 /* Prints the effective (merged) profile as YAML that ward_profile_load accepts. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for launcher/profile.c and launcher/profile_dump.c. Run from the repository
+ * Unit tests for profile/ (loader, key handlers, value parsers, dump). Run from the repository
  * root (the Makefile does): fixtures are in tests/unit/data/profile/, shipped profiles in
  * profiles/. Error cases write their YAML to a temporary directory so that each expected
  * "FILE:LINE:COL:" sits next to the text it points into.
@@ -1030,31 +1030,43 @@ static void test_all_profiles_in_dir(void **state)
 	assert_true(n >= 4);
 }
 
-/* The built-in default must match profiles/default.yaml (with base) exactly. */
-static void test_builtin_default(void **state)
+/*
+ * Loads name from a directory without profiles/ (so only installed or built-in profiles can
+ * be found) and from the tree, and checks the built-in copy equals the tree's file. Skips
+ * when the profile is installed, which hides the built-in one.
+ */
+static void check_builtin(const char *name, const char *const files[], size_t n_files)
 {
 	struct ward_profile *builtin = NULL, *file = NULL;
 	struct ward_error err = {0};
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX], path[PATH_MAX];
 	char *a, *b;
 	int r;
 
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	/* from a directory without profiles/, the lookup fails over to the built-in one */
 	assert_int_equal(chdir(tmpdir), 0);
-	r = ward_profile_load_default(&builtin, &err);
+	r = strcmp(name, "default") == 0 ? ward_profile_load_default(&builtin, &err)
+					 : ward_profile_load(name, &builtin, &err);
 	assert_int_equal(chdir(cwd), 0);
 	if (r < 0)
 		fail_msg("%s", err.msg);
-	if (strcmp(builtin->files[0], "<builtin>") != 0) {
-		print_message("default profile installed at %s: built-in not reached\n",
+	if (strncmp(builtin->files[0], "<builtin>/", 10) != 0) {
+		print_message("%s profile installed at %s: built-in not reached\n", name,
 			      builtin->files[0]);
 		ward_profile_free(builtin);
 		skip();
 	}
-	assert_int_equal(builtin->n_files, 1);
-	assert_int_equal(ward_profile_load_default(&file, &err), 0);
-	assert_string_equal(file->files[0], "profiles/default.yaml");
+	assert_int_equal(builtin->n_files, n_files);
+	for (size_t i = 0; i < n_files; i++)
+		assert_string_equal(builtin->files[i], files[i]);
+	/* locations point into the built-in file */
+	assert_non_null(builtin->fs_readonly.v);
+	assert_string_equal(builtin->fs_readonly.v[0].loc.file, "<builtin>/base.yaml");
+	assert_true(builtin->fs_readonly.v[0].loc.line > 1);
+
+	snprintf(path, sizeof(path), "profiles/%s.yaml", name);
+	if (ward_profile_load(path, &file, &err) < 0)
+		fail_msg("%s", err.msg);
 	assert_profiles_equal(builtin, file);
 	a = dump_body(builtin);
 	b = dump_body(file);
@@ -1063,6 +1075,17 @@ static void test_builtin_default(void **state)
 	free(b);
 	ward_profile_free(builtin);
 	ward_profile_free(file);
+}
+
+/* The built-in profiles are profiles/ compiled in: default (with base) and base as shipped. */
+static void test_builtin_profiles(void **state)
+{
+	static const char *const default_files[] = {"<builtin>/default.yaml",
+						    "<builtin>/base.yaml"};
+	static const char *const base_files[] = {"<builtin>/base.yaml"};
+
+	check_builtin("default", default_files, ARRAY_SIZE(default_files));
+	check_builtin("base", base_files, ARRAY_SIZE(base_files));
 }
 
 int main(void)
@@ -1077,7 +1100,7 @@ int main(void)
 		cmocka_unit_test(test_parse_net_rule),	 cmocka_unit_test(test_add_bind),
 		cmocka_unit_test(test_set_gpu),		 cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_shipped_profiles), cmocka_unit_test(test_all_profiles_in_dir),
-		cmocka_unit_test(test_builtin_default),
+		cmocka_unit_test(test_builtin_profiles),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, remove_tmpdir);
