@@ -159,7 +159,7 @@ $(BUILD):
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "# $$t"; $$t; done
 
-integration: all examples
+integration: all examples engines
 	$(Q)tests/integration/run.sh
 
 # Both user-facing targets install what is missing first (apt-get, as root), then rebuild.
@@ -214,3 +214,24 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all unit integration check deps demo examples install format format-check events-doc clean FORCE
+
+# ---- engines: llama.cpp and ONNX Runtime (tests/integration/engine_*.sh, bench/engines.sh) -
+# Test models generated here from fixed seeds, never downloaded; the npm packages pinned by
+# engines/package-lock.json (tools/engines.sh: a quick no-op when installed). Debian's
+# python3 on purpose: python3-onnx is installed for it.
+ENGINES_PY ?= /usr/bin/python3
+
+engines: $(BUILD)/engines/tiny.gguf $(BUILD)/engines/tiny.onnx
+	$(Q)tools/engines.sh
+
+$(BUILD)/engines/tiny.gguf: engines/make_gguf.py | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(ENGINES_PY) engines/make_gguf.py $@ >/dev/null
+
+$(BUILD)/engines/tiny.onnx: engines/make_onnx.py | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(ENGINES_PY) engines/make_onnx.py $@ >/dev/null
+
+.PHONY: engines
