@@ -16,6 +16,7 @@
 #include <signal.h>
 
 struct ward_monitor;
+struct ward_gpu_node; /* monitor/gpu.h */
 
 struct ward_sandbox {
 	struct ward_profile *profile;
@@ -34,7 +35,7 @@ struct ward_sandbox {
 	int landlock_abi; /* 0: unavailable */
 	char active[512]; /* comma-separated, for the start event */
 	char missing[256];
-	char **gpu_nodes; /* host device nodes to bind into /dev (NULL-terminated) */
+	struct ward_gpu_node *gpu_nodes; /* GPU nodes, host -> inside (ended by host NULL) */
 
 	/* runtime, supervisor side */
 	struct ward_events ev;
