@@ -71,7 +71,7 @@ BPF_SKELS     := $(BUILD)/monitor.skel.h
 UNIT_SRCS     := $(wildcard tests/unit/test_*.c)
 UNIT_BINS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 # Only the objects that include the skeleton wait for it (libbpf-tools).
-SKEL_USERS    := $(BUILD)/obj/monitor/load.o $(BUILD)/obj/monitor/pin.o $(BUILD)/obj/monitor/probe.o
+SKEL_USERS    := $(BUILD)/obj/monitor/load.o $(BUILD)/obj/monitor/pin.o
 TEST_HELPERS  := $(BUILD)/tests/collector_client $(BUILD)/tests/monitor_probe
 
 all: $(BUILD)/ward $(BUILD)/probe $(TEST_HELPERS)
@@ -118,7 +118,8 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 		$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@; \
 	else echo "ward: /sys/kernel/btf/vmlinux missing: the kernel needs CONFIG_DEBUG_INFO_BTF" >&2; exit 1; fi
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.bpf.h bpf/*.bpf.inc) include/ward/events.h
+# bpf/monitor.bpf.c includes the other bpf/*.bpf.c (one object), so it depends on all of them.
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.c bpf/*.h) include/ward/events.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Iinclude -Ibpf \

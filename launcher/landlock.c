@@ -5,9 +5,9 @@
  * in host network mode (ABI 4), and abstract-unix-socket and signal scoping (ABI 6).
  * Debian 12's <linux/landlock.h> stops at ABI 2, so the newer ABI is declared here.
  */
-#include "common/hooks.h"
 #include "common/macro.h"
 #include "launcher/sandbox.h"
+#include "monitor/gpu.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -253,19 +253,9 @@ int ward_landlock_apply_child(struct ward_sandbox *sb, struct ward_error *err)
 		r = allow_path(&l, "/dev/shm", all & ~LL_FS_EXECUTE, err);
 	if (r >= 0)
 		r = allow_path(&l, "/proc", LL_READ | LL_FS_WRITE_FILE, err);
-	if (r >= 0 && sb->gpu_nodes) {
-		/* the GPU nodes are bound into /dev under their own names */
-		const char *dev_root = ward_hooks.dev_root;
-		size_t dl = strlen(dev_root);
-		for (char **g = sb->gpu_nodes; *g && r >= 0; g++) {
-			char in[512];
-			if (strncmp(*g, dev_root, dl) == 0 && (*g)[dl] == '/')
-				snprintf(in, sizeof(in), "/dev/%s", *g + dl + 1);
-			else
-				snprintf(in, sizeof(in), "/dev/%s", strrchr(*g, '/') + 1);
-			r = allow_path(&l, in, dev, err);
-		}
-	}
+	/* the GPU nodes, where the mount view put them */
+	for (const struct ward_gpu_node *g = sb->gpu_nodes; r >= 0 && g && g->host; g++)
+		r = allow_path(&l, g->inside, dev, err);
 	if (r >= 0 && p->exec_allow.n)
 		r = allow_exec(&l, &p->exec_allow, err);
 	for (size_t i = 0; i < p->n_net_allow && r >= 0 && attr.handled_access_net; i++) {

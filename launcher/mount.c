@@ -14,9 +14,9 @@
  * under a read-only bind (say /usr/local on its own filesystem) cannot stay writable, which
  * remounting each bind by hand, as bubblewrap does, has to chase.
  */
-#include "common/hooks.h"
 #include "common/macro.h"
 #include "launcher/sandbox.h"
+#include "monitor/gpu.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -659,16 +659,8 @@ static int collect(struct ward_sandbox *sb, struct view *v, bool audit, struct w
 		for (size_t i = 0; i < p->fs_devices.n && r >= 0; i++)
 			r = add_bind(v, p->fs_devices.v[i].s, p->fs_devices.v[i].s, BIND_DEV, true,
 				     &p->fs_devices.v[i].loc, err);
-		const char *dev_root = ward_hooks.dev_root;
-		size_t dl = strlen(dev_root);
-		for (char **g = sb->gpu_nodes; g && *g && r >= 0; g++) {
-			char dst[PATH_MAX];
-			if (strncmp(*g, dev_root, dl) == 0 && (*g)[dl] == '/')
-				snprintf(dst, sizeof(dst), "/dev/%s", *g + dl + 1);
-			else
-				snprintf(dst, sizeof(dst), "/dev/%s", strrchr(*g, '/') + 1);
-			r = add_bind(v, *g, dst, BIND_DEV, false, NULL, err);
-		}
+		for (const struct ward_gpu_node *g = sb->gpu_nodes; g && g->host && r >= 0; g++)
+			r = add_bind(v, g->host, g->inside, BIND_DEV, false, NULL, err);
 	}
 	for (size_t i = 0; i < p->fs_readwrite.n && r >= 0; i++)
 		r = add_bind(v, p->fs_readwrite.v[i].s, NULL, BIND_RW, false,

@@ -140,16 +140,16 @@ static int prepare_gpus(struct ward_sandbox *sb, struct ward_error *err)
 		bool found = false;
 
 		snprintf(want, sizeof(want), "/nvidia%d", p->gpus[g]);
-		for (char **n = sb->gpu_nodes; n && *n && !found; n++) {
-			size_t ln = strlen(*n), lw = strlen(want);
-			found = ln >= lw && strcmp(*n + ln - lw, want) == 0;
+		for (struct ward_gpu_node *n = sb->gpu_nodes; n && n->host && !found; n++) {
+			size_t ln = strlen(n->host), lw = strlen(want);
+			found = ln >= lw && strcmp(n->host + ln - lw, want) == 0;
 		}
 		if (!found)
 			ward_log("warning: gpu.allow: GPU %d (%s/nvidia%d) is not on this host: "
 				 "the sandbox gets no such device",
 				 p->gpus[g], ward_hooks.dev_root, p->gpus[g]);
 	}
-	if (p->gpu_all && (!sb->gpu_nodes || !sb->gpu_nodes[0]))
+	if (p->gpu_all && (!sb->gpu_nodes || !sb->gpu_nodes[0].host))
 		ward_log("warning: gpu.allow: all: this host has no GPU device nodes");
 	return 0;
 }
@@ -267,7 +267,8 @@ static int prepare(struct ward_sandbox *sb)
  * while init builds the mount view; a failure refuses the run unless --allow-degraded. */
 static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
 {
-	struct ward_monitor_opts mo = {.profile = sb->profile, .events = &sb->ev};
+	struct ward_monitor_opts mo = {
+		.profile = sb->profile, .events = &sb->ev, .gpu_nodes = sb->gpu_nodes};
 	int r;
 
 	r = ward_monitor_open(&mo, &sb->mon, err);
@@ -379,11 +380,8 @@ static void cleanup(struct ward_sandbox *sb)
 		sb->ev.sink = NULL;
 	}
 	ward_events_release(&sb->ev);
-	if (sb->gpu_nodes) {
-		for (char **n = sb->gpu_nodes; *n; n++)
-			free(*n);
-		free(sb->gpu_nodes);
-	}
+	ward_gpu_nodes_free(sb->gpu_nodes);
+	sb->gpu_nodes = NULL;
 	if (sb->init_pidfd >= 0)
 		close(sb->init_pidfd);
 	if (sb->sync_fd >= 0)

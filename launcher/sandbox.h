@@ -17,6 +17,7 @@
 #include <signal.h>
 
 struct ward_monitor;
+struct ward_gpu_node; /* monitor/gpu.h */
 
 struct ward_sandbox {
 	struct ward_profile *profile;
@@ -32,9 +33,9 @@ struct ward_sandbox {
 	gid_t host_gid;
 
 	/* layers */
-	int landlock_abi;	   /* 0: unavailable */
-	struct ward_layers layers; /* active and missing, for the start event */
-	char **gpu_nodes;	   /* host device nodes to bind into /dev (NULL-terminated) */
+	int landlock_abi;		 /* 0: unavailable */
+	struct ward_layers layers;	 /* active and missing, for the start event */
+	struct ward_gpu_node *gpu_nodes; /* GPU nodes, host -> inside (ended by host NULL) */
 
 	/* runtime, supervisor side */
 	struct ward_events ev;

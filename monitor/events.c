@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * Ring buffer records -> JSON events (kinds file, exec, net, device). Runs in the ring buffer
- * callback, so it only formats: no blocking calls except a readlink of /proc/<pid>/fd/N in
- * the rare case the kernel could not walk a dirfd.
+ * Ring buffer records -> JSON events (kinds file, exec, net, device), the consumer side of the
+ * ring (poll, loss events, the exit event's counters). The record handlers run in the ring
+ * buffer callback, so they check sizes first, copy, and only format: no blocking calls except a
+ * readlink of /proc/<pid>/fd/N in the rare case the kernel could not walk a dirfd. The one
+ * record that needs more (an abstract unix name refused in the sandbox's network namespace:
+ * does the host have it? a scan of /proc/net/unix) is copied and judged after the callback.
  */
 #include "common/macro.h"
 #include "common/syscall.h"
 #include "monitor/internal.h"
 
+#include <bpf/libbpf.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -16,6 +20,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 static const char *const fop_names[] = {
 	[WARD_FOP_OPEN] = "open",
@@ -105,11 +110,11 @@ static void result_fields(struct ward_json *j, int64_t ret)
 
 static void rule_text(char *buf, size_t n, const struct ward_path_entry *e, int cls, bool write)
 {
-	if (!e || cls == WARD_PCU_NONE)
+	if (!e || cls == WARD_PC_NONE)
 		snprintf(buf, n, "filesystem: outside the view");
-	else if (cls == WARD_PCU_DENY)
+	else if (cls == WARD_PC_DENY)
 		snprintf(buf, n, "filesystem.deny: %s", e->path);
-	else if (write && (cls == WARD_PCU_RO || cls == WARD_PCU_SKEL))
+	else if (write && (cls == WARD_PC_RO || cls == WARD_PC_SKEL))
 		snprintf(buf, n, "%s: %s (read-only)", e->list, e->path);
 	else
 		snprintf(buf, n, "%s: %s", e->list, e->path);
@@ -153,7 +158,7 @@ static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, si
 	char path[PATH_MAX], path2[PATH_MAX], rule[PATH_MAX + 64], comm[17];
 	const struct ward_path_entry *e = NULL, *e2 = NULL;
 	bool unres = false, unres2 = false, has2, viol, w1, w2;
-	int cls, cls2 = WARD_PCU_NONE;
+	int cls, cls2 = WARD_PC_NONE;
 	struct ward_json j;
 
 	if (r->path_len == 0 || r->path_len > WARD_PATH_MAX || r->path_len > data_len)
@@ -170,7 +175,7 @@ static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, si
 	w1 = write_intent(r, false);
 	cls = ward_pathset_classify(&m->view, path, &e);
 	if (cls < 0)
-		cls = WARD_PCU_NONE;
+		cls = WARD_PC_NONE;
 	viol = ward_path_violation(cls, w1);
 	w2 = false;
 	if (has2) {
@@ -185,7 +190,7 @@ static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, si
 			w2 = write_intent(r, true);
 			cls2 = ward_pathset_classify(&m->view, path2, &e2);
 			if (cls2 < 0)
-				cls2 = WARD_PCU_NONE;
+				cls2 = WARD_PC_NONE;
 			if (ward_path_violation(cls2, w2) && !viol) {
 				viol = true;
 				cls = cls2;
@@ -293,12 +298,13 @@ static const char *proto_name(unsigned type, unsigned proto)
 static int handle_net(struct ward_monitor *m, const struct ward_net_rec *r, size_t size)
 {
 	char addr[INET6_ADDRSTRLEN], rule[512], comm[17];
-	bool viol = r->verdict & WARD_V_VIOLATION;
 	const char *action;
 	struct ward_json j;
+	bool viol;
 
 	if (size < sizeof(*r))
 		return -EBADMSG;
+	viol = r->verdict & WARD_V_VIOLATION;
 	if (!inet_ntop(r->family == 10 ? AF_INET6 : AF_INET, r->addr, addr, sizeof(addr)))
 		snprintf(addr, sizeof(addr), "?");
 	if (r->rule >= 0 && (size_t)r->rule < m->p->n_net_allow)
@@ -357,27 +363,31 @@ static bool host_has_abstract(const char *name, size_t len)
  * the sandbox), or when it is not in the sandbox's network namespace (ECONNREFUSED) but the
  * supervisor's, the host's, has it: the namespace stopped an attempt on a host service.
  */
-static int handle_unix(struct ward_monitor *m, const struct ward_unix_rec *r, size_t size)
+/* host_has: whether the host has the abstract name, -1 when not looked up yet; the record is
+ * then kept in m->deferred if its verdict depends on it (m->has_deferred). */
+static int unix_event(struct ward_monitor *m, const struct ward_unix_rec *r, int host_has)
 {
 	char path[PATH_MAX], raw[WARD_UNIX_PATH + 1], base[PATH_MAX] = "/", rule[PATH_MAX + 64];
 	char comm[17];
 	const struct ward_path_entry *e = NULL;
-	size_t len;
+	size_t len = r->len;
 	bool abstract, viol;
 	struct ward_json j;
 	int err = r->ret < 0 ? (int)-r->ret : 0;
 
-	if (size < sizeof(*r) || r->len > WARD_UNIX_PATH)
-		return -EBADMSG;
-	len = r->len;
 	abstract = len > 0 && r->path[0] == 0;
 	if (abstract) {
 		viol = err == EPERM;
 		snprintf(rule, sizeof(rule), "network: abstract unix socket");
+		if (!viol && err == ECONNREFUSED && host_has < 0) {
+			m->deferred = *r;
+			m->has_deferred = true;
+			return 0;
+		}
 		if (viol) {
 			snprintf(rule, sizeof(rule),
 				 "landlock scope: abstract unix socket outside the sandbox");
-		} else if (err == ECONNREFUSED && host_has_abstract(r->path + 1, len - 1)) {
+		} else if (err == ECONNREFUSED && host_has > 0) {
 			/* not in the sandbox's network namespace, but the host has it: an attempt
 			 * on a host service that the namespace stopped */
 			viol = true;
@@ -402,12 +412,12 @@ static int handle_unix(struct ward_monitor *m, const struct ward_unix_rec *r, si
 			snprintf(path, sizeof(path), "%s", raw);
 		cls = ward_pathset_classify(&m->view, path, &e);
 		if (cls < 0)
-			cls = WARD_PCU_NONE;
+			cls = WARD_PC_NONE;
 		/* Outside the view, only a socket the host really has is an attempt on something
 		 * (glibc probes /var/run/nscd/socket on every user lookup, nscd or not); a denied
 		 * path (base denies the container runtimes' sockets) is one whether it exists or
 		 * not. */
-		bool outside = cls == WARD_PCU_NONE || cls == WARD_PCU_SKEL, host_sock = false;
+		bool outside = cls == WARD_PC_NONE || cls == WARD_PC_SKEL, host_sock = false;
 		bool refused = err == EPERM || err == EACCES;
 
 		if (outside) {
@@ -437,17 +447,38 @@ static int handle_unix(struct ward_monitor *m, const struct ward_unix_rec *r, si
 	return ward_event_emit(m->ev, &j);
 }
 
+static int handle_unix(struct ward_monitor *m, const struct ward_unix_rec *r, size_t size)
+{
+	if (size < sizeof(*r) || r->len > WARD_UNIX_PATH)
+		return -EBADMSG;
+	return unix_event(m, r, -1);
+}
+
+/* The kept unix record, judged now that the ring buffer callback has returned. */
+static int deferred_run(struct ward_monitor *m)
+{
+	const struct ward_unix_rec *r = &m->deferred;
+
+	if (!m->has_deferred)
+		return 0;
+	m->has_deferred = false;
+	return unix_event(m, r, host_has_abstract(r->path + 1, r->len - 1));
+}
+
 static int handle_dev(struct ward_monitor *m, const struct ward_dev_rec *r, size_t size)
 {
-	bool viol = r->verdict & WARD_V_VIOLATION;
-	char type = r->dev_type == WARD_DEV_BLOCK ? 'b' : 'c';
-	char access[4] = "", comm[17], rule[128], ts[2] = {type, 0};
+	char access[4] = "", comm[17], rule[128], ts[2], type;
 	struct ward_devinfo info;
 	struct ward_json j;
 	size_t a = 0;
+	bool viol;
 
 	if (size < sizeof(*r) || r->path_len > WARD_PATH_MAX)
 		return -EBADMSG;
+	viol = r->verdict & WARD_V_VIOLATION;
+	type = r->dev_type == WARD_DEV_BLOCK ? 'b' : 'c';
+	ts[0] = type;
+	ts[1] = 0;
 	if (r->access & WARD_DEV_ACC_READ)
 		access[a++] = 'r';
 	if (r->access & WARD_DEV_ACC_WRITE)
@@ -479,7 +510,7 @@ static int handle_dev(struct ward_monitor *m, const struct ward_dev_rec *r, size
 	return ward_event_emit(m->ev, &j);
 }
 
-int ward_monitor_handle_record(struct ward_monitor *m, const void *data, size_t size)
+static int record_handle(struct ward_monitor *m, const void *data, size_t size)
 {
 	const struct ward_rec_hdr *h = data;
 	int r;
@@ -519,4 +550,126 @@ int ward_monitor_handle_record(struct ward_monitor *m, const void *data, size_t 
 	if (r == -EBADMSG)
 		m->bad_records++;
 	return r;
+}
+
+int ward_monitor_handle_record(struct ward_monitor *m, const void *data, size_t size)
+{
+	int r = record_handle(m, data, size);
+
+	if (m->has_deferred)
+		r = deferred_run(m);
+	return r;
+}
+
+/* Stops ring_buffer__consume() after a record it must not judge inside the callback (libbpf has
+ * advanced past the record already); ward_monitor_poll() judges it and consumes on. */
+#define WARD_RB_DEFERRED (-EINPROGRESS)
+
+int ward_monitor_on_record(void *ctx, void *data, size_t size)
+{
+	struct ward_monitor *m = ctx;
+
+	record_handle(m, data, size);
+	return m->has_deferred ? WARD_RB_DEFERRED : 0;
+}
+
+/* ---- consuming the ring ---------------------------------------------------------------------- */
+
+int ward_monitor_fd(struct ward_monitor *m)
+{
+	return m && m->rb ? ring_buffer__epoll_fd(m->rb) : -1;
+}
+
+static int stats_read(struct ward_monitor *m, uint64_t *ret_produced, uint64_t *ret_lost)
+{
+	_cleanup_free_ struct ward_stats *v = calloc(m->ncpus, sizeof(*v));
+
+	*ret_produced = *ret_lost = 0;
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->map_fd[M_STATS], &m->cgid, v) < 0)
+		return -errno;
+	for (int i = 0; i < m->ncpus; i++) {
+		*ret_produced += v[i].produced;
+		*ret_lost += v[i].lost;
+	}
+	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* Reading the per-CPU counters is a bpf() syscall: at most once per WARD_MONITOR_POLL_MS while
+ * records flow (a burst calls ward_monitor_poll() thousands of times a second), and always at
+ * the end (force). */
+static void loss_report(struct ward_monitor *m, bool force)
+{
+	uint64_t produced, lost, now = now_ms();
+	struct ward_json j;
+
+	if (!force && now - m->loss_checked_ms < WARD_MONITOR_POLL_MS)
+		return;
+	m->loss_checked_ms = now;
+	if (stats_read(m, &produced, &lost) < 0 || lost <= m->lost_reported)
+		return;
+	if (m->ev) {
+		ward_event_begin(m->ev, &j, "loss", "allow", false, 0, NULL, "monitor.ringbuf");
+		ward_json_uint(&j, "lost", lost - m->lost_reported);
+		ward_json_uint(&j, "lost_total", lost);
+		ward_json_uint(&j, "ringbuf_bytes", m->ring_bytes);
+		ward_event_emit(m->ev, &j);
+	}
+	m->lost_reported = lost;
+}
+
+int ward_monitor_poll(struct ward_monitor *m)
+{
+	int r;
+
+	if (!m || !m->rb)
+		return 0;
+	do {
+		r = ring_buffer__consume(m->rb);
+		deferred_run(m);
+	} while (r == WARD_RB_DEFERRED);
+	loss_report(m, false);
+	return r < 0 ? r : 0;
+}
+
+void ward_monitor_finish(struct ward_monitor *m, struct ward_json *j)
+{
+	uint64_t produced = 0, lost = 0;
+
+	if (!m || !m->attached)
+		return;
+	ward_monitor_poll(m);
+	loss_report(m, true);
+	stats_read(m, &produced, &lost);
+	ward_json_object_open(j, "monitor_events");
+	ward_json_uint(j, "produced", produced);
+	ward_json_uint(j, "delivered", m->delivered);
+	ward_json_uint(j, "lost", lost);
+	ward_json_object_close(j);
+	if (!m->n_gpus)
+		return;
+	ward_json_array_open(j, "gpu");
+	for (size_t i = 0; i < m->n_gpus; i++) {
+		struct ward_gpu_use u = {0};
+
+		bpf_map_lookup_elem(m->map_fd[M_GPU_USE], &m->gpus[i].key, &u);
+		ward_json_object_open(j, NULL);
+		ward_json_str(j, "device", m->gpus[i].info.name);
+		ward_json_str(j, "vendor", m->gpus[i].info.vendor);
+		ward_json_uint(j, "major", m->gpus[i].key.major);
+		ward_json_uint(j, "minor", m->gpus[i].key.minor);
+		ward_json_uint(j, "opens", u.opens);
+		ward_json_uint(j, "ioctls", u.ioctls);
+		ward_json_object_close(j);
+	}
+	ward_json_array_close(j);
 }

@@ -134,44 +134,52 @@ void ward_dev_classify(const struct ward_dev_majors *m, char dev_type, unsigned 
 	}
 }
 
-struct strlist {
-	char **v;
+struct nodelist {
+	struct ward_gpu_node *v;
 	size_t n;
 };
 
-static int strlist_add(struct strlist *l, const char *dir, const char *name)
+/* inside: "/dev" or "/dev/dri", where the sandbox has the nodes of dir. */
+static int nodelist_add(struct nodelist *l, const char *dir, const char *inside, const char *name)
 {
-	char **v;
-	char *s;
+	struct ward_gpu_node *v, g = {0};
 
 	for (size_t i = 0; i < l->n; i++) {
-		const char *base = strrchr(l->v[i], '/');
+		const char *base = strrchr(l->v[i].host, '/');
 
-		if (base && strcmp(base + 1, name) == 0 && strncmp(l->v[i], dir, strlen(dir)) == 0)
+		if (base && strcmp(base + 1, name) == 0 &&
+		    strncmp(l->v[i].host, dir, strlen(dir)) == 0)
 			return 0;
 	}
-	if (asprintf(&s, "%s/%s", dir, name) < 0)
+	if (asprintf(&g.host, "%s/%s", dir, name) < 0)
 		return -ENOMEM;
+	if (asprintf(&g.inside, "%s/%s", inside, name) < 0) {
+		free(g.host);
+		return -ENOMEM;
+	}
 	v = realloc(l->v, (l->n + 2) * sizeof(*v));
 	if (!v) {
-		free(s);
+		free(g.host);
+		free(g.inside);
 		return -ENOMEM;
 	}
 	l->v = v;
-	l->v[l->n++] = s;
-	l->v[l->n] = NULL;
+	l->v[l->n++] = g;
+	l->v[l->n] = (struct ward_gpu_node){0};
 	return 0;
 }
 
-static void strlist_free(struct strlist *l)
+void ward_gpu_nodes_free(struct ward_gpu_node *v)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
+	for (size_t i = 0; v && v[i].host; i++) {
+		free(v[i].host);
+		free(v[i].inside);
+	}
+	free(v);
 }
 
 /* Adds dir/name when it exists and is a character device. */
-static int add_if_chr(struct strlist *l, const char *dir, const char *name)
+static int add_if_chr(struct nodelist *l, const char *dir, const char *inside, const char *name)
 {
 	char path[4096];
 	struct stat st;
@@ -180,7 +188,7 @@ static int add_if_chr(struct strlist *l, const char *dir, const char *name)
 		return -ENAMETOOLONG;
 	if (stat(path, &st) < 0 || !S_ISCHR(st.st_mode))
 		return 0;
-	return strlist_add(l, dir, name);
+	return nodelist_add(l, dir, inside, name);
 }
 
 static bool is_nvidia_gpu_name(const char *n)
@@ -194,7 +202,8 @@ static bool is_nvidia_gpu_name(const char *n)
 }
 
 /* Every directory entry of dir for which match() holds, sorted, added when a char device. */
-static int add_matching(struct strlist *l, const char *dir, bool (*match)(const char *))
+static int add_matching(struct nodelist *l, const char *dir, const char *inside,
+			bool (*match)(const char *))
 {
 	struct dirent **ents = NULL;
 	int n, r = 0;
@@ -204,7 +213,7 @@ static int add_matching(struct strlist *l, const char *dir, bool (*match)(const 
 		return errno == ENOENT ? 0 : -errno;
 	for (int i = 0; i < n; i++) {
 		if (r >= 0 && match(ents[i]->d_name))
-			r = add_if_chr(l, dir, ents[i]->d_name);
+			r = add_if_chr(l, dir, inside, ents[i]->d_name);
 		free(ents[i]);
 	}
 	free(ents);
@@ -216,21 +225,21 @@ static bool is_render_name(const char *n)
 	return strncmp(n, "renderD", 7) == 0 && n[7];
 }
 
-int ward_gpu_nodes(const struct ward_profile *p, const char *dev_root, char ***ret_paths,
-		   struct ward_error *err)
+int ward_gpu_nodes(const struct ward_profile *p, const char *dev_root,
+		   struct ward_gpu_node **ret_nodes, struct ward_error *err)
 {
 	static const char *const common[] = {"nvidiactl", "nvidia-uvm", "nvidia-uvm-tools"};
-	struct strlist l = {0};
+	struct nodelist l = {0};
 	char dri[4096];
 	int r = 0;
 
-	if (!p || !ret_paths)
+	if (!p || !ret_nodes)
 		return ward_error_set(err, -EINVAL, "ward_gpu_nodes: no profile");
 	if (!dev_root)
 		dev_root = "/dev";
-	*ret_paths = NULL;
+	*ret_nodes = NULL;
 	if (p->gpu_all) {
-		r = add_matching(&l, dev_root, is_nvidia_gpu_name);
+		r = add_matching(&l, dev_root, "/dev", is_nvidia_gpu_name);
 	} else {
 		for (size_t i = 0; r >= 0 && i < p->n_gpus; i++) {
 			char name[32];
@@ -241,18 +250,18 @@ int ward_gpu_nodes(const struct ward_profile *p, const char *dev_root, char ***r
 				goto fail;
 			}
 			snprintf(name, sizeof(name), "nvidia%d", p->gpus[i]);
-			r = add_if_chr(&l, dev_root, name);
+			r = add_if_chr(&l, dev_root, "/dev", name);
 		}
 	}
 	if (p->gpu_all || p->n_gpus > 0) {
 		for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(common); i++)
-			r = add_if_chr(&l, dev_root, common[i]);
+			r = add_if_chr(&l, dev_root, "/dev", common[i]);
 	}
 	if (r >= 0 && p->gpu_all) {
 		snprintf(dri, sizeof(dri), "%s/dri", dev_root);
-		r = add_matching(&l, dri, is_render_name);
+		r = add_matching(&l, dri, "/dev/dri", is_render_name);
 		if (r >= 0)
-			r = add_if_chr(&l, dev_root, "kfd");
+			r = add_if_chr(&l, dev_root, "/dev", "kfd");
 	}
 	if (r < 0) {
 		r = ward_error_set(err, r, "listing GPU nodes under %s: %s", dev_root,
@@ -260,13 +269,13 @@ int ward_gpu_nodes(const struct ward_profile *p, const char *dev_root, char ***r
 		goto fail;
 	}
 	if (!l.v) {
-		l.v = calloc(1, sizeof(char *));
+		l.v = calloc(1, sizeof(*l.v));
 		if (!l.v)
 			return ward_error_set(err, -ENOMEM, "out of memory");
 	}
-	*ret_paths = l.v;
+	*ret_nodes = l.v;
 	return (int)l.n;
 fail:
-	strlist_free(&l);
+	ward_gpu_nodes_free(l.v);
 	return r;
 }

@@ -5,10 +5,18 @@
 #include "common/log.h"
 #include "profile/profile.h"
 
-/* Device nodes the profile's gpu.allow / --gpu puts into the sandbox's /dev, as host paths
- * under dev_root ("/dev" normally), NULL-terminated, malloc'd; the caller frees. */
-int ward_gpu_nodes(const struct ward_profile *p, const char *dev_root, char ***ret_paths,
-		   struct ward_error *err);
+/* A device node that gpu.allow / --gpu puts into the sandbox: the host node under dev_root
+ * (ward_hooks.dev_root, "/dev" normally) and where it appears inside, by one rule for the mount
+ * view, Landlock and the monitors: /dev/<name>, /dev/dri/<name> for render nodes. */
+struct ward_gpu_node {
+	char *host;
+	char *inside;
+};
+/* The GPU nodes of a profile, computed once by the orchestrator: an array ended by an entry
+ * whose host is NULL, malloc'd (free with ward_gpu_nodes_free()); returns how many. */
+int ward_gpu_nodes(const struct ward_profile *p, const char *dev_root,
+		   struct ward_gpu_node **ret_nodes, struct ward_error *err);
+void ward_gpu_nodes_free(struct ward_gpu_node *v); /* NULL ok */
 
 /* gpu.c: device classification for device events. Majors that drivers register dynamically
  * are read from /proc/devices. */

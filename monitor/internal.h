@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Private to the monitor subsystem (load.c, events.c). */
+/* Private to the monitor subsystem (load.c, pin.c, policy.c, events.c) and its unit tests. */
 #pragma once
 
 #include <linux/types.h>
+#include <bpf/bpf.h>
 
 #include "ward/events.h"
 #include "common/macro.h"
@@ -13,6 +14,16 @@
 
 enum { M_MEMBERS, M_RINGS, M_STATS, M_PATHS, M_NET, M_DEVICES, M_GPU_USE, M__N };
 #define N_CG 7
+
+/* The maps user space fills or reads and the cgroup programs it attaches, by their names in the
+ * object (load.c), in the order of M_* and of link_fd[]. */
+extern const char *const ward_monitor_map_names[M__N];
+struct ward_cg_prog {
+	const char *name;
+	enum bpf_attach_type type;
+	bool dev;
+};
+extern const struct ward_cg_prog ward_monitor_cg_progs[N_CG];
 
 struct gpu_dev {
 	struct ward_dev_key key;
@@ -47,12 +58,35 @@ struct ward_monitor {
 	size_t n_gpus;
 
 	uint64_t delivered, lost_reported, bad_records;
+	/* A unix record whose verdict needs /proc/net/unix: copied in the ring buffer callback,
+	 * judged after it (ward_monitor_deferred_run()). */
+	struct ward_unix_rec deferred;
+	bool has_deferred;
 	uint64_t loss_checked_ms; /* CLOCK_MONOTONIC_COARSE of the last counter read */
 	char pin_dir[256];
 };
 
-/* monitor_events.c: one ring buffer record -> at most one JSON event. */
+/* load.c */
+void ward_monitor_timing(const char *step); /* WARD_MONITOR_TIMING: NULL starts a series */
+void ward_monitor_fds_init(struct ward_monitor *m);
+void ward_monitor_fds_close(struct ward_monitor *m);
+/* Loads the object, attaching sys_exit when attach_files; pool_slots > 0: the pinned layout. */
+int ward_monitor_load_fresh(struct ward_monitor *m, bool attach_files, unsigned pool_slots,
+			    struct ward_error *err);
+
+/* pin.c: reuses the pinned set and claims a ring of its pool; < 0: load privately. */
+int ward_monitor_load_pinned(struct ward_monitor *m);
+
+/* policy.c */
+int ward_monitor_policy_build(struct ward_monitor *m, const struct ward_gpu_node *gpu_nodes);
+int ward_monitor_policy_fill(struct ward_monitor *m); /* m->cgid set */
+void ward_monitor_policy_clear(struct ward_monitor *m);
+
+/* events.c: one ring buffer record -> at most one JSON event. A record whose verdict needs a
+ * scan of /proc/net/unix is judged before this returns; in the ring buffer callback
+ * (ward_monitor_on_record) it is kept and judged once ring_buffer__consume() has returned. */
 int ward_monitor_handle_record(struct ward_monitor *m, const void *data, size_t size);
+int ward_monitor_on_record(void *ctx, void *data, size_t size);
 /* LPM entries for network.allow (exposed for the unit test); returns how many. */
 int ward_monitor_net_entries(const struct ward_net_rule *rules, size_t n, uint64_t cgid,
 			     struct ward_net_key *ret_keys, struct ward_net_val *ret_vals);

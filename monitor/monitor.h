@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * eBPF monitors (monitor.c, bpf/monitor.bpf.c): the contract between the supervisor and the BPF
- * side. The supervisor calls, in order: ward_monitor_open()      before clone: load (or reuse
- * pinned) programs, fill policy maps ward_monitor_attach()    before clone: attach cgroup programs
- * to the sandbox's v2 cgroup and add its cgroup id to the membership map (the child is cloned
- *                            straight into that cgroup, so nothing it does is missed)
+ * eBPF monitors (monitor/, bpf/): the contract between the supervisor and the BPF side. The
+ * supervisor calls, in order:
+ *   ward_monitor_open()      load (or reuse pinned) programs, build the policy
+ *   ward_monitor_attach()    while init builds the view, before the workload starts: fill the
+ *                            policy maps, attach the cgroup programs to the sandbox's v2 cgroup
+ *                            and add its cgroup id to the membership map (init waits for this,
+ *                            so nothing the workload does is missed)
  *   ward_monitor_fd() + ward_monitor_poll()   in the epoll loop: ring buffer -> JSON events
  *   ward_monitor_finish()    after the workload exited: drain, loss totals, per-GPU counters
  *                            added to the exit event
@@ -18,6 +20,7 @@
 #include "profile/profile.h"
 
 struct ward_monitor;
+struct ward_gpu_node; /* monitor/gpu.h */
 
 /* What this kernel supports, for `ward features` and the start event. */
 struct ward_monitor_features {
@@ -35,6 +38,9 @@ struct ward_monitor_opts {
 	struct ward_events *events; /* where events go */
 	const char *sandbox_root;   /* not needed by most; may be NULL */
 	size_t ringbuf_bytes;	    /* 0: default */
+	/* The sandbox's GPU nodes (ward_gpu_nodes(), computed once by the orchestrator), ended
+	 * by host == NULL; NULL: none. */
+	const struct ward_gpu_node *gpu_nodes;
 };
 int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **ret,
 		      struct ward_error *err);
@@ -57,8 +63,7 @@ void ward_monitor_close(struct ward_monitor *m); /* NULL ok */
 int ward_monitor_pin_main(int argc, char **argv);
 
 /* Test knobs (common/hooks.h): ward_hooks.ringbuf_bytes overrides opts (the loss test uses a
- * tiny ring); ward_hooks.dev_root is where GPU nodes are found (tests point it at a temp dir
- * of mknod'ed fake nodes). */
+ * tiny ring). */
 /* How often the supervisor must call ward_monitor_poll() even without an epoll wake-up:
  * ordinary records do not wake the reader until the ring is 1/8 full. */
 #define WARD_MONITOR_POLL_MS 25

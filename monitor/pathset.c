@@ -10,9 +10,9 @@
 
 bool ward_path_violation(int cls, bool write)
 {
-	if (cls == WARD_PCU_DENY || cls == WARD_PCU_NONE)
+	if (cls == WARD_PC_DENY || cls == WARD_PC_NONE)
 		return true;
-	return write && (cls == WARD_PCU_RO || cls == WARD_PCU_SKEL);
+	return write && (cls == WARD_PC_RO || cls == WARD_PC_SKEL);
 }
 
 void ward_pathset_free(struct ward_pathset *s)
@@ -50,7 +50,7 @@ static int pathset_add(struct ward_pathset *s, const char *raw, int cls, bool ex
 		return r;
 	e = pathset_find(s, norm);
 	if (e) {
-		if (cls == WARD_PCU_SKEL || e->cls == WARD_PCU_DENY)
+		if (cls == WARD_PC_SKEL || e->cls == WARD_PC_DENY)
 			return 0;
 		e->cls = cls;
 		e->exact = exact;
@@ -87,10 +87,10 @@ static int pathset_add_parents(struct ward_pathset *s, const char *path)
 		if (!slash)
 			return 0;
 		if (slash == buf) {
-			return pathset_add(s, "/", WARD_PCU_SKEL, true, "filesystem");
+			return pathset_add(s, "/", WARD_PC_SKEL, true, "filesystem");
 		}
 		*slash = 0;
-		r = pathset_add(s, buf, WARD_PCU_SKEL, true, "filesystem");
+		r = pathset_add(s, buf, WARD_PC_SKEL, true, "filesystem");
 		if (r < 0)
 			return r;
 	}
@@ -121,23 +121,23 @@ int ward_pathset_build(const struct ward_profile *p, char *const *extra_devices,
 
 	if (!p || !ret)
 		return -EINVAL;
-	r = add_list(&s, &p->fs_readonly, WARD_PCU_RO, false, "filesystem.readonly");
+	r = add_list(&s, &p->fs_readonly, WARD_PC_RO, false, "filesystem.readonly");
 	if (r >= 0)
-		r = add_list(&s, &p->fs_readwrite, WARD_PCU_RW, false, "filesystem.readwrite");
+		r = add_list(&s, &p->fs_readwrite, WARD_PC_RW, false, "filesystem.readwrite");
 	if (r >= 0)
-		r = add_list(&s, &p->fs_tmpfs, WARD_PCU_TMPFS, false, "filesystem.tmpfs");
+		r = add_list(&s, &p->fs_tmpfs, WARD_PC_TMPFS, false, "filesystem.tmpfs");
 	if (r >= 0)
-		r = add_list(&s, &p->fs_devices, WARD_PCU_DEV, true, "filesystem.devices");
+		r = add_list(&s, &p->fs_devices, WARD_PC_DEV, true, "filesystem.devices");
 	for (size_t i = 0; r >= 0 && i < p->n_binds; i++) {
 		const struct ward_bind *b = &p->binds[i];
 
-		r = pathset_add(&s, b->dst ? b->dst : b->src, b->rw ? WARD_PCU_RW : WARD_PCU_RO,
+		r = pathset_add(&s, b->dst ? b->dst : b->src, b->rw ? WARD_PC_RW : WARD_PC_RO,
 				false, "--bind");
 	}
 	for (size_t i = 0; r >= 0 && extra_devices && extra_devices[i]; i++)
-		r = pathset_add(&s, extra_devices[i], WARD_PCU_DEV, true, "gpu.allow");
+		r = pathset_add(&s, extra_devices[i], WARD_PC_DEV, true, "gpu.allow");
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(implicit); i++)
-		r = pathset_add(&s, implicit[i], WARD_PCU_IMPLICIT, false, "builtin");
+		r = pathset_add(&s, implicit[i], WARD_PC_IMPLICIT, false, "builtin");
 	n_real = s.n;
 	for (size_t i = 0; r >= 0 && i < n_real; i++) {
 		char *copy = strdup(s.v[i].path);
@@ -150,9 +150,9 @@ int ward_pathset_build(const struct ward_profile *p, char *const *extra_devices,
 		free(copy);
 	}
 	if (r >= 0)
-		r = pathset_add(&s, "/", WARD_PCU_SKEL, true, "filesystem");
+		r = pathset_add(&s, "/", WARD_PC_SKEL, true, "filesystem");
 	if (r >= 0)
-		r = add_list(&s, &p->fs_deny, WARD_PCU_DENY, false, "filesystem.deny");
+		r = add_list(&s, &p->fs_deny, WARD_PC_DENY, false, "filesystem.deny");
 	if (r < 0) {
 		ward_pathset_free(&s);
 		return r;
@@ -175,7 +175,7 @@ int ward_pathset_classify(const struct ward_pathset *s, const char *path,
 
 		if (e->exact ? strcmp(path, e->path) != 0 : !ward_path_under(path, e->path))
 			continue;
-		if (e->cls == WARD_PCU_DENY) {
+		if (e->cls == WARD_PC_DENY) {
 			deny = e;
 			continue;
 		}
@@ -188,5 +188,5 @@ int ward_pathset_classify(const struct ward_pathset *s, const char *path,
 		best = deny;
 	if (ret_entry)
 		*ret_entry = best;
-	return best ? best->cls : WARD_PCU_NONE;
+	return best ? best->cls : WARD_PC_NONE;
 }

@@ -2,22 +2,15 @@
 /* The profile's view as a set of path prefixes (pathset.c), as the file monitor judges them. */
 #pragma once
 
+#include <linux/types.h>
+
+#include "ward/events.h"
 #include "common/path.h"
 #include "profile/profile.h"
 
-enum ward_path_cls_u { /* same values as enum ward_path_class in include/ward/events.h */
-		       WARD_PCU_NONE = 0,
-		       WARD_PCU_SKEL,
-		       WARD_PCU_RO,
-		       WARD_PCU_RW,
-		       WARD_PCU_TMPFS,
-		       WARD_PCU_DEV,
-		       WARD_PCU_IMPLICIT,
-		       WARD_PCU_DENY,
-};
 struct ward_path_entry {
 	char *path;	  /* normalized, absolute, as seen in the sandbox */
-	int cls;	  /* enum ward_path_cls_u */
+	int cls;	  /* enum ward_path_class (include/ward/events.h) */
 	bool exact;	  /* matches only the path itself (SKEL parents, device nodes) */
 	const char *list; /* "filesystem.readonly", ... for the event's rule */
 };

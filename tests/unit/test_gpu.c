@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for launcher/gpu.c: device classification and the GPU nodes of a profile. */
+/* Unit tests for monitor/gpu.c: device classification and the GPU nodes of a profile. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,7 +98,8 @@ static void test_gpu_nodes(void **state)
 	const char *nodes[] = {"nvidia0", "nvidia1", "nvidia10", "nvidiactl", "nvidia-uvm"};
 	struct ward_profile p = {0};
 	struct ward_error err;
-	char path[256], **v;
+	struct ward_gpu_node *v;
+	char path[256];
 	int n;
 
 	assert_non_null(mkdtemp(dir));
@@ -114,29 +115,29 @@ static void test_gpu_nodes(void **state)
 	p.n_gpus = 1;
 	n = ward_gpu_nodes(&p, dir, &v, &err);
 	assert_int_equal(n, 3);
-	assert_non_null(strstr(v[0], "/nvidia1"));
-	assert_non_null(strstr(v[1], "/nvidiactl"));
-	assert_non_null(strstr(v[2], "/nvidia-uvm"));
-	assert_null(v[3]);
-	for (int i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
+	assert_non_null(strstr(v[0].host, "/nvidia1"));
+	assert_non_null(strstr(v[1].host, "/nvidiactl"));
+	assert_non_null(strstr(v[2].host, "/nvidia-uvm"));
+	assert_null(v[3].host);
+	/* one rule for where they appear inside: /dev/<name> */
+	assert_true(strncmp(v[0].host, dir, strlen(dir)) == 0);
+	assert_string_equal(v[0].inside, "/dev/nvidia1");
+	assert_string_equal(v[1].inside, "/dev/nvidiactl");
+	assert_string_equal(v[2].inside, "/dev/nvidia-uvm");
+	ward_gpu_nodes_free(v);
 
 	p.gpus[0] = 2; /* not a device node */
 	n = ward_gpu_nodes(&p, dir, &v, &err);
 	assert_int_equal(n, 2);
-	for (int i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
+	ward_gpu_nodes_free(v);
 
 	p.gpu_all = true;
 	n = ward_gpu_nodes(&p, dir, &v, &err);
 	assert_int_equal(n, 5); /* nvidia0, nvidia1, nvidia10, ctl, uvm */
-	assert_non_null(strstr(v[0], "/nvidia0"));
-	assert_non_null(strstr(v[2], "/nvidia10"));
-	for (int i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
+	assert_non_null(strstr(v[0].host, "/nvidia0"));
+	assert_non_null(strstr(v[2].host, "/nvidia10"));
+	assert_string_equal(v[2].inside, "/dev/nvidia10");
+	ward_gpu_nodes_free(v);
 
 	p.gpu_all = false;
 	p.gpus[0] = 300;
@@ -144,8 +145,8 @@ static void test_gpu_nodes(void **state)
 	assert_non_null(strstr(err.msg, "300"));
 	p.n_gpus = 0;
 	assert_int_equal(ward_gpu_nodes(&p, dir, &v, &err), 0);
-	assert_null(v[0]);
-	free(v);
+	assert_null(v[0].host);
+	ward_gpu_nodes_free(v);
 	assert_int_equal(ward_gpu_nodes(NULL, dir, &v, &err), -EINVAL);
 
 	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {

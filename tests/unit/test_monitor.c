@@ -318,15 +318,15 @@ static void test_path_entries(void **state)
 {
 	char longp[300];
 	struct ward_path_entry ents[] = {
-		{"/", WARD_PCU_SKEL, true, "skel"},
-		{"/etc", WARD_PCU_RO, false, "filesystem.readonly"},
-		{"/etc/shadow", WARD_PCU_DENY, false, "filesystem.deny"},
-		{"/home", WARD_PCU_DENY, false, "filesystem.deny"},
-		{"/home/me/work", WARD_PCU_RW, false, "filesystem.readwrite"},
-		{"/dev", WARD_PCU_SKEL, true, "skel"},
-		{"/dev/null", WARD_PCU_DEV, true, "filesystem.devices"},
-		{longp, WARD_PCU_RO, false, "filesystem.readonly"},
-		{"etc", WARD_PCU_RO, false, "filesystem.readonly"},
+		{"/", WARD_PC_SKEL, true, "skel"},
+		{"/etc", WARD_PC_RO, false, "filesystem.readonly"},
+		{"/etc/shadow", WARD_PC_DENY, false, "filesystem.deny"},
+		{"/home", WARD_PC_DENY, false, "filesystem.deny"},
+		{"/home/me/work", WARD_PC_RW, false, "filesystem.readwrite"},
+		{"/dev", WARD_PC_SKEL, true, "skel"},
+		{"/dev/null", WARD_PC_DEV, true, "filesystem.devices"},
+		{longp, WARD_PC_RO, false, "filesystem.readonly"},
+		{"etc", WARD_PC_RO, false, "filesystem.readonly"},
 	};
 	struct ward_pathset view = {ents, ARRAY_SIZE(ents)};
 	struct ward_path_key k;

@@ -67,7 +67,8 @@ static void test_under(void **state)
 
 static void test_hash(void **state)
 {
-	/* FNV-1a 64 reference values; the BPF side computes the same */
+	/* FNV-1a 64 reference values (user space only: the BPF side matches paths in an LPM
+	 * trie, and the pin directory is named after this hash of the BPF object) */
 	assert_true(ward_path_hash("", 0) == 0xcbf29ce484222325ULL);
 	assert_true(ward_path_hash("a", 1) == 0xaf63dc4c8601ec8cULL);
 	assert_true(ward_path_hash("/usr", 4) != ward_path_hash("/usr/", 5));
@@ -97,33 +98,33 @@ test_classify(void **state)
 	p.fs_deny = (struct ward_strv){deny, 2};
 	assert_int_equal(ward_pathset_build(&p, gpu, &s), 0);
 
-	assert_int_equal(ward_pathset_classify(&s, "/usr/lib/libc.so", &e), WARD_PCU_RO);
+	assert_int_equal(ward_pathset_classify(&s, "/usr/lib/libc.so", &e), WARD_PC_RO);
 	assert_string_equal(e->path, "/usr");
-	assert_int_equal(ward_pathset_classify(&s, "/etc/shadow", &e), WARD_PCU_DENY);
+	assert_int_equal(ward_pathset_classify(&s, "/etc/shadow", &e), WARD_PC_DENY);
 	assert_string_equal(e->list, "filesystem.deny");
-	assert_int_equal(ward_pathset_classify(&s, "/root/.ssh/id_rsa", NULL), WARD_PCU_DENY);
-	assert_int_equal(ward_pathset_classify(&s, "/data/out/x", NULL), WARD_PCU_RW);
+	assert_int_equal(ward_pathset_classify(&s, "/root/.ssh/id_rsa", NULL), WARD_PC_DENY);
+	assert_int_equal(ward_pathset_classify(&s, "/data/out/x", NULL), WARD_PC_RW);
 	/* /data exists (a mount point above /data/out) but only as itself */
-	assert_int_equal(ward_pathset_classify(&s, "/data", NULL), WARD_PCU_SKEL);
-	assert_int_equal(ward_pathset_classify(&s, "/data/other", NULL), WARD_PCU_NONE);
-	assert_int_equal(ward_pathset_classify(&s, "/opt", NULL), WARD_PCU_SKEL);
-	assert_int_equal(ward_pathset_classify(&s, "/", NULL), WARD_PCU_SKEL);
-	assert_int_equal(ward_pathset_classify(&s, "/home/x", &e), WARD_PCU_NONE);
+	assert_int_equal(ward_pathset_classify(&s, "/data", NULL), WARD_PC_SKEL);
+	assert_int_equal(ward_pathset_classify(&s, "/data/other", NULL), WARD_PC_NONE);
+	assert_int_equal(ward_pathset_classify(&s, "/opt", NULL), WARD_PC_SKEL);
+	assert_int_equal(ward_pathset_classify(&s, "/", NULL), WARD_PC_SKEL);
+	assert_int_equal(ward_pathset_classify(&s, "/home/x", &e), WARD_PC_NONE);
 	assert_null(e);
-	assert_int_equal(ward_pathset_classify(&s, "/dev/null", NULL), WARD_PCU_DEV);
-	assert_int_equal(ward_pathset_classify(&s, "/dev/nvidia0", NULL), WARD_PCU_DEV);
-	assert_int_equal(ward_pathset_classify(&s, "/dev/nvidia1", NULL), WARD_PCU_NONE);
-	assert_int_equal(ward_pathset_classify(&s, "/dev/null/x", NULL), WARD_PCU_NONE);
-	assert_int_equal(ward_pathset_classify(&s, "/proc/self/maps", NULL), WARD_PCU_IMPLICIT);
-	assert_int_equal(ward_pathset_classify(&s, "/dev/pts/0", NULL), WARD_PCU_IMPLICIT);
+	assert_int_equal(ward_pathset_classify(&s, "/dev/null", NULL), WARD_PC_DEV);
+	assert_int_equal(ward_pathset_classify(&s, "/dev/nvidia0", NULL), WARD_PC_DEV);
+	assert_int_equal(ward_pathset_classify(&s, "/dev/nvidia1", NULL), WARD_PC_NONE);
+	assert_int_equal(ward_pathset_classify(&s, "/dev/null/x", NULL), WARD_PC_NONE);
+	assert_int_equal(ward_pathset_classify(&s, "/proc/self/maps", NULL), WARD_PC_IMPLICIT);
+	assert_int_equal(ward_pathset_classify(&s, "/dev/pts/0", NULL), WARD_PC_IMPLICIT);
 	assert_int_equal(ward_pathset_classify(&s, "relative", NULL), -EINVAL);
 
-	assert_true(ward_path_violation(WARD_PCU_RO, true));
-	assert_false(ward_path_violation(WARD_PCU_RO, false));
-	assert_true(ward_path_violation(WARD_PCU_SKEL, true));
-	assert_false(ward_path_violation(WARD_PCU_TMPFS, true));
-	assert_true(ward_path_violation(WARD_PCU_NONE, false));
-	assert_true(ward_path_violation(WARD_PCU_DENY, false));
+	assert_true(ward_path_violation(WARD_PC_RO, true));
+	assert_false(ward_path_violation(WARD_PC_RO, false));
+	assert_true(ward_path_violation(WARD_PC_SKEL, true));
+	assert_false(ward_path_violation(WARD_PC_TMPFS, true));
+	assert_true(ward_path_violation(WARD_PC_NONE, false));
+	assert_true(ward_path_violation(WARD_PC_DENY, false));
 	ward_pathset_free(&s);
 	assert_int_equal(ward_pathset_build(NULL, NULL, &s), -EINVAL);
 }

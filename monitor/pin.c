@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The pinned monitor set: `ward monitor --pin` loads bpf/monitor.bpf.c once and pins its maps,
+ * cgroup programs and the sys_exit link under /sys/fs/bpf/ward/<build tag>/, with a pool of
+ * WARD_POOL_SLOTS ring buffers; ward_monitor_open() reuses the set (a few bpf_obj_get() calls
+ * instead of a 12-16 ms load) and claims a ring of the pool with an flock on its lock file.
+ * `--unpin` removes the set, `--status` says whether this build's set is pinned.
+ */
+#include <linux/types.h>
+
+#include "common/macro.h"
+#include "monitor/internal.h"
+#include "monitor.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#define BPFFS_MAGIC 0xcafe4a11
+#define PIN_ROOT    "/sys/fs/bpf/ward"
+/* Lock files of the pinned ring buffer pool: a sandbox owns slot N while it holds an flock on
+ * LOCK_ROOT/<build tag>/slot.N (released by the kernel when the process dies, however it dies). */
+#define LOCK_ROOT "/run/ward/monitor-slots"
+/* The pool: WARD_POOL_SLOTS sandboxes at once use the pinned programs with a ring each of the
+ * default size (64 MiB of kernel memory in all); more, or another ring size, load privately. */
+#define WARD_POOL_SLOTS 16
+
+/* Programs pinned by one build must not be reused by another (record layouts change): the
+ * pin directory is named after a hash of the BPF object. */
+static void build_tag(char *buf, size_t n)
+{
+	size_t sz = 0;
+	const void *elf = monitor_bpf__elf_bytes(&sz);
+
+	snprintf(buf, n, "%016llx", (unsigned long long)ward_path_hash(elf, sz));
+}
+
+static void pin_dir_path(char *buf, size_t n)
+{
+	char tag[32];
+
+	build_tag(tag, sizeof(tag));
+	snprintf(buf, n, "%s/%s", PIN_ROOT, tag);
+}
+
+static int bpffs_ensure(void)
+{
+	struct statfs sf;
+
+	if (statfs("/sys/fs/bpf", &sf) == 0 && (unsigned long)sf.f_type == BPFFS_MAGIC)
+		return 0;
+	if (mkdir("/sys/fs/bpf", 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") < 0)
+		return -errno;
+	return 0;
+}
+
+static void lock_dir_path(char *buf, size_t n)
+{
+	char tag[32];
+
+	build_tag(tag, sizeof(tag));
+	snprintf(buf, n, "%s/%s", LOCK_ROOT, tag);
+}
+
+/* Claims a free ring of the pinned pool: an flock on its lock file, starting at a slot that
+ * depends on the pid so concurrent launches rarely try the same one first. The ring must have
+ * the size this sandbox asked for. */
+static int slot_claim(struct ward_monitor *m)
+{
+	char dir[256], path[PATH_MAX];
+	unsigned start = getpid();
+
+	lock_dir_path(dir, sizeof(dir));
+	for (unsigned k = 0; k < WARD_POOL_SLOTS; k++) {
+		unsigned slot = (start + k) % WARD_POOL_SLOTS;
+		struct bpf_map_info info = {0};
+		__u32 len = sizeof(info), id = 0;
+		int fd, rfd;
+
+		snprintf(path, sizeof(path), "%s/slot.%u", dir, slot);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 && errno == ENOENT) {
+			/* /run is a tmpfs: the lock directory goes away at reboot, the pins too */
+			if ((mkdir("/run/ward", 0755) < 0 && errno != EEXIST) ||
+			    (mkdir(LOCK_ROOT, 0700) < 0 && errno != EEXIST) ||
+			    (mkdir(dir, 0700) < 0 && errno != EEXIST))
+				return -errno;
+			fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		}
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);
+			continue;
+		}
+		if (bpf_map_lookup_elem(m->map_fd[M_RINGS], &slot, &id) < 0 ||
+		    (rfd = bpf_map_get_fd_by_id(id)) < 0) {
+			close(fd);
+			return -errno;
+		}
+		if (bpf_obj_get_info_by_fd(rfd, &info, &len) < 0 ||
+		    info.max_entries != m->ring_bytes) {
+			close(rfd);
+			close(fd);
+			return -ENOSPC;
+		}
+		m->slot = slot;
+		m->slot_fd = fd;
+		m->ring_fd = rfd;
+		return 0;
+	}
+	return -EBUSY;
+}
+
+/* Reuses programs pinned by `ward monitor --pin`: a few bpf_obj_get() calls instead of a load. */
+int ward_monitor_load_pinned(struct ward_monitor *m)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	pin_dir_path(m->pin_dir, sizeof(m->pin_dir));
+	for (int i = 0; i < M__N; i++) {
+		snprintf(path, sizeof(path), "%s/%s", m->pin_dir, ward_monitor_map_names[i]);
+		m->map_fd[i] = bpf_obj_get(path);
+		if (m->map_fd[i] < 0)
+			return -errno;
+	}
+	for (size_t i = 0; i < N_CG; i++) {
+		snprintf(path, sizeof(path), "%s/%s", m->pin_dir, ward_monitor_cg_progs[i].name);
+		m->prog_fd[i] = bpf_obj_get(path);
+		if (m->prog_fd[i] < 0)
+			return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/link_sys_exit", m->pin_dir);
+	m->files = stat(path, &st) == 0;
+	m->pinned = true;
+	return slot_claim(m);
+}
+
+static int unpin_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	int r = 0;
+
+	for (int i = 0; i < M__N; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, ward_monitor_map_names[i]);
+		if (unlink(path) < 0 && errno != ENOENT)
+			r = -errno;
+	}
+	for (size_t i = 0; i < N_CG; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, ward_monitor_cg_progs[i].name);
+		if (unlink(path) < 0 && errno != ENOENT)
+			r = -errno;
+	}
+	/* unlinking the raw_tp links detaches the syscall programs (link_sys_enter: sets
+	 * pinned by older builds) */
+	snprintf(path, sizeof(path), "%s/link_sys_enter", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/link_sys_exit", dir);
+	unlink(path);
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		r = -errno;
+	return r;
+}
+
+/* The ring buffer pool, created once: one batch update of `rings`, so one RCU wait in all
+ * (BPF_MAP_UPDATE_BATCH calls maybe_wait_bpf_programs() once, not per element). The outer map
+ * holds the rings; our fds can go. */
+static int pool_fill(struct ward_monitor *m)
+{
+	__u32 keys[WARD_POOL_SLOTS], count = WARD_POOL_SLOTS;
+	int fds[WARD_POOL_SLOTS], r = 0;
+
+	for (unsigned i = 0; i < WARD_POOL_SLOTS; i++)
+		fds[i] = -1;
+	for (unsigned i = 0; r >= 0 && i < WARD_POOL_SLOTS; i++) {
+		keys[i] = i;
+		fds[i] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ward_ring", 0, 0, m->ring_bytes,
+					NULL);
+		if (fds[i] < 0)
+			r = -errno;
+	}
+	if (r >= 0 && bpf_map_update_batch(m->map_fd[M_RINGS], keys, fds, &count, NULL) < 0)
+		r = -errno;
+	for (unsigned i = 0; i < WARD_POOL_SLOTS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return r;
+}
+
+static int pin_all(struct ward_error *err)
+{
+	struct ward_monitor m = {0};
+	char path[PATH_MAX], dir[256];
+	int r;
+
+	ward_monitor_fds_init(&m);
+	r = bpffs_ensure();
+	if (r < 0)
+		return ward_error_set(err, r, "mounting bpffs on /sys/fs/bpf: %s", strerror(-r));
+	pin_dir_path(dir, sizeof(dir));
+	if (mkdir(PIN_ROOT, 0700) < 0 && errno != EEXIST)
+		return ward_error_set(err, -errno, "creating %s: %m", PIN_ROOT);
+	snprintf(path, sizeof(path), "%s/members", dir);
+	if (access(path, F_OK) == 0)
+		return 0; /* already pinned by this build */
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return ward_error_set(err, -errno, "creating %s: %m", dir);
+	m.ring_bytes = WARD_RINGBUF_DEFAULT;
+	r = ward_monitor_load_fresh(&m, true, WARD_POOL_SLOTS, err);
+	if (r < 0)
+		return r;
+	r = pool_fill(&m);
+	/* programs first, then maps in reverse, members last: its presence tells
+	 * ward_monitor_open() that the set is complete */
+	for (size_t i = 0; r >= 0 && i < N_CG; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, ward_monitor_cg_progs[i].name);
+		r = bpf_program__pin(bpf_object__find_program_by_name(
+					     m.skel->obj, ward_monitor_cg_progs[i].name),
+				     path);
+	}
+	if (r >= 0 && m.files) {
+		snprintf(path, sizeof(path), "%s/link_sys_exit", dir);
+		r = bpf_link__pin(m.skel->links.ward_sys_exit, path);
+	}
+	for (int i = M__N - 1; r >= 0 && i >= 0; i--) {
+		snprintf(path, sizeof(path), "%s/%s", dir, ward_monitor_map_names[i]);
+		r = bpf_map__pin(
+			bpf_object__find_map_by_name(m.skel->obj, ward_monitor_map_names[i]), path);
+	}
+	monitor_bpf__destroy(m.skel);
+	if (r < 0) {
+		unpin_dir(dir);
+		return ward_error_set(err, r, "pinning under %s: %s", dir, strerror(-r));
+	}
+	return 0;
+}
+
+/* The pool's lock files: a sandbox still running keeps its lock (and its ring) through its
+ * open fds; the files only name the slots. */
+static void unlock_dirs(void)
+{
+	_cleanup_(closedirp) DIR *d = opendir(LOCK_ROOT);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char dir[PATH_MAX], path[PATH_MAX + 16];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", LOCK_ROOT, de->d_name);
+		for (unsigned i = 0; i < WARD_POOL_SLOTS; i++) {
+			snprintf(path, sizeof(path), "%s/slot.%u", dir, i);
+			unlink(path);
+		}
+		rmdir(dir);
+	}
+	rmdir(LOCK_ROOT);
+}
+
+static int unpin_all(struct ward_error *err)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+	int r = 0;
+
+	d = opendir(PIN_ROOT);
+	if (!d)
+		return errno == ENOENT ? 0
+				       : ward_error_set(err, -errno, "opening %s: %m", PIN_ROOT);
+	while ((de = readdir(d))) {
+		char dir[PATH_MAX];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", PIN_ROOT, de->d_name);
+		if (unpin_dir(dir) < 0)
+			r = ward_error_set(err, -errno, "removing %s: %m", dir);
+	}
+	if (rmdir(PIN_ROOT) < 0 && errno != ENOENT && r >= 0)
+		r = ward_error_set(err, -errno, "removing %s: %m", PIN_ROOT);
+	unlock_dirs();
+	return r;
+}
+
+int ward_monitor_pin_main(int argc, char **argv)
+{
+	struct ward_error err = {""};
+	const char *op = argc > 1 ? argv[1] : "--status";
+	char dir[256], path[PATH_MAX];
+	int r;
+
+	if (strcmp(op, "--pin") == 0) {
+		r = pin_all(&err);
+	} else if (strcmp(op, "--unpin") == 0) {
+		r = unpin_all(&err);
+	} else if (strcmp(op, "--status") == 0) {
+		pin_dir_path(dir, sizeof(dir));
+		snprintf(path, sizeof(path), "%s/members", dir);
+		printf("%s %s\n", access(path, F_OK) == 0 ? "pinned" : "not-pinned", dir);
+		return 0;
+	} else {
+		fprintf(stderr,
+			"usage: ward monitor --pin | --unpin | --status\n"
+			"  --pin     load the BPF monitors once and pin them under %s,\n"
+			"            so later `ward run` launches reuse them\n"
+			"  --unpin   remove the pinned programs (detaches the syscall hooks)\n",
+			PIN_ROOT);
+		return strcmp(op, "--help") == 0 ? 0 : 2;
+	}
+	if (r < 0) {
+		fprintf(stderr, "ward monitor: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
