@@ -42,10 +42,14 @@ s=$(date +%s%N)
 	</dev/null >/dev/null 2>&3 &
 wpid=$!
 track_pid $wpid
+(sleep 15 && kill -KILL $wpid 2>/dev/null) & # a ward that ignores SIGTERM must not hang us
+dog=$!
+track_pid $dog
 sleep 1.5
 kill -TERM $wpid
 RC=0
 wait $wpid || RC=$?
+kill $dog 2>/dev/null
 MS=$((($(date +%s%N) - s) / 1000000))
 if [ "$RC" = 143 ] && [ "$MS" -lt 6000 ]; then
 	ok "SIGTERM to ward with a stalled sink ends the sandbox (${MS} ms, exit $RC)"
