@@ -95,7 +95,38 @@ static void conn_set_reading(struct col_daemon *d, struct col_conn *c, bool on)
 {
 	if (c->dead)
 		return;
-	ward_loop_mod(&d->loop, &c->src, on ? EPOLLIN | EPOLLRDHUP : 0);
+	ward_loop_mod(&d->loop, &c->src, on && !c->budget_wait ? EPOLLIN | EPOLLRDHUP : 0);
+}
+
+static void listeners_poll(struct col_daemon *d, bool on)
+{
+	if (d->accept_paused == !on)
+		return;
+	d->accept_paused = !on;
+	for (size_t i = 0; i < d->n_lis; i++)
+		ward_loop_mod(&d->loop, &d->lis[i].src, on ? EPOLLIN : 0);
+}
+
+static void partial_free(struct col_daemon *d, struct col_conn *c)
+{
+	d->partial_bytes -= c->plen;
+	free(c->partial);
+	c->partial = NULL;
+	c->plen = 0;
+}
+
+/* The budget has room again: read the connections that waited for it. */
+static void budget_release(struct col_daemon *d)
+{
+	if (!d->budget_waiting || d->partial_bytes > COL_PARTIAL_TOTAL * 3 / 4)
+		return;
+	for (struct col_conn *c = d->conns; c; c = c->next) {
+		if (!c->budget_wait)
+			continue;
+		c->budget_wait = false;
+		d->budget_waiting--;
+		conn_set_reading(d, c, !d->paused);
+	}
 }
 
 /* Freed by col_conn_reap(), after the loop's batch: its fd may still be in the ready list. */
@@ -129,8 +160,14 @@ static void conn_close(struct col_daemon *d, struct col_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	d->st.conn_active--;
-	free(c->partial);
-	c->partial = NULL;
+	partial_free(d, c);
+	if (c->budget_wait) {
+		c->budget_wait = false;
+		d->budget_waiting--;
+	}
+	/* a slot is free: accept again (EMFILE stopped it) */
+	listeners_poll(d, true);
+	budget_release(d);
 	if (!c->dirty)
 		conn_bury(d, c); /* else when its batch is acknowledged */
 }
@@ -210,9 +247,7 @@ static void conn_feed(struct col_daemon *d, struct col_conn *c, const char *data
 			}
 		} else if (c->plen + take > COL_LINE_MAX) {
 			/* oversized: refuse now, skip to its end without buffering it */
-			free(c->partial);
-			c->partial = NULL;
-			c->plen = 0;
+			partial_free(d, c);
 			refuse(d, c, COL_REFUSE_OVERSIZED);
 			if (nl) {
 				c->consumed++;
@@ -230,13 +265,15 @@ static void conn_feed(struct col_daemon *d, struct col_conn *c, const char *data
 				return;
 			}
 			memcpy(p + c->plen, data, take);
+			if (!c->plen)
+				c->partial_since_ms = ward_now_coarse_ms();
 			c->partial = p;
 			c->plen += take;
+			d->partial_bytes += take;
 			if (nl) {
 				process_line(d, c, c->partial, c->plen);
-				free(c->partial);
-				c->partial = NULL;
-				c->plen = 0;
+				partial_free(d, c);
+				budget_release(d);
 			}
 		}
 		if (c->abuse >= ABUSE_LIMIT && !c->spooled) {
@@ -253,10 +290,36 @@ static void conn_feed(struct col_daemon *d, struct col_conn *c, const char *data
 	}
 }
 
+/* Over the partial-line budget a connection only takes complete lines out of its socket
+ * (MSG_PEEK for the last newline): an unfinished tail stays in the kernel's buffer, bounded by
+ * the sender's socket buffer, and the connection is not read until the budget has room. */
+static ssize_t conn_recv(struct col_daemon *d, struct col_conn *c)
+{
+	ssize_t n;
+	char *nl;
+
+	if (d->partial_bytes + COL_LINE_MAX <= COL_PARTIAL_TOTAL)
+		return read(c->src.fd, rbuf, sizeof(rbuf));
+	n = recv(c->src.fd, rbuf, sizeof(rbuf), MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0)
+		return n;
+	nl = memrchr(rbuf, '\n', (size_t)n);
+	if (!nl) {
+		if (!c->budget_wait) {
+			c->budget_wait = true;
+			d->budget_waiting++;
+			conn_set_reading(d, c, false);
+		}
+		errno = EAGAIN;
+		return -1;
+	}
+	return recv(c->src.fd, rbuf, (size_t)(nl - rbuf) + 1, MSG_DONTWAIT);
+}
+
 static void conn_read(struct col_daemon *d, struct col_conn *c)
 {
 	for (int i = 0; i < READS_PER_WAKE && !c->dead; i++) {
-		ssize_t n = read(c->src.fd, rbuf, sizeof(rbuf));
+		ssize_t n = conn_recv(d, c);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -302,8 +365,16 @@ static int on_accept(struct ward_loop_source *src, uint32_t events)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno == EMFILE || errno == ENFILE)
-				ward_log("accept: %m (raise LimitNOFILE)");
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* The pending connection stays in the backlog and the listener
+				 * stays readable: polling it now would spin (issue 9). Stop until a
+				 * connection closes, or the timer's next try. */
+				ward_log("accept: %m (raise LimitNOFILE); not accepting until a "
+					 "connection closes");
+				listeners_poll(d, false);
+				d->accept_retry_ms = ward_now_coarse_ms() + 100;
+			}
 			return 0;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
@@ -312,11 +383,9 @@ static int on_accept(struct ward_loop_source *src, uint32_t events)
 		}
 		if (!peer_allowed(d, fd, cr.uid, cr.gid)) {
 			d->st.conn_refused++;
-			if (d->st.conn_refused <= 100 || d->st.conn_refused % 1000 == 0)
-				ward_log_warning(
-					"refused connection from pid %d uid %u gid %u (allow "
-					"with --allow-uid/--allow-gid)",
-					(int)cr.pid, (unsigned)cr.uid, (unsigned)cr.gid);
+			ward_log_warning("refused connection from pid %d uid %u gid %u (allow "
+					 "with --allow-uid/--allow-gid)",
+					 (int)cr.pid, (unsigned)cr.uid, (unsigned)cr.gid);
 			close(fd);
 			continue;
 		}
@@ -376,6 +445,25 @@ int col_conn_setup(struct col_daemon *d)
 	d->spool_conn.spooled = true;
 	d->spool_conn.src.fd = -1;
 	return 0;
+}
+
+void col_conn_tick(struct col_daemon *d, uint64_t now_ms)
+{
+	if (d->accept_paused && now_ms >= d->accept_retry_ms)
+		listeners_poll(d, true); /* another try: a slot may have freed elsewhere */
+	if (d->partial_bytes + COL_LINE_MAX <= COL_PARTIAL_TOTAL && !d->budget_waiting)
+		return;
+	/* over budget: unfinished lines that stopped growing are a slowloris */
+	for (struct col_conn *c = d->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->plen && now_ms - c->partial_since_ms >= COL_PARTIAL_IDLE_MS) {
+			ward_log_warning("pid %d uid %u: line unfinished for %d s while the "
+					 "partial-line budget is spent, closing the connection",
+					 (int)c->pid, (unsigned)c->uid, COL_PARTIAL_IDLE_MS / 1000);
+			d->st.conn_abuse++;
+			conn_close(d, c);
+		}
+	}
 }
 
 /* ---- output and acknowledgements ----------------------------------------------------------- */

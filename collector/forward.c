@@ -307,8 +307,16 @@ static const char *event_subject(struct col_event *ev, char *buf, size_t n)
 		return s;
 	if ((s = json_string_value(json_object_get(o, "addr")))) {
 		json_t *p = json_object_get(o, "port");
+		size_t l = strlen(s);
 
-		snprintf(buf, n, "%s:%lld", s, json_is_integer(p) ? json_integer_value(p) : 0);
+		/* room for ":PORT"; a longer address is cut on a character boundary */
+		if (l > n - 32) {
+			l = n - 32;
+			while (l > 0 && ((unsigned char)s[l] & 0xc0) == 0x80)
+				l--;
+		}
+		snprintf(buf, n, "%.*s:%lld", (int)l, s,
+			 json_is_integer(p) ? json_integer_value(p) : 0);
 		return buf;
 	}
 	if ((s = json_string_value(json_object_get(o, "event"))))
@@ -316,10 +324,38 @@ static const char *event_subject(struct col_event *ev, char *buf, size_t n)
 	return "";
 }
 
+/* Falco's rule and output strings are kept short (falcosidekick's outputs index and display
+ * them). A longer one is cut on a UTF-8 character boundary and ends with "...": a cut inside a
+ * character made jansson refuse the string, and the alert went out without the key. */
+#define FALCO_RULE_MAX	 160
+#define FALCO_OUTPUT_MAX 1024
+
+static json_t *bounded_string(const char *s, size_t max, bool *truncated)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return json_stringn(s, n);
+	n = max - 3;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--; /* s[n] starts a character: cut before it */
+	char *b = malloc(n + 4);
+	if (!b)
+		return NULL;
+	memcpy(b, s, n);
+	memcpy(b + n, "...", 4);
+	*truncated = true;
+	json_t *j = json_stringn(b, n + 3);
+	free(b);
+	return j;
+}
+
 json_t *col_falco_alert(struct col_event *ev)
 {
 	json_t *a = json_object(), *fields = json_object(), *tags = json_array();
-	char rule[160], subj[300], output[1024];
+	_cleanup_free_ char *rule = NULL, *output = NULL;
+	char subj[300];
+	bool truncated = false;
 	const char *key;
 	json_t *v;
 
@@ -329,21 +365,27 @@ json_t *col_falco_alert(struct col_event *ev)
 		json_decref(tags);
 		return NULL;
 	}
-	if (ev->rule)
-		snprintf(rule, sizeof(rule), "ward: %s", ev->rule);
-	else
-		snprintf(rule, sizeof(rule), "ward %s %s", ev->kind,
-			 ev->violation ? "violation" : "event");
-	snprintf(output, sizeof(output), "ward: %s %s %s in sandbox %s (pid=%lld comm=%s rule=%s)",
-		 ev->action ? ev->action : "-", ev->kind, event_subject(ev, subj, sizeof(subj)),
-		 ev->sandbox, (long long)ev->pid, ev->comm ? ev->comm : "-",
-		 ev->rule ? ev->rule : "-");
+	if (ev->rule ? asprintf(&rule, "ward: %s", ev->rule) < 0
+		     : asprintf(&rule, "ward %s %s", ev->kind,
+				ev->violation ? "violation" : "event") < 0)
+		rule = NULL;
+	if (asprintf(&output, "ward: %s %s %s in sandbox %s (pid=%lld comm=%s rule=%s)",
+		     ev->action ? ev->action : "-", ev->kind, event_subject(ev, subj, sizeof(subj)),
+		     ev->sandbox, (long long)ev->pid, ev->comm ? ev->comm : "-",
+		     ev->rule ? ev->rule : "-") < 0)
+		output = NULL;
+	if (!rule || !output) {
+		json_decref(a);
+		json_decref(fields);
+		json_decref(tags);
+		return NULL;
+	}
 	json_object_set_new(a, "time", json_string(ev->time));
-	json_object_set_new(a, "rule", json_string(rule));
+	json_object_set_new(a, "rule", bounded_string(rule, FALCO_RULE_MAX, &truncated));
 	json_object_set_new(a, "priority", json_string(falco_priority(ev)));
 	json_object_set_new(a, "source", json_string("ward"));
 	json_object_set_new(a, "hostname", json_string(ev->host ? ev->host : ""));
-	json_object_set_new(a, "output", json_string(output));
+	json_object_set_new(a, "output", bounded_string(output, FALCO_OUTPUT_MAX, &truncated));
 	/* Falco's field naming: class.field. proc.* for the process, ward.* for the rest. */
 	if (!col_event_obj(ev)) {
 		json_decref(a);
@@ -365,6 +407,8 @@ json_t *col_falco_alert(struct col_event *ev)
 			snprintf(name, sizeof(name), "ward.%s", key);
 		json_object_set(fields, name, v);
 	}
+	if (truncated)
+		json_object_set_new(fields, "ward.truncated", json_true());
 	json_object_set_new(a, "output_fields", fields);
 	json_array_append_new(tags, json_string("ward"));
 	json_array_append_new(tags, json_string(ev->kind));
@@ -372,6 +416,8 @@ json_t *col_falco_alert(struct col_event *ev)
 		json_array_append_new(tags, json_string(ev->action));
 	if (ev->violation)
 		json_array_append_new(tags, json_string("violation"));
+	if (truncated)
+		json_array_append_new(tags, json_string("truncated"));
 	json_object_set_new(a, "tags", tags);
 	return a;
 }

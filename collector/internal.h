@@ -165,7 +165,12 @@ void col_config_free(struct col_opts *o);
 /* ---- the daemon (main.c, conn.c, http.c) -------------------------------------------------- */
 #define col_container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
-#define COL_OUT_BATCH	     (1u << 20) /* write when this much is buffered */
+#define COL_OUT_BATCH (1u << 20) /* write when this much is buffered */
+/* Partial lines held in memory, all connections together; beyond it connections with an
+ * unfinished line are not read (their bytes wait in the kernel's socket buffer) and an
+ * unfinished line older than COL_PARTIAL_IDLE_MS closes its connection. */
+#define COL_PARTIAL_TOTAL    (8u << 20)
+#define COL_PARTIAL_IDLE_MS  10000
 #define COL_METRICS_CONN_MAX 64
 
 /* A launcher's connection, or the pseudo-connection of spool replay (spooled). Closed
@@ -181,7 +186,9 @@ struct col_conn {
 	gid_t gid;
 	char *partial; /* an incomplete line carried over between reads */
 	size_t plen;
-	bool discarding; /* inside an oversized line: skip to its newline */
+	uint64_t partial_since_ms; /* when partial began (idle partial lines are closed) */
+	bool budget_wait;	   /* not read: the partial-line budget is spent */
+	bool discarding;	   /* inside an oversized line: skip to its newline */
 	bool dirty, dead, spooled;
 	unsigned abuse, logged;
 	uint64_t consumed, acked;
@@ -225,7 +232,11 @@ struct col_daemon {
 	struct col_fwd_list fw;
 	struct col_fwd_reg *fregs;
 	struct col_stats st;
-	bool paused; /* not reading clients: output queue full */
+	bool paused;	    /* not reading clients: output queue full */
+	bool accept_paused; /* out of fds (EMFILE): listeners not polled until one frees */
+	uint64_t accept_retry_ms;
+	size_t partial_bytes; /* all connections' partial lines (COL_PARTIAL_TOTAL) */
+	size_t budget_waiting;
 	bool stop;
 	uint64_t last_spool_ms, last_expire_ms;
 	unsigned n_mconn;
@@ -241,6 +252,8 @@ void col_conn_teardown(struct col_daemon *d); /* closes them and every connectio
 void col_conn_reap(struct col_daemon *d);     /* frees closed connections */
 /* Writes the batch to the output; acknowledges its lines only once they are in the file. */
 int col_flush_output(struct col_daemon *d);
+/* The 100 ms timer: listeners back after EMFILE, idle partial lines over budget. */
+void col_conn_tick(struct col_daemon *d, uint64_t now_ms);
 /* Replays the spool files of launchers that are gone. */
 void col_spool_scan(struct col_daemon *d);
 

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 /* An error message for the user, already formatted, e.g. "p.yaml:12:5: unknown key 'x'". */
 struct ward_error {
@@ -28,6 +30,39 @@ void ward_logv(enum ward_log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 void ward_logl(enum ward_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Rate limit (every level but debug): each call site (its format string) may print
+ * WARD_LOG_BURST lines per WARD_LOG_WINDOW_MS, and all of them together WARD_LOG_GLOBAL_BURST;
+ * the rest are counted and reported as "suppressed N repeats of: FORMAT" once the window has
+ * passed (on the next log call, or ward_log_flush_suppressed() from a daemon's timer).
+ */
+#define WARD_LOG_BURST	      10
+#define WARD_LOG_GLOBAL_BURST 100
+#define WARD_LOG_WINDOW_MS    1000
+void ward_log_flush_suppressed(void);
+/* Lines not printed: suppressed by the rate limit, or lost because stderr was full. */
+unsigned long long ward_log_suppressed_total(void);
+unsigned long long ward_log_lost_total(void);
+
+/*
+ * stderr without ever blocking. ward_stderr_open() returns a private writer for fd 2 (-errno
+ * on failure, then callers keep using fd 2): a new open file description of the same pipe,
+ * FIFO or terminal (/proc/self/fd/2, O_NONBLOCK), so O_NONBLOCK does not reach the workload
+ * or the shell that share fd 2's description; a socket is used through send(MSG_DONTWAIT);
+ * a regular file as it is (writes to it never wait for a reader). The logger uses it too from
+ * then on. ward_stderr_write() returns bytes written or -EAGAIN / -errno.
+ */
+struct ward_stderr {
+	int fd;
+	bool sock;     /* send(MSG_DONTWAIT) */
+	bool poll_out; /* could not reopen: poll for room, write at most PIPE_BUF */
+	bool regular;
+};
+int ward_stderr_open(struct ward_stderr *ret);
+ssize_t ward_stderr_write(const struct ward_stderr *w, const void *buf, size_t len);
+void ward_log_use(const struct ward_stderr *w); /* NULL: back to plain fd 2 */
+
 #define ward_log(...)	      ward_logl(WARD_LOG_ERROR, __VA_ARGS__)
 #define ward_log_warning(...) ward_logl(WARD_LOG_WARNING, __VA_ARGS__)
 #define ward_log_info(...)    ward_logl(WARD_LOG_INFO, __VA_ARGS__)

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * Event sinks: where the supervisor's JSON lines go.
- *   stderr      blocking writes of whole lines (the default; see docs/events.md)
+ *   stderr      a private non-blocking writer for fd 2 (common/log.h ward_stderr_open())
  *   none        discarded
- *   file:PATH   O_APPEND, writes of whole lines including their newlines, so lines from
- *               several ward processes sharing a file never interleave (local files, POSIX 2.9.7)
- * Both buffer lines and write them with one write() when the buffer is full or when the
- * supervisor is about to wait (ward_sink_commit()): one system call per line was two thirds of
- * the supervisor's time in a burst of events. A buffer is at most PIPE_BUF bytes when the fd is
- * not a regular file, so a batch written to a pipe shared with other writers stays atomic.
+ *   file:PATH   O_APPEND|O_NONBLOCK, writes of whole lines including their newlines, so lines
+ *               from several ward processes sharing a file never interleave (POSIX 2.9.7)
+ * Both queue lines in a bounded buffer (SINK_QUEUE_BYTES) and write them when the supervisor
+ * is about to wait (ward_sink_commit()) and when the fd has room again (ward_sink_fd() polls
+ * for it): one system call per line was two thirds of the supervisor's time in a burst. The
+ * supervisor never waits for a reader: a write that would block (a pipe nobody reads) leaves
+ * the lines queued, and a line that does not fit in the queue is dropped and counted
+ * (sink_dropped in the exit event). A write is at most PIPE_BUF bytes of whole lines when
+ * the fd is not a regular file, so a batch written to a pipe shared with other writers stays
+ * atomic.
  *   unix:PATH   the collector: never blocks (queue, then spool; see below)
  */
 #include "common/macro.h"
@@ -34,15 +38,17 @@
 
 enum sink_type { SINK_NONE, SINK_STDERR, SINK_FILE, SINK_UNIX };
 
-#define SINK_BUF_FILE (64u << 10)
+#define SINK_BUF_FILE	 (64u << 10)
+#define SINK_QUEUE_BYTES (1u << 20)
 
 struct ward_sink {
 	enum sink_type type;
-	int fd; /* stderr or the file; the unix sink keeps its state in u */
+	struct ward_stderr w; /* stderr or the file; the unix sink keeps its state in u */
+	int epfd;	      /* EPOLLOUT of w.fd (edge), -1 when it cannot be polled */
 	uint64_t dropped;
 	struct unix_sink *u;
-	char *buf; /* stderr and file: whole lines not yet written */
-	size_t buf_len, buf_max, buf_lines;
+	char *buf; /* stderr and file: whole lines not yet written, buf[off..len) */
+	size_t off, len, batch;
 };
 
 /*
@@ -542,18 +548,27 @@ int ward_sink_open(const char *spec, const char *sandbox_id, struct ward_sink **
 
 	if (!s)
 		return ward_error_set(err, -ENOMEM, "event sink: out of memory");
-	s->fd = -1;
+	s->w.fd = s->epfd = -1;
 	if (!spec || !*spec || strcmp(spec, "stderr") == 0) {
 		s->type = SINK_STDERR;
-		s->fd = STDERR_FILENO;
+		r = ward_stderr_open(&s->w);
+		if (r < 0)
+			return ward_error_set(err, r, "event sink stderr: %s", strerror(-r));
+		ward_log_use(&s->w); /* ward's own messages must not block either */
 	} else if (strcmp(spec, "none") == 0) {
 		s->type = SINK_NONE;
 	} else if (strncmp(spec, "file:", 5) == 0 && spec[5]) {
+		struct stat st;
+
 		s->type = SINK_FILE;
-		s->fd = open(spec + 5, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-		if (s->fd < 0)
+		/* our own description: O_NONBLOCK matters for a FIFO or a terminal */
+		s->w.fd = open(spec + 5,
+			       O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+			       0640);
+		if (s->w.fd < 0)
 			return ward_error_set(err, -errno, "event sink '%s': opening %s: %m", spec,
 					      spec + 5);
+		s->w.regular = fstat(s->w.fd, &st) == 0 && S_ISREG(st.st_mode);
 	} else if (strncmp(spec, "unix:", 5) == 0 && spec[5]) {
 		s->type = SINK_UNIX;
 		r = unix_open(spec + 5, sandbox_id, &s->u, err);
@@ -565,15 +580,24 @@ int ward_sink_open(const char *spec, const char *sandbox_id, struct ward_sink **
 				      "unix:PATH",
 				      spec ? spec : "");
 	}
-	if (s->fd >= 0) {
-		struct stat st;
+	if (s->w.fd >= 0) {
+		struct epoll_event ee = {.events = EPOLLOUT | EPOLLET};
 
-		s->buf_max =
-			fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) ? SINK_BUF_FILE : PIPE_BUF;
-		s->buf = malloc(s->buf_max);
+		s->batch = s->w.regular ? SINK_BUF_FILE : PIPE_BUF;
+		s->buf = malloc(SINK_QUEUE_BYTES);
+		/* epoll refuses regular files (EPERM): they never make us wait for a reader */
+		if (!s->w.regular && !s->w.poll_out) {
+			s->epfd = epoll_create1(EPOLL_CLOEXEC);
+			if (s->epfd >= 0 && epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->w.fd, &ee) < 0) {
+				close(s->epfd);
+				s->epfd = -1;
+			}
+		}
 		if (!s->buf) {
-			if (s->type == SINK_FILE)
-				close(s->fd);
+			ward_log_use(NULL);
+			close(s->w.fd);
+			if (s->epfd >= 0)
+				close(s->epfd);
 			return ward_error_set(err, -ENOMEM, "event sink: out of memory");
 		}
 	}
@@ -581,33 +605,58 @@ int ward_sink_open(const char *spec, const char *sandbox_id, struct ward_sink **
 	return 0;
 }
 
-/* Writes the buffered lines; on an error they count as dropped. */
+static uint64_t count_lines(const char *p, size_t n)
+{
+	uint64_t c = 0;
+
+	for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+		c++;
+	return c;
+}
+
+/* Writes queued lines until the fd would block: 0, -EAGAIN (lines left), or -errno (the
+ * queued lines were dropped and counted). */
 static int buf_commit(struct ward_sink *s)
 {
-	int r = 0;
+	while (s->off < s->len) {
+		size_t want = s->len - s->off;
+		ssize_t n;
 
-	if (s->buf_len > 0) {
-		r = ward_write_all(s->fd, s->buf, s->buf_len);
-		if (r < 0)
-			s->dropped += s->buf_lines;
+		if (want > s->batch) {
+			/* whole lines only, so a pipe write stays atomic; a single longer
+			 * line goes alone (and may be split: nobody can interleave then) */
+			const char *nl = memrchr(s->buf + s->off, '\n', s->batch);
+
+			if (nl)
+				want = (size_t)(nl - (s->buf + s->off)) + 1;
+		}
+		n = ward_stderr_write(&s->w, s->buf + s->off, want);
+		if (n == -EAGAIN)
+			return -EAGAIN;
+		if (n < 0) {
+			/* EPIPE, EIO, ENOSPC: what is queued is lost */
+			s->dropped += count_lines(s->buf + s->off, s->len - s->off);
+			s->off = s->len = 0;
+			return (int)n;
+		}
+		s->off += (size_t)n;
 	}
-	s->buf_len = 0;
-	s->buf_lines = 0;
-	return r;
+	s->off = s->len = 0;
+	return 0;
 }
 
 int ward_sink_commit(struct ward_sink *s)
 {
+	int r;
+
 	if (!s || (s->type != SINK_STDERR && s->type != SINK_FILE))
 		return 0;
-	return buf_commit(s);
+	r = buf_commit(s);
+	return r == -EAGAIN ? 0 : r;
 }
 
 int ward_sink_write(struct ward_sink *s, const char *line, size_t len)
 {
-	_cleanup_free_ char *buf = NULL;
-	int r;
-
 	switch (s->type) {
 	case SINK_NONE:
 		return 0;
@@ -617,32 +666,23 @@ int ward_sink_write(struct ward_sink *s, const char *line, size_t len)
 	case SINK_FILE:
 		break;
 	}
-	/* A line is written whole, newline included, in one write(): two writes could let
-	 * another writer's line in between. */
-	if (s->buf_len + len + 1 > s->buf_max) {
-		r = buf_commit(s);
-		if (r < 0)
-			return r;
+	if (s->len + len + 1 > SINK_QUEUE_BYTES && s->off > 0) {
+		memmove(s->buf, s->buf + s->off, s->len - s->off);
+		s->len -= s->off;
+		s->off = 0;
 	}
-	if (len + 1 <= s->buf_max) {
-		memcpy(s->buf + s->buf_len, line, len);
-		s->buf[s->buf_len + len] = '\n';
-		s->buf_len += len + 1;
-		s->buf_lines++;
-		return 0;
-	}
-	/* longer than the buffer: on its own */
-	buf = malloc(len + 1);
-	if (!buf) {
+	if (s->len + len + 1 > SINK_QUEUE_BYTES) {
+		/* the reader does not keep up: drop, never wait */
 		s->dropped++;
-		return -ENOMEM;
+		return -ENOBUFS;
 	}
-	memcpy(buf, line, len);
-	buf[len] = '\n';
-	r = ward_write_all(s->fd, buf, len + 1);
-	if (r < 0)
-		s->dropped++;
-	return r;
+	/* A line is queued whole, newline included: it goes out in one write(). */
+	memcpy(s->buf + s->len, line, len);
+	s->buf[s->len + len] = '\n';
+	s->len += len + 1;
+	if (s->len - s->off >= s->batch)
+		buf_commit(s);
+	return 0;
 }
 
 int ward_sink_flush(struct ward_sink *s, int timeout_ms)
@@ -651,7 +691,26 @@ int ward_sink_flush(struct ward_sink *s, int timeout_ms)
 		return 0;
 	if (s->type == SINK_UNIX)
 		return unix_flush(s->u, timeout_ms);
-	return ward_sink_commit(s);
+	if (s->type == SINK_NONE)
+		return 0;
+	/* At exit: give a slow reader up to timeout_ms, then drop the rest (counted). */
+	uint64_t deadline = ward_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	for (;;) {
+		struct pollfd pfd = {.fd = s->w.fd, .events = POLLOUT};
+		uint64_t now;
+		int r = buf_commit(s);
+
+		if (r != -EAGAIN)
+			return r;
+		now = ward_now_ms();
+		if (now >= deadline)
+			break;
+		if (poll(&pfd, 1, (int)(deadline - now)) < 0 && errno != EINTR)
+			break;
+	}
+	s->dropped += count_lines(s->buf + s->off, s->len - s->off);
+	s->off = s->len = 0;
+	return -ETIMEDOUT;
 }
 
 void ward_sink_close(struct ward_sink *s)
@@ -660,8 +719,12 @@ void ward_sink_close(struct ward_sink *s)
 		return;
 	ward_sink_commit(s);
 	free(s->buf);
-	if (s->type == SINK_FILE && s->fd >= 0)
-		close(s->fd);
+	if (s->type == SINK_STDERR)
+		ward_log_use(NULL);
+	if (s->w.fd >= 0)
+		close(s->w.fd);
+	if (s->epfd >= 0)
+		close(s->epfd);
 	if (s->type == SINK_UNIX)
 		unix_close(s->u);
 	free(s);
@@ -671,14 +734,21 @@ int ward_sink_fd(struct ward_sink *s)
 {
 	if (s && s->type == SINK_UNIX)
 		return s->u->epfd;
-	return -1;
+	return s ? s->epfd : -1;
 }
 
 int ward_sink_handle(struct ward_sink *s, uint32_t epoll_events)
 {
+	struct epoll_event ev;
+
 	if (s && s->type == SINK_UNIX)
 		return unix_handle(s->u);
-	return 0;
+	if (!s || s->epfd < 0)
+		return 0;
+	/* consume the edge, then write what the reader made room for */
+	while (epoll_wait(s->epfd, &ev, 1, 0) > 0)
+		;
+	return ward_sink_commit(s);
 }
 
 uint64_t ward_sink_dropped(struct ward_sink *s)

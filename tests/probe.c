@@ -197,6 +197,7 @@ static int usage(void)
 		"  alloc MB                   sleep SECS     signal-wait [SECS]\n"
 		"  zombies N                  pid            fds            env\n"
 		"  landlock [PATH]            sid            exit N         kill-self SIG\n"
+		"  violations N SECS (N denied ptrace calls, then SECS spinning)\n"
 		"syscall NAMEs: ptrace mount umount unshare-user unshare-net setns bpf\n"
 		"  io_uring_setup perf_event_open keyctl userfaultfd kexec_load init_module\n"
 		"  finit_module open_by_handle_at clone-newns clone-newuser clone3 socket-packet\n"
@@ -796,6 +797,25 @@ static int op_sleep(int argc, char **argv)
 	return 0;
 }
 
+/* N denied ptrace calls (N events), then SECS of spinning on the CPU: the workload of a
+ * supervisor whose event sink stalls. */
+static int op_violations(int argc, char **argv)
+{
+	long n, secs;
+
+	if (argc < 2 || parse_long(argv[0], &n) < 0 || parse_long(argv[1], &secs) < 0)
+		return usage();
+	for (long i = 0; i < n; i++)
+		syscall(SYS_ptrace, 2 /* PTRACE_PEEKDATA */, 1, NULL, NULL);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while (t.tv_sec - t0.tv_sec < secs);
+	result("violations", 0, 0, "n=%ld", n);
+	return 0;
+}
+
 static volatile sig_atomic_t got_signal;
 static void on_signal(int sig)
 {
@@ -974,6 +994,8 @@ int main(int argc, char **argv)
 		return op_sid();
 	if (!strcmp(op, "exit"))
 		return op_exit(ac, av);
+	if (!strcmp(op, "violations"))
+		return op_violations(ac, av);
 	if (!strcmp(op, "kill-self"))
 		return op_kill_self(ac, av);
 	fprintf(stderr, "probe: unknown operation '%s'\n", op);

@@ -247,6 +247,83 @@ static void test_falco(void **state)
 	col_event_free(&ev);
 }
 
+/* Issue 9 item 13: a rule or output longer than Falco's bounds is cut on a UTF-8 character
+ * boundary and marked, never dropped (snprintf into rule[160] cut a 2-byte character, jansson
+ * refused the string and the alert went out without "rule"). */
+static void test_falco_truncates_on_char_boundary(void **state)
+{
+	char line[4096], rule[400], path[2000];
+	struct col_event ev;
+	json_t *a, *f;
+	const char *s;
+	size_t o = 0;
+
+	/* "ward: " is 6 bytes: 'a' then 2-byte characters put a boundary just past 160 */
+	o += (size_t)snprintf(rule + o, sizeof(rule) - o, "a");
+	for (int i = 0; i < 150; i++)
+		o += (size_t)snprintf(rule + o, sizeof(rule) - o, "\xc3\xa9");
+	o = 0;
+	for (int i = 0; i < 600; i++)
+		o += (size_t)snprintf(path + o, sizeof(path) - o, "\xe2\x82\xac");
+	snprintf(line, sizeof(line),
+		 "{\"time\":\"2026-11-25T20:09:04Z\",\"sandbox\":\"s\",\"seq\":1,"
+		 "\"kind\":\"file\",\"action\":\"deny\",\"violation\":true,\"rule\":\"%s\","
+		 "\"path\":\"%s\"}",
+		 rule, path);
+	assert_int_equal(col_validate(line, strlen(line), &ev), 0);
+	a = col_falco_alert(&ev);
+	assert_non_null(a);
+	s = json_string_value(json_object_get(a, "rule"));
+	assert_non_null(s);
+	assert_true(strlen(s) <= 160);
+	assert_true(strlen(s) > 150);
+	assert_string_equal(s + strlen(s) - 3, "...");
+	assert_int_equal(strncmp(s, "ward: a\xc3\xa9", 9), 0);
+	s = json_string_value(json_object_get(a, "output"));
+	assert_non_null(s);
+	assert_true(strlen(s) <= 1024 && strlen(s) > 1000);
+	assert_string_equal(s + strlen(s) - 3, "...");
+	f = json_object_get(a, "output_fields");
+	assert_true(json_is_true(json_object_get(f, "ward.truncated")));
+	/* the full values are still in output_fields */
+	assert_int_equal(strlen(json_string_value(json_object_get(f, "ward.path"))), 1800);
+	json_t *tags = json_object_get(a, "tags");
+	assert_string_equal(json_string_value(json_array_get(tags, json_array_size(tags) - 1)),
+			    "truncated");
+	json_decref(a);
+	col_event_free(&ev);
+}
+
+/* Issue 9 item 12: one rule for every output. A key containing U+0000 (anywhere in the
+ * object) is refused at validation, since jansson, and so the Falco/HTTP forwarder, cannot
+ * carry it while the file could; \u0000 in a value is accepted and every output carries it. */
+static void test_nul_key_refused(void **state)
+{
+	static const char *refused[] = {
+		"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"s\",\"seq\":1,\"kind\":\"file\","
+		"\"a\\u0000b\":1}",
+		"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"s\",\"seq\":1,\"kind\":\"file\","
+		"\"x\":[{\"\\u0000\":true}]}",
+	};
+	const char *kept = "{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"s\",\"seq\":1,"
+			   "\"kind\":\"file\",\"path\":\"/a\\u0000b\",\"k\\\\u0000\":1}";
+	struct col_event ev;
+	json_t *a;
+
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		assert_int_equal(col_validate(refused[i], strlen(refused[i]), &ev),
+				 -COL_REFUSE_MALFORMED);
+		col_event_free(&ev);
+	}
+	assert_int_equal(col_validate(kept, strlen(kept), &ev), 0);
+	a = col_falco_alert(&ev); /* what the HTTP forwarder sends */
+	assert_non_null(a);
+	json_t *p = json_object_get(json_object_get(a, "output_fields"), "ward.path");
+	assert_int_equal(json_string_length(p), 4);
+	json_decref(a);
+	col_event_free(&ev);
+}
+
 static void test_forward_urls(void **state)
 {
 	static const char *bad[] = {
@@ -406,6 +483,8 @@ static void test_scanner_matches_jansson(void **state)
 		"true,false,{}]},\"z\":-12.25E-2,\"p\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}",
 		"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"s\",\"seq\":9223372036854775807,"
 		"\"kind\":\"net\",\"port\":443,\"n\":\"a\\u0000b\"}",
+		"{\"time\":\"2026-01-01T00:00:00Z\",\"sandbox\":\"s\",\"seq\":2,\"kind\":\"net\","
+		"\"k\\u0001\":{\"y\\u0000\":1}}",
 	};
 	static const unsigned char interesting[] = {
 		'"',  '\\', '{', '}', '[', ']', ',', ':', ' ',	0xff, 0xc3, 0xe2, 0x80,
@@ -478,6 +557,8 @@ int main(void)
 		cmocka_unit_test(test_output_line),
 		cmocka_unit_test(test_syslog_format),
 		cmocka_unit_test(test_falco),
+		cmocka_unit_test(test_falco_truncates_on_char_boundary),
+		cmocka_unit_test(test_nul_key_refused),
 		cmocka_unit_test(test_forward_urls),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_config_rotate_size),

@@ -369,6 +369,67 @@ static int collect_line(void *ud, const char *line, size_t len, uid_t owner, con
 	return 0;
 }
 
+/* Issue 9 item 1: stderr on a pipe nobody reads. No write blocks (alarm() would end the
+ * test), what does not fit is counted, fd 2's own description stays blocking, and once the
+ * reader drains the pipe the sink's fd wakes the supervisor and the queue goes out whole. */
+static void test_stderr_never_blocks(void **state)
+{
+	char line[300], buf[65536];
+	struct ward_sink *s = NULL;
+	struct ward_error err;
+	int p[2], saved, fl;
+	uint64_t dropped;
+	size_t got = 0;
+	ssize_t n;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(p[1], STDERR_FILENO), STDERR_FILENO);
+	assert_int_equal(ward_sink_open("stderr", "sb", &s, &err), 0);
+	assert_true(ward_sink_fd(s) >= 0);
+	memset(line, 'x', sizeof(line));
+	alarm(10);
+	for (int i = 0; i < 20000; i++) {
+		ward_sink_write(s, line, sizeof(line) - 1);
+		if (i % 100 == 0)
+			ward_sink_commit(s);
+	}
+	ward_sink_commit(s);
+	ward_log("a log line while stderr is full must not block either");
+	alarm(0);
+	dropped = ward_sink_dropped(s);
+	/* 20,000 lines of 300 bytes: the pipe (64 KiB) and the queue (1 MiB) hold ~3,700 */
+	assert_true(dropped > 10000);
+	assert_true(dropped < 20000);
+	fl = fcntl(STDERR_FILENO, F_GETFL);
+	assert_int_equal(fl & O_NONBLOCK, 0);
+	/* drain: the sink's fd becomes readable, handle() writes more */
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	for (int round = 0; round < 1000; round++) {
+		struct pollfd pfd = {.fd = ward_sink_fd(s), .events = POLLIN};
+
+		while ((n = read(p[0], buf, sizeof(buf))) > 0)
+			got += (size_t)n;
+		if (poll(&pfd, 1, 100) == 1)
+			ward_sink_handle(s, POLLIN);
+		else
+			break;
+	}
+	while ((n = read(p[0], buf, sizeof(buf))) > 0)
+		got += (size_t)n;
+	assert_int_equal(ward_sink_dropped(s), dropped);
+	/* whole lines only, and every line not dropped; the log line may have found room in the
+	 * pipe's last page (60 bytes) */
+	assert_true(got == (20000 - dropped) * sizeof(line) ||
+		    got == (20000 - dropped) * sizeof(line) + 60);
+	ward_sink_close(s);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_spool_file(void **state)
 {
 	struct ward_spool sp, other;
@@ -425,6 +486,7 @@ static void test_spool_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stderr_never_blocks),
 		cmocka_unit_test(test_spool_file),
 		cmocka_unit_test(test_unix_bad_specs),
 		cmocka_unit_test(test_unix_delivers_and_acks),
