@@ -164,6 +164,18 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	r = ward_mount_setup_child(sb, &err);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
+
+	/* The workload starts only once the supervisor has put init in every cgroup. Waited
+	 * for here, while init still has CAP_SYS_ADMIN: clone3 rooted the cgroup namespace at
+	 * the v2 cgroup (CLONE_INTO_CGROUP), but on v1 hierarchies at ward's own cgroups, as
+	 * init joined the sandbox's v1 cgroups only now. A second cgroup namespace roots every
+	 * hierarchy at the cgroups init is in, so /proc/self/cgroup reads "/" and its paths
+	 * resolve under the cgroup view at /sys/fs/cgroup (mount.c), instead of
+	 * "/../../ward/<id>" (cgroup_namespaces(7)). */
+	if (ward_msg_recv(sync_fd, &m, &sb->sc_prog_fd) < 0 || m.type != WARD_MSG_CGROUPS)
+		_exit(WARD_EXIT_FAIL);
+	if ((p->namespaces & WARD_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, -errno, "unshare(CLONE_NEWCGROUP)");
 	r = set_rlimits(p);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, "setting rlimits");
@@ -179,10 +191,6 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	r = ward_landlock_apply_child(sb, &err);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
-
-	/* The workload starts only once the supervisor has put init in every cgroup. */
-	if (ward_msg_recv(sync_fd, &m, &sb->sc_prog_fd) < 0 || m.type != WARD_MSG_CGROUPS)
-		_exit(WARD_EXIT_FAIL);
 
 	/* Reap and forward until the workload is gone. The forwarded signals and SIGCHLD were
 	 * blocked by the supervisor before clone, so none is lost before this signalfd exists;

@@ -253,6 +253,8 @@ int ward_landlock_apply_child(struct ward_sandbox *sb, struct ward_error *err)
 		r = allow_path(&l, "/dev/shm", all & ~LL_FS_EXECUTE, err);
 	if (r >= 0)
 		r = allow_path(&l, "/proc", LL_READ | LL_FS_WRITE_FILE, err);
+	if (r >= 0) /* the sandbox's own cgroup, read-only (mount.c, mount_cgroup_view) */
+		r = allow_path(&l, "/sys/fs/cgroup", LL_READ, err);
 	if (r >= 0 && sb->gpu_nodes) {
 		/* the GPU nodes are bound into /dev under their own names */
 		const char *dev_root = ward_hooks.dev_root;

@@ -17,7 +17,9 @@
  *
  *  init (PID 1 in the new namespaces; full capabilities, but only in its own user namespace)
  *    7. wait for GO; setgroups([]) and switch to the sandbox uid/gid keeping capabilities
- *    8. hostname, loopback, the mount view (fresh tmpfs root, binds, /dev, /proc), pivot_root
+ *    8. hostname, loopback, the mount view (fresh tmpfs root, binds, /dev, /proc, its own
+ *       cgroup), pivot_root; wait for CGROUPS, then unshare(CLONE_NEWCGROUP) so the cgroup
+ *       namespace is rooted at the v1 cgroups too (they were joined after clone3)
  *    9. rlimits; drop every capability not kept, from all sets incl. bounding and ambient
  *   10. PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE=0 (the workload cannot ptrace or read init)
  *   11. Landlock (inherited by everything init starts)
