@@ -16,6 +16,7 @@
  */
 #include "common/hooks.h"
 #include "common/macro.h"
+#include "launcher/container.h"
 #include "launcher/sandbox.h"
 
 #include <dirent.h>
@@ -379,7 +380,7 @@ static int setup_dev(struct ward_sandbox *sb, int root_fd, struct ward_error *er
 	return 0;
 }
 
-static int setup_proc(int root_fd, struct ward_error *err)
+static int setup_proc(int root_fd, bool own_pidns, struct ward_error *err)
 {
 	int r = mkpath_at(root_fd, "proc", false);
 
@@ -387,6 +388,12 @@ static int setup_proc(int root_fd, struct ward_error *err)
 		return ward_error_set(err, r, "creating /proc");
 	_cleanup_close_ int m = fsmount_simple(
 		"proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (m < 0 && own_pidns)
+		/* With a pid namespace of our own, the caller's /proc would show the processes
+		 * of the namespace ward runs in (a container's: ward itself): fail closed. */
+		return ward_error_set(err, m,
+				      "mounting a new /proc for the sandbox's pid namespace%s",
+				      ward_container_proc_hint(m));
 	if (m < 0) {
 		/* Without a pid namespace of our own a new proc is refused: show the host's. */
 		m = open_tree(AT_FDCWD, "/proc",
@@ -898,7 +905,7 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 	r = mount_cgroup_view(sb, v.root_fd, err);
 	if (r < 0)
 		goto out;
-	r = setup_proc(v.root_fd, err);
+	r = setup_proc(v.root_fd, p->namespaces & WARD_NS_PID, err);
 	if (r < 0)
 		goto out;
 	if (!audit) {

@@ -34,6 +34,7 @@
  */
 #include "common/hooks.h"
 #include "common/macro.h"
+#include "launcher/container.h"
 #include "launcher/layers.h"
 #include "launcher/sandbox.h"
 #include "monitor/gpu.h"
@@ -241,7 +242,7 @@ static int prepare(struct ward_sandbox *sb)
 	prepare_layers(sb);
 	r = prepare_cgroup(sb, &err);
 	if (r < 0) {
-		ward_log("%s", err.msg);
+		ward_log("%s%s", err.msg, ward_container_hint(WARD_CONTAINER_CGROUP, r));
 		return r;
 	}
 
@@ -413,7 +414,8 @@ int ward_run(struct ward_sandbox *sb)
 		goto out;
 	r = spawn(sb);
 	if (r < 0) {
-		ward_log("creating the sandbox (clone3): %s", strerror(-r));
+		ward_log("creating the sandbox (clone3): %s%s", strerror(-r),
+			 ward_container_hint(WARD_CONTAINER_CLONE, r));
 		goto out;
 	}
 	r = ward_userns_setup_parent(sb, sb->init_pid, &err);
@@ -439,7 +441,7 @@ int ward_run(struct ward_sandbox *sb)
 	if (sb->want_monitors) {
 		r = monitors_start(sb, &err);
 		if (r < 0) {
-			ward_log("%s", err.msg);
+			ward_log("%s%s", err.msg, ward_container_hint(WARD_CONTAINER_MONITORS, r));
 			kill(sb->init_pid, SIGKILL);
 			waitpid(sb->init_pid, NULL, 0);
 			goto out;
@@ -452,8 +454,13 @@ int ward_run(struct ward_sandbox *sb)
 	if (prog_fd >= 0)
 		close(prog_fd);
 	if (r < 0) {
-		/* init waits for CGROUPS and never starts the workload without it */
-		ward_log("starting the workload (sync socket): %s", strerror(-r));
+		/* init waits for CGROUPS and never starts the workload without it. A closed
+		 * socket: init failed building the view and said why before it exited. */
+		struct ward_msg e = {0};
+		if (ward_msg_recv(sb->sync_fd, &e, NULL) >= 0 && e.type == WARD_MSG_ERROR)
+			ward_log("%s%s%s", e.text, e.err ? ": " : "", e.err ? strerror(e.err) : "");
+		else
+			ward_log("starting the workload (sync socket): %s", strerror(-r));
 		kill(sb->init_pid, SIGKILL);
 		waitpid(sb->init_pid, NULL, 0);
 		goto out;
