@@ -50,6 +50,7 @@ struct cg_dir {
 	char *path;
 	int fd;
 	bool v2;
+	char name[64]; /* basename of the hierarchy's mount point, for ward_cgroup_view() */
 };
 
 struct ward_cgroup {
@@ -62,6 +63,7 @@ struct ward_cgroup {
 	} ctrl[CG_N];
 	uint64_t id;
 	unsigned missing; /* WARD_CGROUP_MISSING_* of limits asked for but not applicable */
+	bool v1_mounted;  /* the host mounts v1 hierarchies (hybrid or v1) */
 };
 
 /* ---- small file helpers ------------------------------------------------------------------- */
@@ -451,6 +453,8 @@ static int make_dir(struct ward_cgroup *cg, const char *mount, const char *id, b
 	}
 	d->path = TAKE_PTR(path);
 	d->v2 = v2;
+	snprintf(d->name, sizeof(d->name), "%s",
+		 strrchr(mount, '/') ? strrchr(mount, '/') + 1 : mount);
 	return (int)cg->n_dirs++;
 }
 
@@ -518,6 +522,8 @@ int ward_cgroup_create(const char *id, const struct ward_cgroup_limits *lim,
 	cg->v2 = -1;
 	for (int c = 0; c < CG_N; c++)
 		cg->ctrl[c].dir = -1;
+	for (int c = 0; c < CG_N; c++)
+		cg->v1_mounted |= m.v1[c][0] != 0;
 
 	if (m.v2[0]) {
 		r = make_dir(cg, m.v2, id, true, err);
@@ -594,6 +600,22 @@ int ward_cgroup_v2_fd(struct ward_cgroup *cg)
 uint64_t ward_cgroup_id(struct ward_cgroup *cg)
 {
 	return cg ? cg->id : 0;
+}
+
+int ward_cgroup_view(const struct ward_cgroup *cg, struct ward_cgroup_view *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (!cg)
+		return -ENOENT;
+	_Static_assert(WARD_CGROUP_VIEW_MAX >= 1 + CG_N, "view entries");
+	/* A pure v2 host shows its cgroup2 at /sys/fs/cgroup: so does the view. */
+	ret->root = cg->v2 >= 0 && !cg->v1_mounted;
+	for (size_t i = 0; i < cg->n_dirs; i++) {
+		ret->e[ret->n].host = cg->dirs[i].path;
+		snprintf(ret->e[ret->n].name, sizeof(ret->e[ret->n].name), "%s", cg->dirs[i].name);
+		ret->n++;
+	}
+	return ret->n ? 0 : -ENOENT;
 }
 
 static int write_pid(int dfd, pid_t pid)

@@ -36,6 +36,21 @@ unsigned ward_cgroup_missing(const struct ward_cgroup *cg);
 int ward_cgroup_v2_fd(struct ward_cgroup *cg);	 /* for CLONE_INTO_CGROUP / BPF attach; -1 */
 uint64_t ward_cgroup_id(struct ward_cgroup *cg); /* v2 cgroup id (inode), 0 if none */
 int ward_cgroup_attach(struct ward_cgroup *cg, pid_t pid); /* v1 hierarchies (v2 by clone) */
+/* The sandbox's own cgroup as the runtime inside should see it at /sys/fs/cgroup (mount.c
+ * binds each entry read-only). root: the host has cgroup2 only, entry 0 (the v2 directory)
+ * is /sys/fs/cgroup itself. Otherwise each entry is a directory of /sys/fs/cgroup named after
+ * its hierarchy's mount point on the host ("memory", "cpu,cpuacct", "unified"), and aliases
+ * are the controller names of a co-mounted one ("cpu" -> "cpu,cpuacct"), as on the host. */
+#define WARD_CGROUP_VIEW_MAX 4
+struct ward_cgroup_view {
+	bool root;
+	size_t n;
+	struct {
+		const char *host; /* the sandbox's directory in that hierarchy */
+		char name[64];
+	} e[WARD_CGROUP_VIEW_MAX];
+};
+int ward_cgroup_view(const struct ward_cgroup *cg, struct ward_cgroup_view *ret);
 int ward_cgroup_oom_kills(struct ward_cgroup *cg, uint64_t *ret);
 int ward_cgroup_kill(struct ward_cgroup *cg);	  /* SIGKILL every process in it */
 void ward_cgroup_destroy(struct ward_cgroup *cg); /* kill, wait until empty, rmdir; NULL ok */

@@ -10,6 +10,7 @@
 #include "launcher/sandbox.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -97,6 +98,32 @@ static int set_rlimits(const struct ward_profile *p)
 	return 0;
 }
 
+/* A command without a slash, looked up in the sandbox's PATH the way execvp(3) would, but
+ * with faccessat(2), which neither the exec monitor nor Landlock sees: execvp's execve() of
+ * every PATH entry before the right one was an exec violation each (ENOENT at
+ * /usr/local/sbin/python3 ... under a container's PATH). NULL: let execvpe() report it. */
+static const char *resolve_command(const char *name, char *const *env, char *buf, size_t len)
+{
+	const char *path = "/usr/local/bin:/usr/bin:/bin";
+
+	if (!name[0] || strchr(name, '/'))
+		return NULL;
+	for (char *const *e = env; e && *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, ":");
+		if (n > 0 && p[0] == '/' &&
+		    (size_t)snprintf(buf, len, "%.*s/%s", (int)n, p, name) < len &&
+		    faccessat(AT_FDCWD, buf, X_OK, AT_EACCESS) == 0)
+			return buf;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return NULL;
+}
+
 /* The workload: runs with CLONE_VFORK|CLONE_FILES, so init sleeps until it execs and the
  * seccomp listener it creates stays in init's fd table after exec unshares the table. */
 static _Noreturn void workload(struct ward_sandbox *sb, struct exec_report *rep, char **env)
@@ -115,6 +142,8 @@ static _Noreturn void workload(struct ward_sandbox *sb, struct exec_report *rep,
 		for (fd = 3; fd < 65536; fd++)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
+	char cmd[PATH_MAX];
+	const char *resolved = resolve_command(sb->argv[0], env, cmd, sizeof(cmd));
 	/* Seccomp last: after this only execve (always allowed) and exit are called. */
 	fd = sb->sc_prog_fd >= 0 ? ward_seccomp_load_fd(sb->sc, sb->sc_prog_fd)
 				 : ward_seccomp_load(sb->sc);
@@ -125,7 +154,10 @@ static _Noreturn void workload(struct ward_sandbox *sb, struct exec_report *rep,
 		_exit(WARD_EXIT_FAIL);
 	}
 	rep->listener = fd;
-	execvpe(sb->argv[0], sb->argv, env);
+	if (resolved)
+		execve(resolved, sb->argv, env);
+	else
+		execvpe(sb->argv[0], sb->argv, env);
 	rep->err = errno;
 	rep->code = errno == ENOENT ? WARD_EXIT_NOTFOUND : WARD_EXIT_NOEXEC;
 	snprintf(rep->what, sizeof(rep->what), "%s", sb->argv[0]);
@@ -164,6 +196,18 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	r = ward_mount_setup_child(sb, &err);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
+
+	/* The workload starts only once the supervisor has put init in every cgroup. Waited
+	 * for here, while init still has CAP_SYS_ADMIN: clone3 rooted the cgroup namespace at
+	 * the v2 cgroup (CLONE_INTO_CGROUP), but on v1 hierarchies at ward's own cgroups, as
+	 * init joined the sandbox's v1 cgroups only now. A second cgroup namespace roots every
+	 * hierarchy at the cgroups init is in, so /proc/self/cgroup reads "/" and its paths
+	 * resolve under the cgroup view at /sys/fs/cgroup (mount.c), instead of
+	 * "/../../ward/<id>" (cgroup_namespaces(7)). */
+	if (ward_msg_recv(sync_fd, &m, &sb->sc_prog_fd) < 0 || m.type != WARD_MSG_CGROUPS)
+		_exit(WARD_EXIT_FAIL);
+	if ((p->namespaces & WARD_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, -errno, "unshare(CLONE_NEWCGROUP)");
 	r = set_rlimits(p);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, "setting rlimits");
@@ -179,10 +223,6 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	r = ward_landlock_apply_child(sb, &err);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
-
-	/* The workload starts only once the supervisor has put init in every cgroup. */
-	if (ward_msg_recv(sync_fd, &m, &sb->sc_prog_fd) < 0 || m.type != WARD_MSG_CGROUPS)
-		_exit(WARD_EXIT_FAIL);
 
 	/* Reap and forward until the workload is gone. The forwarded signals and SIGCHLD were
 	 * blocked by the supervisor before clone, so none is lost before this signalfd exists;

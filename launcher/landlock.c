@@ -253,6 +253,8 @@ int ward_landlock_apply_child(struct ward_sandbox *sb, struct ward_error *err)
 		r = allow_path(&l, "/dev/shm", all & ~LL_FS_EXECUTE, err);
 	if (r >= 0)
 		r = allow_path(&l, "/proc", LL_READ | LL_FS_WRITE_FILE, err);
+	if (r >= 0) /* the sandbox's own cgroup, read-only (mount.c, mount_cgroup_view) */
+		r = allow_path(&l, "/sys/fs/cgroup", LL_READ, err);
 	/* the GPU nodes, where the mount view put them */
 	for (const struct ward_gpu_node *g = sb->gpu_nodes; r >= 0 && g && g->host; g++)
 		r = allow_path(&l, g->inside, dev, err);

@@ -15,6 +15,7 @@
  * remounting each bind by hand, as bubblewrap does, has to chase.
  */
 #include "common/macro.h"
+#include "launcher/container.h"
 #include "launcher/sandbox.h"
 #include "monitor/gpu.h"
 
@@ -379,7 +380,7 @@ static int setup_dev(struct ward_sandbox *sb, int root_fd, struct ward_error *er
 	return 0;
 }
 
-static int setup_proc(int root_fd, struct ward_error *err)
+static int setup_proc(int root_fd, bool own_pidns, struct ward_error *err)
 {
 	int r = mkpath_at(root_fd, "proc", false);
 
@@ -387,6 +388,12 @@ static int setup_proc(int root_fd, struct ward_error *err)
 		return ward_error_set(err, r, "creating /proc");
 	_cleanup_close_ int m = fsmount_simple(
 		"proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (m < 0 && own_pidns)
+		/* With a pid namespace of our own, the caller's /proc would show the processes
+		 * of the namespace ward runs in (a container's: ward itself): fail closed. */
+		return ward_error_set(err, m,
+				      "mounting a new /proc for the sandbox's pid namespace%s",
+				      ward_container_proc_hint(m));
 	if (m < 0) {
 		/* Without a pid namespace of our own a new proc is refused: show the host's. */
 		m = open_tree(AT_FDCWD, "/proc",
@@ -409,6 +416,81 @@ static int setup_proc(int root_fd, struct ward_error *err)
 	r = attach_at(sys, root_fd, "/proc/sys");
 	if (r < 0)
 		return ward_error_set(err, r, "attaching /proc/sys read-only");
+	return 0;
+}
+
+/* A read-only clone of a host cgroup directory attached at dst (relative to root_fd). */
+static int bind_cgroup_dir(int root_fd, const char *host, const char *dst)
+{
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					   MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+	_cleanup_close_ int m =
+		open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	int r;
+
+	if (m < 0)
+		return -errno;
+	if (mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		return -errno;
+	r = mkpath_at(root_fd, dst, false);
+	return r < 0 ? r : attach_at(m, root_fd, dst);
+}
+
+/*
+ * The sandbox's own cgroup, read-only at /sys/fs/cgroup, as container runtimes show a
+ * container its cgroup (runc, crun with a private cgroup namespace): runtimes size their
+ * heaps and thread pools from it (libuv's uv_get_constrained_memory reads memory.max, or
+ * memory/memory.limit_in_bytes on v1; the JVM, Go and ONNX Runtime likewise). Pure v2: the
+ * sandbox's v2 directory is /sys/fs/cgroup. Hybrid and v1: a read-only tmpfs holding one
+ * directory per hierarchy the sandbox is in (memory, pids, cpu, unified), named as on the
+ * host, co-mounted ones with their controller names as symlinks (cpu -> cpu,cpuacct). The
+ * paths inside resolve because init roots its cgroup namespace at these cgroups (init.c).
+ * Binds of the host directories, not fresh cgroup mounts: a v1 mount in a user namespace
+ * shows the hierarchy from the namespace root, which is only right after CGROUPS, when the
+ * view is already built. Read-only: a limit cannot be raised from inside (the directories
+ * belong to host root anyway; a read-only mount also answers EROFS to uid-mapped callers).
+ */
+static int mount_cgroup_view(struct ward_sandbox *sb, int root_fd, struct ward_error *err)
+{
+	static const char *const base = "sys/fs/cgroup";
+	struct ward_cgroup_view cv;
+	char dst[PATH_MAX];
+	int r;
+
+	if (!sb->cg || ward_cgroup_view(sb->cg, &cv) < 0)
+		return 0; /* no cgroup (unprivileged, no delegation): nothing to show */
+	if (cv.root) {
+		r = bind_cgroup_dir(root_fd, cv.e[0].host, base);
+		return r < 0 ? ward_error_set(err, r,
+					      "binding the sandbox's cgroup %s on "
+					      "/sys/fs/cgroup",
+					      cv.e[0].host)
+			     : 0;
+	}
+	r = mount_tmpfs(root_fd, "/sys/fs/cgroup", "0755", "16k", sb,
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (r < 0)
+		return ward_error_set(err, r, "mounting tmpfs on /sys/fs/cgroup");
+	_cleanup_close_ int t = openat(root_fd, base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (t < 0)
+		return ward_error_set(err, -errno, "opening /sys/fs/cgroup");
+	for (size_t i = 0; i < cv.n; i++) {
+		snprintf(dst, sizeof(dst), "%s/%s", base, cv.e[i].name);
+		r = bind_cgroup_dir(root_fd, cv.e[i].host, dst);
+		if (r < 0)
+			return ward_error_set(err, r, "binding the sandbox's cgroup %s on /%s",
+					      cv.e[i].host, dst);
+		if (!strchr(cv.e[i].name, ','))
+			continue;
+		char names[64], *save = NULL;
+		snprintf(names, sizeof(names), "%s", cv.e[i].name);
+		for (char *w = strtok_r(names, ",", &save); w; w = strtok_r(NULL, ",", &save))
+			if (symlinkat(cv.e[i].name, t, w) < 0 && errno != EEXIST)
+				return ward_error_set(err, -errno, "creating /%s/%s", base, w);
+	}
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+	if (mount_setattr(t, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+		return ward_error_set(err, -errno, "making /sys/fs/cgroup read-only");
 	return 0;
 }
 
@@ -812,7 +894,10 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 			goto out;
 		}
 	}
-	r = setup_proc(v.root_fd, err);
+	r = mount_cgroup_view(sb, v.root_fd, err);
+	if (r < 0)
+		goto out;
+	r = setup_proc(v.root_fd, p->namespaces & WARD_NS_PID, err);
 	if (r < 0)
 		goto out;
 	if (!audit) {

@@ -17,7 +17,9 @@
  *
  *  init (PID 1 in the new namespaces; full capabilities, but only in its own user namespace)
  *    7. wait for GO; setgroups([]) and switch to the sandbox uid/gid keeping capabilities
- *    8. hostname, loopback, the mount view (fresh tmpfs root, binds, /dev, /proc), pivot_root
+ *    8. hostname, loopback, the mount view (fresh tmpfs root, binds, /dev, /proc, its own
+ *       cgroup), pivot_root; wait for CGROUPS, then unshare(CLONE_NEWCGROUP) so the cgroup
+ *       namespace is rooted at the v1 cgroups too (they were joined after clone3)
  *    9. rlimits; drop every capability not kept, from all sets incl. bounding and ambient
  *   10. PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE=0 (the workload cannot ptrace or read init)
  *   11. Landlock (inherited by everything init starts)
@@ -32,6 +34,7 @@
  */
 #include "common/hooks.h"
 #include "common/macro.h"
+#include "launcher/container.h"
 #include "launcher/layers.h"
 #include "launcher/sandbox.h"
 #include "monitor/gpu.h"
@@ -239,7 +242,7 @@ static int prepare(struct ward_sandbox *sb)
 	prepare_layers(sb);
 	r = prepare_cgroup(sb, &err);
 	if (r < 0) {
-		ward_log("%s", err.msg);
+		ward_log("%s%s", err.msg, ward_container_hint(WARD_CONTAINER_CGROUP, r));
 		return r;
 	}
 
@@ -409,7 +412,8 @@ int ward_run(struct ward_sandbox *sb)
 		goto out;
 	r = spawn(sb);
 	if (r < 0) {
-		ward_log("creating the sandbox (clone3): %s", strerror(-r));
+		ward_log("creating the sandbox (clone3): %s%s", strerror(-r),
+			 ward_container_hint(WARD_CONTAINER_CLONE, r));
 		goto out;
 	}
 	r = ward_userns_setup_parent(sb, sb->init_pid, &err);
@@ -435,7 +439,7 @@ int ward_run(struct ward_sandbox *sb)
 	if (sb->want_monitors) {
 		r = monitors_start(sb, &err);
 		if (r < 0) {
-			ward_log("%s", err.msg);
+			ward_log("%s%s", err.msg, ward_container_hint(WARD_CONTAINER_MONITORS, r));
 			kill(sb->init_pid, SIGKILL);
 			waitpid(sb->init_pid, NULL, 0);
 			goto out;
@@ -448,8 +452,13 @@ int ward_run(struct ward_sandbox *sb)
 	if (prog_fd >= 0)
 		close(prog_fd);
 	if (r < 0) {
-		/* init waits for CGROUPS and never starts the workload without it */
-		ward_log("starting the workload (sync socket): %s", strerror(-r));
+		/* init waits for CGROUPS and never starts the workload without it. A closed
+		 * socket: init failed building the view and said why before it exited. */
+		struct ward_msg e = {0};
+		if (ward_msg_recv(sb->sync_fd, &e, NULL) >= 0 && e.type == WARD_MSG_ERROR)
+			ward_log("%s%s%s", e.text, e.err ? ": " : "", e.err ? strerror(e.err) : "");
+		else
+			ward_log("starting the workload (sync socket): %s", strerror(-r));
 		kill(sb->init_pid, SIGKILL);
 		waitpid(sb->init_pid, NULL, 0);
 		goto out;

@@ -138,6 +138,9 @@ int ward_pathset_build(const struct ward_profile *p, char *const *extra_devices,
 		r = pathset_add(&s, extra_devices[i], WARD_PC_DEV, true, "gpu.allow");
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(implicit); i++)
 		r = pathset_add(&s, implicit[i], WARD_PC_IMPLICIT, false, "builtin");
+	/* The sandbox's own cgroup, read-only (launcher/mount.c, mount_cgroup_view). */
+	if (r >= 0)
+		r = pathset_add(&s, "/sys/fs/cgroup", WARD_PC_RO, false, "builtin");
 	n_real = s.n;
 	for (size_t i = 0; r >= 0 && i < n_real; i++) {
 		char *copy = strdup(s.v[i].path);

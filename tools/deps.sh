@@ -15,7 +15,7 @@ engines() {
 }
 PKGS="make gcc libc6-dev pkg-config libseccomp-dev libcap-dev libbpf-dev bpftool clang llvm
 libelf-dev zlib1g-dev libcmocka-dev libyaml-dev libjansson-dev jq python3 python3-numpy
-python3-torch bubblewrap util-linux iproute2 rsyslog curl procps python3-onnx"
+python3-torch bubblewrap util-linux iproute2 rsyslog curl procps python3-onnx podman crun"
 # node for the engine tests: Debian's nodejs and npm only when there is no node at all (a newer
 # one already installed, e.g. NodeSource's, is kept: node-llama-cpp needs node >= 20 and
 # Debian 12's nodejs is 18.20, which tools/engines.sh refuses with that reason).

@@ -29,15 +29,11 @@ mkdir -p "$M"
 cp "$BUILD/engines/tiny.onnx" "$M/"
 binds=(--bind "$M:/opt/models:ro" --bind "$TOP/engines:/opt/engines:ro")
 
-# ward's own gap, not the workload's: see engine_llama.sh (libuv's cgroup memory-limit probe).
-GAP='(.kind == "file" and (.path | test("^/sys/fs/(cgroup|ward)/")))'
+# Every violation counts, ward's own included: libuv's probe of the cgroup memory limit
+# (/sys/fs/cgroup/memory/memory.limit_in_bytes) reads the sandbox's own cgroup, mounted
+# read-only there (tests/integration/core_cgroup_view.sh).
 real_violations() {
-	count_events "select(.violation == true and ($GAP | not))"
-}
-note_gap() {
-	local n
-	n=$(count_events "select(.violation == true and $GAP)")
-	[ "$n" = 0 ] || diag "known gap, not counted: $n cgroup-limit probe violation(s) (libuv)"
+	violations
 }
 
 # ---- plain inference. Bare with a private HOME and telemetry off, as the profile sets them.
@@ -51,7 +47,6 @@ check "onnx-cpu: exits 0" rc_is 0
 check "onnx-cpu: the same output and checksum as bare" cmp -s "$T/bare.out" "$WARD_OUT"
 check "onnx-cpu: zero violations (no /etc/machine-id, no sh -c blkid, nothing under HOME)" \
 	[ "$(real_violations)" = 0 ]
-note_gap
 check "onnx-cpu: the sandbox's cgroups are gone after exit" [ -z "$(leftover_cgroups "$ID")" ]
 
 # ---- the hostile variant
