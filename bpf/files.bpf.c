@@ -96,6 +96,41 @@ static __always_inline void file_args(struct pt_regs *regs, long nr, struct farg
 		e->p2 = PT_REGS_PARM1_SYSCALL(regs);
 		e->dfd = PT_REGS_PARM2_SYSCALL(regs);
 		e->p1 = PT_REGS_PARM3_SYSCALL(regs);
+	} else if (nr == NR_stat || nr == NR_lstat) {
+		e->op = WARD_FOP_STAT;
+		e->p1 = PT_REGS_PARM1_SYSCALL(regs);
+	} else if (nr == NR_newfstatat) {
+		e->op = WARD_FOP_STAT;
+		e->dfd = PT_REGS_PARM1_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM2_SYSCALL(regs);
+		e->flags = PT_REGS_PARM4_SYSCALL(regs);
+	} else if (nr == NR_statx) {
+		e->op = WARD_FOP_STAT;
+		e->dfd = PT_REGS_PARM1_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM2_SYSCALL(regs);
+		e->flags = PT_REGS_PARM3_SYSCALL(regs);
+	} else if (nr == NR_access) {
+		e->op = WARD_FOP_ACCESS;
+		e->p1 = PT_REGS_PARM1_SYSCALL(regs);
+		e->flags = PT_REGS_PARM2_SYSCALL(regs);
+	} else if (nr == NR_faccessat || nr == NR_faccessat2) {
+		e->op = WARD_FOP_ACCESS;
+		e->dfd = PT_REGS_PARM1_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM2_SYSCALL(regs);
+		e->flags = PT_REGS_PARM3_SYSCALL(regs);
+	} else if (nr == NR_readlink) {
+		e->op = WARD_FOP_READLINK;
+		e->p1 = PT_REGS_PARM1_SYSCALL(regs);
+	} else if (nr == NR_readlinkat) {
+		e->op = WARD_FOP_READLINK;
+		e->dfd = PT_REGS_PARM1_SYSCALL(regs);
+		e->p1 = PT_REGS_PARM2_SYSCALL(regs);
+	} else if (nr == NR_getxattr || nr == NR_lgetxattr) {
+		e->op = WARD_FOP_GETXATTR;
+		e->p1 = PT_REGS_PARM1_SYSCALL(regs);
+	} else if (nr == NR_chdir) {
+		e->op = WARD_FOP_CHDIR;
+		e->p1 = PT_REGS_PARM1_SYSCALL(regs);
 	} else if (nr == NR_name_to_handle_at) {
 		e->op = WARD_FOP_HANDLE;
 		e->dfd = PT_REGS_PARM1_SYSCALL(regs);
@@ -396,7 +431,11 @@ static __always_inline bool is_ward_self(const struct ward_sandbox_cfg *cfg)
 	 WBIT(NR_renameat, w) | WBIT(NR_linkat, w) | WBIT(NR_symlinkat, w) |                       \
 	 WBIT(NR_name_to_handle_at, w) | WBIT(NR_renameat2, w) | WBIT(NR_execveat, w) |            \
 	 WBIT(NR_openat2, w) | WBIT(NR_ioctl, w) | WBIT(NR_connect, w) | WBIT(NR_sendto, w) |      \
-	 WBIT(NR_sendmsg, w))
+	 WBIT(NR_sendmsg, w) | WBIT(NR_bind, w) | WBIT(NR_stat, w) | WBIT(NR_lstat, w) |           \
+	 WBIT(NR_access, w) | WBIT(NR_chdir, w) | WBIT(NR_readlink, w) | WBIT(NR_getxattr, w) |    \
+	 WBIT(NR_lgetxattr, w) | WBIT(NR_newfstatat, w) | WBIT(NR_readlinkat, w) |                 \
+	 WBIT(NR_faccessat, w) | WBIT(NR_statx, w) | WBIT(NR_faccessat2, w) | WBIT(NR_clone, w) |  \
+	 WBIT(NR_unshare, w) | WBIT(NR_setns, w) | WBIT(NR_clone3, w))
 #define NR_WORDS 8
 static const __u64 exit_watch[NR_WORDS] = {
 	EXIT_WORD(0), EXIT_WORD(1), EXIT_WORD(2), EXIT_WORD(3),
@@ -430,6 +469,18 @@ static __always_inline void exit_exec(__u64 cgid, struct ward_sandbox_cfg *cfg, 
 	dfd = nr == NR_execve ? WARD_AT_FDCWD : (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
 	x->verdict = 0;
 	x->base_len = 0;
+	x->dfd = dfd;
+	{
+		__u64 tid = bpf_get_current_pid_tgid();
+		__u32 *mark = bpf_map_lookup_elem(&exec_mark, &tid);
+
+		if (mark) {
+			x->verdict = *mark;
+			bpf_map_delete_elem(&exec_mark, &tid);
+		}
+	}
+	if (ret == -13 || ret == -1) /* EACCES, EPERM: a layer refused the exec */
+		x->verdict |= WARD_V_REFUSED;
 	if (ret < 0) {
 		exec_read_args(x, regs, nr);
 	} else {
@@ -459,7 +510,8 @@ static __always_inline void exit_exec(__u64 cgid, struct ward_sandbox_cfg *cfg, 
 	hdr_fill(&x->h, WARD_REC_EXEC, cgid);
 	x->h.size = sizeof(*x);
 	x->ret = ret;
-	emit(cgid, cfg, x, sizeof(*x), false);
+	emit(cgid, cfg, x, sizeof(*x),
+	     x->verdict & (WARD_V_KILLED | WARD_V_DEFER | WARD_V_REFUSED));
 }
 
 /* The rest of a file record that is reported: the fields from the syscall are in s->f already
@@ -524,6 +576,8 @@ __noinline int ward_file_exit(struct fargs *ea, struct ward_sandbox_cfg *cfg, __
 	n = bpf_probe_read_user_str(s->k.path, WARD_PATH_MAX, (void *)e.p1);
 	if (n <= 0)
 		return 0; /* a bad pointer: the syscall failed with EFAULT, nothing was accessed */
+	if (n == 1 && e.op >= WARD_FOP_STAT)
+		return 0; /* fstat(), AT_EMPTY_PATH: the fd, not a path */
 	r->path_len = n;
 	cls = classify(cgid, s, n, &verdict);
 	switch (e.op) {
@@ -535,7 +589,7 @@ __noinline int ward_file_exit(struct fargs *ea, struct ward_sandbox_cfg *cfg, __
 		write = false;
 		break;
 	default:
-		write = true;
+		write = e.op < WARD_FOP_STAT; /* the probes read */
 	}
 	viol = cls_violation(cls, write);
 	if (e.p2) {
@@ -544,8 +598,11 @@ __noinline int ward_file_exit(struct fargs *ea, struct ward_sandbox_cfg *cfg, __
 		n = bpf_probe_read_user_str(s->k.path, WARD_PATH_MAX, (void *)e.p2);
 		if (n > 0) {
 			r->path2_len = n;
-			/* the symlink target is text, not an access */
-			if (e.op != WARD_FOP_SYMLINK) {
+			/* the symlink target is judged in user space, relative to the link's
+			 * directory (symlinks are rare) */
+			if (e.op == WARD_FOP_SYMLINK) {
+				verdict |= WARD_V_UNDECIDED;
+			} else {
 				cls2 = classify(cgid, s, n, &verdict);
 				viol |= cls_violation(cls2, true);
 			}
@@ -555,6 +612,14 @@ __noinline int ward_file_exit(struct fargs *ea, struct ward_sandbox_cfg *cfg, __
 	}
 	if (viol)
 		verdict |= WARD_V_VIOLATION;
+	/* Every refusal is an event: whichever layer answered EACCES, EPERM or EROFS (Landlock,
+	 * a read-only or nodev mount, DAC), user space names it. Only failures pay for this. */
+	if (ret == -13 || ret == -1 || ret == -30)
+		verdict |= WARD_V_REFUSED | WARD_V_UNDECIDED;
+	/* /proc/<pid>/ of a process the sandbox cannot see (ENOENT): a host pid? user space */
+	if (cls == WARD_PC_IMPLICIT && ret == -2 && s->k.path[0] == '/' && s->k.path[1] == 'p' &&
+	    s->k.path[5] == '/' && s->k.path[6] >= '0' && s->k.path[6] <= '9')
+		verdict |= WARD_V_UNDECIDED;
 	if (!(verdict & (WARD_V_VIOLATION | WARD_V_UNDECIDED)) && !(cfg->flags & WARD_CFG_ALLOWED))
 		return 0;
 	r->nr = nr;
@@ -581,7 +646,7 @@ static __always_inline void unix_exit(struct pt_regs *regs, __u64 nr, struct war
 	__u16 family = 0;
 	__u64 alen;
 
-	if (nr == NR_connect) {
+	if (nr == NR_connect || nr == NR_bind) {
 		ua = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
 		alen = (__u32)PT_REGS_PARM3_CORE_SYSCALL(regs);
 	} else if (nr == NR_sendto) {
@@ -617,11 +682,59 @@ static __always_inline void unix_exit(struct pt_regs *regs, __u64 nr, struct war
 	    bpf_probe_read_user(s->u.path, alen, ua + sizeof(family)) < 0)
 		return;
 	s->u.len = alen;
-	s->u.op = nr == NR_connect ? WARD_NOP_CONNECT : WARD_NOP_SEND;
+	s->u.op = nr == NR_connect ? WARD_NOP_CONNECT
+		  : nr == NR_bind  ? WARD_NOP_BIND
+				   : WARD_NOP_SEND;
 	s->u.ret = ret;
 	hdr_fill(&s->u.h, WARD_REC_UNIX, cgid);
 	s->u.h.size = sizeof(s->u);
 	emit(cgid, cfg, &s->u, sizeof(s->u), true);
+}
+
+/* A failed clone, clone3, unshare or setns asking for namespaces: inside a sandbox the kernel
+ * refuses them (user.max_*_namespaces = 0, no capabilities) where seccomp cannot see the flags
+ * (clone3's are in user memory). */
+#define WARD_CLONE_NEW_MASK                                                                        \
+	(0x00000080ULL | 0x00020000ULL | 0x02000000ULL | 0x04000000ULL | 0x08000000ULL |           \
+	 0x10000000ULL | 0x20000000ULL | 0x40000000ULL)
+static __always_inline void ns_exit(struct pt_regs *regs, __u64 nr, struct ward_sandbox_cfg *cfg,
+				    __u64 cgid, long ret)
+{
+	__u32 zero = 0;
+	struct scratch *s;
+	__u64 flags = 0;
+
+	if (nr == NR_clone3)
+		bpf_probe_read_user(
+			&flags, sizeof(flags),
+			(void *)PT_REGS_PARM1_CORE_SYSCALL(regs)); /* clone_args.flags */
+	else if (nr == NR_setns)
+		flags = (__u32)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	else
+		flags = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	if (nr != NR_setns && !(flags & WARD_CLONE_NEW_MASK))
+		return;
+	if (is_ward_self(cfg))
+		return;
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return;
+	s->ns.ret = ret;
+	s->ns.nr = nr;
+	s->ns.flags = flags & (WARD_CLONE_NEW_MASK | 0xffffffffULL);
+	s->ns.args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	s->ns.args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	s->ns.args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	s->ns.args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	s->ns.args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+#if defined(__TARGET_ARCH_x86)
+	s->ns.args[5] = BPF_CORE_READ(regs, r9);
+#else
+	s->ns.args[5] = BPF_CORE_READ(regs, regs[5]);
+#endif
+	hdr_fill(&s->ns.h, WARD_REC_NS, cgid);
+	s->ns.h.size = sizeof(s->ns);
+	emit(cgid, cfg, &s->ns, sizeof(s->ns), true);
 }
 
 SEC("tp_btf/sys_exit")
@@ -660,13 +773,23 @@ int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
 		exit_exec(cgid, cfg, ret, regs, nr);
 		return 0;
 	}
-	if (nr == NR_connect || nr == NR_sendto || nr == NR_sendmsg) {
-		if (ret < 0 || (cfg->flags & WARD_CFG_AUDIT))
+	if (nr == NR_connect || nr == NR_sendto || nr == NR_sendmsg || nr == NR_bind) {
+		/* bind: only the names the sandbox binds itself (abstract names, audit mode) */
+		if (nr == NR_bind ? ret == 0 : ret < 0 || (cfg->flags & WARD_CFG_AUDIT))
 			unix_exit(regs, nr, cfg, cgid, ret);
+		return 0;
+	}
+	if (nr == NR_clone || nr == NR_clone3 || nr == NR_unshare || nr == NR_setns) {
+		if (ret < 0)
+			ns_exit(regs, nr, cfg, cgid, ret);
 		return 0;
 	}
 	file_args(regs, nr, &e);
 	if (!e.op)
+		return 0;
+	/* probes (stat, access, readlink, getxattr, chdir) in enforce mode: only failures (the
+	 * view answers ENOENT for what is outside it or denied) */
+	if (e.op >= WARD_FOP_STAT && ret >= 0 && !(cfg->flags & WARD_CFG_AUDIT))
 		return 0;
 	return ward_file_exit(&e, cfg, cgid, ret);
 }

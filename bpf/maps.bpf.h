@@ -40,6 +40,23 @@
 #define NR_connect	     42
 #define NR_sendto	     44
 #define NR_sendmsg	     46
+#define NR_bind		     49
+#define NR_stat		     4
+#define NR_lstat	     6
+#define NR_access	     21
+#define NR_chdir	     80
+#define NR_readlink	     89
+#define NR_getxattr	     191
+#define NR_lgetxattr	     192
+#define NR_newfstatat	     262
+#define NR_readlinkat	     267
+#define NR_faccessat	     269
+#define NR_statx	     332
+#define NR_faccessat2	     439
+#define NR_clone	     56
+#define NR_unshare	     272
+#define NR_setns	     308
+#define NR_clone3	     435
 #elif defined(__TARGET_ARCH_arm64)
 /* asm-generic: no legacy path syscalls (open, creat, unlink, rename, mkdir, link, symlink). */
 #define NR_open		     -1
@@ -65,6 +82,23 @@
 #define NR_connect	     203
 #define NR_sendto	     206
 #define NR_sendmsg	     211
+#define NR_bind		     200
+#define NR_stat		     -1
+#define NR_lstat	     -1
+#define NR_access	     -1
+#define NR_readlink	     -1
+#define NR_chdir	     49
+#define NR_getxattr	     8
+#define NR_lgetxattr	     9
+#define NR_newfstatat	     79
+#define NR_readlinkat	     78
+#define NR_faccessat	     48
+#define NR_statx	     291
+#define NR_faccessat2	     439
+#define NR_clone	     220
+#define NR_unshare	     97
+#define NR_setns	     268
+#define NR_clone3	     435
 #else
 #error "ward: syscall numbers for this architecture are missing"
 #endif
@@ -163,6 +197,25 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } devices SEC(".maps");
 
+/* exec.allow by inode (struct ward_exec_key), filled by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ward_exec_key);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} exec_ok SEC(".maps");
+
+/* The exec programs' verdict (WARD_V_KILLED, _DEFER, _LSM) for the sys_exit program that
+ * reports the same exec, by thread (after de_thread() the exec'ing thread has the leader's id
+ * in both). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} exec_mark SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -178,6 +231,7 @@ struct scratch {
 		struct ward_file_rec f;
 		struct ward_exec_rec x;
 		struct ward_unix_rec u;
+		struct ward_ns_rec ns;
 	};
 	__u32 pad; /* puts k.path on an 8-byte boundary for the word scan */
 	struct ward_path_key k;

@@ -28,3 +28,4 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #include "net.bpf.c"
 #include "dev.bpf.c"
 #include "files.bpf.c"
+#include "exec.bpf.c"

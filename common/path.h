@@ -17,3 +17,8 @@ static inline uint64_t ward_path_hash(const char *s, size_t n)
 {
 	return ward_fnv1a(s, n);
 }
+
+/* The #! interpreter (first word of the line) or the ELF interpreter (PT_INTERP) of the file
+ * at path, absolute, into out: the kernel opens it for execution on the program's behalf.
+ * -ENOENT when there is none. */
+int ward_path_interpreter(const char *path, char *out, size_t len);

@@ -6,6 +6,7 @@
  * Debian 12's <linux/landlock.h> stops at ABI 2, so the newer ABI is declared here.
  */
 #include "common/macro.h"
+#include "common/path.h"
 #include "launcher/sandbox.h"
 #include "monitor/gpu.h"
 
@@ -109,42 +110,6 @@ static int allow_path(struct ll *l, const char *path, uint64_t access, struct wa
 	return 0;
 }
 
-/* The ELF interpreter (PT_INTERP) or the #! interpreter of an allowed program needs the
- * execute right too: the kernel opens it for execution on the program's behalf. */
-static int interpreter_of(const char *path, char *out, size_t len)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	Elf64_Ehdr eh;
-
-	if (fd < 0 || pread(fd, &eh, sizeof(eh), 0) < 2)
-		return -ENOENT;
-	if (memcmp(&eh, "#!", 2) == 0) {
-		char line[256] = {0};
-		ssize_t n = pread(fd, line, sizeof(line) - 1, 2);
-		if (n <= 0)
-			return -ENOENT;
-		char *s = line + strspn(line, " \t");
-		s[strcspn(s, " \t\n")] = 0;
-		snprintf(out, len, "%s", s);
-		return out[0] == '/' ? 0 : -ENOENT;
-	}
-	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64)
-		return -ENOENT;
-	for (int i = 0; i < eh.e_phnum && i < 64; i++) {
-		Elf64_Phdr ph;
-		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + (off_t)i * eh.e_phentsize) !=
-		    sizeof(ph))
-			return -ENOENT;
-		if (ph.p_type == PT_INTERP && ph.p_filesz > 1 && ph.p_filesz < len) {
-			if (pread(fd, out, ph.p_filesz, ph.p_offset) != (ssize_t)ph.p_filesz)
-				return -ENOENT;
-			out[ph.p_filesz - 1] = 0;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 static bool interp_is_script(const char *path)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -169,7 +134,7 @@ static int allow_exec(struct ll *l, const struct ward_strv *allow, struct ward_e
 			snprintf(prog, sizeof(prog), "%s", g.gl_pathv[k]);
 			/* one level of #! (literal entries), then the ELF interpreter of that */
 			for (int depth = 0; r >= 0 && depth < 2; depth++) {
-				if (interpreter_of(prog, interp, sizeof(interp)) < 0)
+				if (ward_path_interpreter(prog, interp, sizeof(interp)) < 0)
 					break;
 				if (interp_is_script(prog) && !literal)
 					break;
@@ -209,8 +174,11 @@ int ward_landlock_apply_child(struct ward_sandbox *sb, struct ward_error *err)
 	l.handled = attr.handled_access_fs = fs_rights(l.abi);
 	/* TCP ports in host mode. When the BPF monitors are attached they enforce the same
 	 * allow list with addresses (cgroup sock_addr) and report each refusal; Landlock would
-	 * refuse first (EACCES) and the attempt would go unreported, so it steps aside. */
-	if (l.abi >= 4 && p->net_mode == WARD_NET_HOST && !sb->mon) {
+	 * refuse first (EACCES) and the attempt would go unreported, so it steps aside. This runs
+	 * in init, before the supervisor has started the monitors (sb->mon is always NULL here):
+	 * want_monitors is what prepare() decided before clone, and a monitor load failure kills
+	 * init before the workload starts (or, with --allow-degraded, is a missing layer). */
+	if (l.abi >= 4 && p->net_mode == WARD_NET_HOST && !sb->want_monitors) {
 		uint64_t net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
 		for (size_t i = 0; i < p->n_net_allow; i++) {
 			const struct ward_net_rule *n = &p->net_allow[i];

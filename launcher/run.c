@@ -270,8 +270,10 @@ static int prepare(struct ward_sandbox *sb)
  * while init builds the mount view; a failure refuses the run unless --allow-degraded. */
 static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
 {
-	struct ward_monitor_opts mo = {
-		.profile = sb->profile, .events = &sb->ev, .gpu_nodes = sb->gpu_nodes};
+	struct ward_monitor_opts mo = {.profile = sb->profile,
+				       .events = &sb->ev,
+				       .gpu_nodes = sb->gpu_nodes,
+				       .command = sb->argv};
 	int r;
 
 	r = ward_monitor_open(&mo, &sb->mon, err);

@@ -19,8 +19,11 @@
 #include <sys/stat.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *const fop_names[] = {
 	[WARD_FOP_OPEN] = "open",
@@ -33,7 +36,54 @@ static const char *const fop_names[] = {
 	[WARD_FOP_SYMLINK] = "symlink",
 	[WARD_FOP_HANDLE] = "name_to_handle",
 	[WARD_FOP_EXEC] = "exec",
+	[WARD_FOP_STAT] = "stat",
+	[WARD_FOP_ACCESS] = "access",
+	[WARD_FOP_READLINK] = "readlink",
+	[WARD_FOP_GETXATTR] = "getxattr",
+	[WARD_FOP_CHDIR] = "chdir",
 };
+
+/*
+ * The layer that most likely refused an access that failed with EACCES, EPERM or EROFS (see
+ * "Every refusal is an event" in the design): looked up through /proc/<pid>/root, so the mount
+ * flags and modes are the sandbox's. want: 'r', 'w' or 'x'.
+ */
+static const char *refusal_layer(const struct ward_monitor *m, pid_t pid, const char *path, int err,
+				 char want)
+{
+	char p[PATH_MAX + 32];
+	struct statvfs vfs;
+	struct stat st;
+	bool have_st, have_vfs;
+
+	if (err == EROFS)
+		return "read-only mount";
+	if (strncmp(path, "/memfd:", 7) == 0)
+		return "memfd_noexec";
+	snprintf(p, sizeof(p), "/proc/%d/root%s", pid, path);
+	have_st = stat(p, &st) == 0;
+	have_vfs = statvfs(p, &vfs) == 0;
+	if (have_st && have_vfs) {
+		if ((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && (vfs.f_flag & ST_NODEV))
+			return "nodev";
+		if (want == 'x' && (vfs.f_flag & ST_NOEXEC))
+			return "noexec";
+		if (want == 'w' && (vfs.f_flag & ST_RDONLY))
+			return "read-only mount";
+		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+			if (err == EPERM)
+				return "cgroup filter";
+		mode_t bits = st.st_uid == m->p->uid   ? (st.st_mode >> 6) & 7
+			      : st.st_gid == m->p->gid ? (st.st_mode >> 3) & 7
+						       : st.st_mode & 7;
+		mode_t need = want == 'w' ? 2 : want == 'x' ? 1 : 4;
+		if (!(bits & need))
+			return "DAC";
+	}
+	if (m->p->mode == WARD_MODE_AUDIT)
+		return err == EPERM ? "seccomp" : "DAC";
+	return "landlock";
+}
 
 static void comm_copy(char dst[17], const char src[16])
 {
@@ -113,7 +163,7 @@ static void rule_text(char *buf, size_t n, const struct ward_path_entry *e, int 
 	if (!e || cls == WARD_PC_NONE)
 		snprintf(buf, n, "filesystem: outside the view");
 	else if (cls == WARD_PC_DENY)
-		snprintf(buf, n, "filesystem.deny: %s", e->path);
+		snprintf(buf, n, "%s: %s", e->list, e->path);
 	else if (write && (cls == WARD_PC_RO || cls == WARD_PC_SKEL))
 		snprintf(buf, n, "%s: %s (read-only)", e->list, e->path);
 	else
@@ -152,6 +202,40 @@ static bool write_intent(const struct ward_file_rec *r, bool second)
 	}
 }
 
+/* Does the host have the path a sandbox path outside the view stands for? The view is the host's
+ * paths, except under a --bind destination, which is its source's. */
+static bool host_has_path(const struct ward_monitor *m, const char *path)
+{
+	char host[PATH_MAX];
+	struct stat st;
+
+	snprintf(host, sizeof(host), "%s", path);
+	for (size_t i = 0; i < m->p->n_binds; i++) {
+		const struct ward_bind *b = &m->p->binds[i];
+
+		if (b->dst && b->src && ward_path_under(path, b->dst))
+			snprintf(host, sizeof(host), "%s%s", b->src, path + strlen(b->dst));
+	}
+	return lstat(host, &st) == 0 || errno != ENOENT;
+}
+
+/* /proc/N/... where N is no process of the sandbox but one of the host's. */
+static bool proc_host_pid(const char *path)
+{
+	char p[64];
+	struct stat st;
+	unsigned long pid;
+	char *end;
+
+	if (strncmp(path, "/proc/", 6) != 0 || path[6] < '0' || path[6] > '9')
+		return false;
+	pid = strtoul(path + 6, &end, 10);
+	if (*end && *end != '/')
+		return false;
+	snprintf(p, sizeof(p), "/proc/%lu", pid);
+	return stat(p, &st) == 0;
+}
+
 static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, size_t size)
 {
 	size_t data_len = size - offsetof(struct ward_file_rec, data);
@@ -182,7 +266,27 @@ static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, si
 		const char *p2 = r->data + WARD_PATH_MAX;
 
 		if (r->op == WARD_FOP_SYMLINK) {
-			snprintf(path2, sizeof(path2), "%s", p2); /* the target is text */
+			char dir[PATH_MAX], tgt[PATH_MAX];
+			const struct ward_path_entry *et = NULL;
+			char *slash;
+			int ct;
+
+			snprintf(path2, sizeof(path2), "%s", p2); /* reported as written */
+			/* a link to a denied path or outside the view: the later open fails
+			 * ENOENT and would be reported as nothing */
+			snprintf(dir, sizeof(dir), "%s", path);
+			slash = strrchr(dir, '/');
+			if (slash)
+				slash[slash == dir ? 1 : 0] = 0;
+			if (ward_path_normalize(dir, p2, tgt, sizeof(tgt)) >= 0) {
+				ct = ward_pathset_classify(&m->view, tgt, &et);
+				if (ct == WARD_PC_DENY || ct == WARD_PC_NONE || ct < 0) {
+					viol = true;
+					cls = ct < 0 ? WARD_PC_NONE : ct;
+					e = et;
+					w1 = false;
+				}
+			}
 		} else {
 			if (resolve(r, p2, r->dfd2, r->dfd2 == r->dfd, path2, sizeof(path2),
 				    &unres2) < 0)
@@ -199,9 +303,29 @@ static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, si
 			}
 		}
 	}
+	/* Outside the view and absent on the host as well (ENOENT both ways): a library
+	 * probing an optional file (/etc/gcrypt/hwf.deny), not an attempt on anything. A path
+	 * under filesystem.deny is one whether it exists or not. */
+	if (viol && cls == WARD_PC_NONE && r->ret == -ENOENT && r->op != WARD_FOP_SYMLINK &&
+	    !has2 && !host_has_path(m, path))
+		viol = false;
+	/* /proc/<pid>/ of a process outside the sandbox: its pid namespace hides it */
+	bool host_proc = false;
+	if (!viol && r->ret == -ENOENT && proc_host_pid(path))
+		viol = host_proc = true;
+	const char *layer = NULL;
+	if (r->verdict & WARD_V_REFUSED) {
+		viol = true;
+		layer = refusal_layer(m, r->h.pid, path, (int)-r->ret, w1 || w2 ? 'w' : 'r');
+	}
 	if (!viol && !m->p->events_allowed)
 		return 0;
-	rule_text(rule, sizeof(rule), e, cls, w1);
+	if (host_proc)
+		snprintf(rule, sizeof(rule), "pid namespace: a process outside the sandbox");
+	else if (layer && !ward_path_violation(cls, w1))
+		snprintf(rule, sizeof(rule), "%s: refused", layer);
+	else
+		rule_text(rule, sizeof(rule), e, cls, w1);
 	comm_copy(comm, r->h.comm);
 	ward_event_begin_at(m->ev, &j, r->h.ts, "file", action_for(m, viol, r->ret < 0), viol,
 			    r->h.pid, comm, rule);
@@ -215,6 +339,8 @@ static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, si
 	ward_json_uint(&j, "flags", r->flags);
 	ward_json_bool(&j, "write", w1 || w2);
 	result_fields(&j, r->ret);
+	if (layer)
+		ward_json_str(&j, "layer", layer);
 	return ward_event_emit(m->ev, &j);
 }
 
@@ -245,25 +371,59 @@ static int handle_exec(struct ward_monitor *m, const struct ward_exec_rec *x, si
 		return -EBADMSG;
 	if (x->path_len == 0)
 		return 0; /* unreadable filename: execve failed with EFAULT */
-	if (x->path[0] != '/') {
-		if (x->base_len && !(x->verdict & (WARD_V_BASE_TRUNC | WARD_V_BASE_OUTSIDE)))
-			base_from_components(x->base, x->base_len, base, sizeof(base));
-		else
-			base_from_proc(x->h.pid, -100, base, sizeof(base));
+	if (x->path[0] == 0 && x->dfd != -100) {
+		/* execveat(fd, "", AT_EMPTY_PATH), fexecve(): the fd's file (a memfd) */
+		if (base_from_proc(x->h.pid, x->dfd, path, sizeof(path)) < 0)
+			snprintf(path, sizeof(path), "fd:%d", x->dfd);
+	} else {
+		if (x->path[0] != '/') {
+			if (x->base_len &&
+			    !(x->verdict & (WARD_V_BASE_TRUNC | WARD_V_BASE_OUTSIDE)))
+				base_from_components(x->base, x->base_len, base, sizeof(base));
+			else
+				base_from_proc(x->h.pid, -100, base, sizeof(base));
+		}
+		if (ward_path_normalize(base, x->path, path, sizeof(path)) < 0)
+			snprintf(path, sizeof(path), "%.*s", (int)WARD_PATH_MAX, x->path);
 	}
-	if (ward_path_normalize(base, x->path, path, sizeof(path)) < 0)
-		snprintf(path, sizeof(path), "%.*s", (int)WARD_PATH_MAX, x->path);
-	ok = exec_allowed(m->p, path, &match);
+	ok = exec_allowed(m->p, path, &match) || (m->command && strcmp(path, m->command) == 0);
+	/* Enforced by inode in the kernel (exec.bpf.c): a new image it let run is a file
+	 * exec.allow named, whatever name it was run by; one it killed or refused is not. */
+	bool enforced =
+		m->exec_mech && m->files && m->p->exec_allow.n && m->p->mode != WARD_MODE_AUDIT;
+	const char *action, *layer = NULL;
+	if (enforced && x->ret == 0 && !(x->verdict & (WARD_V_KILLED | WARD_V_DEFER)))
+		ok = true;
+	if (x->verdict & (WARD_V_KILLED | WARD_V_LSM))
+		ok = false;
+	if ((x->verdict & WARD_V_DEFER) && !ok)
+		kill(x->h.pid, SIGKILL); /* stopped by nothing else: late, but before much */
 	viol = !ok;
+	if (x->ret < 0 && (x->verdict & WARD_V_REFUSED)) {
+		/* a refused exec is an attempt even of an allowed name: noexec, memfd_noexec */
+		viol = true;
+		layer = x->verdict & WARD_V_LSM
+				? "bpf-lsm"
+				: refusal_layer(m, x->h.pid, path, (int)-x->ret, 'x');
+	}
 	if (!viol && !m->p->events_allowed)
 		return 0;
 	if (match)
 		snprintf(rule, sizeof(rule), "exec.allow: %s", match);
+	else if (ok)
+		snprintf(rule, sizeof(rule), "exec.allow: the command");
 	else
 		snprintf(rule, sizeof(rule), "exec.allow: no match");
+	if (!viol)
+		action = "allow";
+	else if (m->p->mode == WARD_MODE_AUDIT)
+		action = "audit";
+	else if (x->ret == 0 && (x->verdict & (WARD_V_KILLED | WARD_V_DEFER)))
+		action = "kill";
+	else
+		action = x->ret < 0 ? "deny" : "allow";
 	comm_copy(comm, x->h.comm);
-	ward_event_begin_at(m->ev, &j, x->h.ts, "exec", action_for(m, viol, x->ret < 0), viol,
-			    x->h.pid, comm, rule);
+	ward_event_begin_at(m->ev, &j, x->h.ts, "exec", action, viol, x->h.pid, comm, rule);
 	ward_json_str(&j, "path", path);
 	ward_json_array_open(&j, "argv");
 	for (unsigned i = 0; i < x->argc && off < x->argv_len; i++) {
@@ -274,6 +434,8 @@ static int handle_exec(struct ward_monitor *m, const struct ward_exec_rec *x, si
 	}
 	ward_json_array_close(&j);
 	result_fields(&j, x->ret);
+	if (layer)
+		ward_json_str(&j, "layer", layer);
 	return ward_event_emit(m->ev, &j);
 }
 
@@ -376,6 +538,21 @@ static int unix_event(struct ward_monitor *m, const struct ward_unix_rec *r, int
 	int err = r->ret < 0 ? (int)-r->ret : 0;
 
 	abstract = len > 0 && r->path[0] == 0;
+	if (r->op == WARD_NOP_BIND) {
+		/* a name the sandbox bound itself: its own connects to it are not attempts on the
+		 * host (audit mode has no Landlock scoping to tell) */
+		void *v;
+
+		if (!abstract || r->ret < 0 || m->n_bound >= 256)
+			return 0;
+		v = realloc(m->bound, (m->n_bound + 1) * sizeof(*m->bound));
+		if (!v)
+			return 0;
+		m->bound = v;
+		memset(m->bound[m->n_bound], 0, sizeof(m->bound[0]));
+		memcpy(m->bound[m->n_bound++], r->path, len);
+		return 0;
+	}
 	if (abstract) {
 		viol = err == EPERM;
 		snprintf(rule, sizeof(rule), "network: abstract unix socket");
@@ -393,8 +570,22 @@ static int unix_event(struct ward_monitor *m, const struct ward_unix_rec *r, int
 			viol = true;
 			snprintf(rule, sizeof(rule),
 				 "network namespace: abstract unix socket of the host");
+		} else if (m->p->mode == WARD_MODE_AUDIT && err == 0) {
+			/* Landlock is off in audit mode: what its scoping would refuse is a
+			 * connect that reached a name the sandbox did not bind itself */
+			bool own = false;
+
+			for (size_t i = 0; i < m->n_bound; i++)
+				own |= memcmp(m->bound[i], r->path, len) == 0 &&
+				       (len == WARD_UNIX_PATH || m->bound[i][len] == 0);
+			if (own)
+				return 0;
+			viol = true;
+			snprintf(rule, sizeof(rule),
+				 "landlock scope: abstract unix socket "
+				 "outside the sandbox");
 		} else if (m->p->mode == WARD_MODE_AUDIT) {
-			return 0; /* Landlock is off in audit mode: nothing else to go by */
+			return 0; /* reached nothing */
 		}
 		raw[0] = '@';
 		memcpy(raw + 1, r->path + 1, len - 1);
@@ -463,6 +654,59 @@ static int deferred_run(struct ward_monitor *m)
 		return 0;
 	m->has_deferred = false;
 	return unix_event(m, r, host_has_abstract(r->path + 1, r->len - 1));
+}
+
+static const struct {
+	uint64_t bit;
+	const char *name;
+} ns_names[] = {
+	{0x10000000, "user"}, {0x20000000, "pid"}, {0x00020000, "mount"},  {0x40000000, "net"},
+	{0x08000000, "ipc"},  {0x04000000, "uts"}, {0x02000000, "cgroup"}, {0x00000080, "time"},
+};
+
+/* A refused namespace creation or join (clone3's flags read from user memory): a syscall
+ * violation naming the namespaces; seccomp never saw the flags of clone3, and the kernel
+ * (user.max_*_namespaces = 0, capabilities) refused it. */
+static int handle_ns(struct ward_monitor *m, const struct ward_ns_rec *r, size_t size)
+{
+	char comm[17], rule[128];
+	const char *name;
+	struct ward_json j;
+	int err;
+
+	if (size < sizeof(*r))
+		return -EBADMSG;
+	name = ward_syscall_name(r->nr);
+	/* a syscall the profile denies by name was answered (and reported) by seccomp */
+	for (size_t i = 0; name && i < m->p->sc_deny.n; i++)
+		if (strcmp(m->p->sc_deny.v[i].s, name) == 0)
+			return 0;
+	err = r->ret < 0 ? (int)-r->ret : 0;
+	snprintf(rule, sizeof(rule), "builtin: namespaces (%s)",
+		 err == ENOSPC			 ? "user.max_*_namespaces = 0"
+		 : err == EPERM || err == EACCES ? "no capability in the sandbox"
+						 : "refused by the kernel");
+	comm_copy(comm, r->h.comm);
+	ward_event_begin_at(m->ev, &j, r->h.ts, "syscall",
+			    m->p->mode == WARD_MODE_AUDIT ? "audit" : "deny", true, r->h.pid, comm,
+			    rule);
+	ward_json_str(&j, "syscall", name ? name : "unknown");
+	ward_json_int(&j, "nr", r->nr);
+	ward_json_array_open(&j, "args");
+	for (int i = 0; i < 6; i++) {
+		char hex[24];
+
+		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->args[i]);
+		ward_json_str(&j, NULL, hex);
+	}
+	ward_json_array_close(&j);
+	ward_json_array_open(&j, "namespaces");
+	for (size_t i = 0; i < ARRAY_SIZE(ns_names); i++)
+		if (r->flags & ns_names[i].bit)
+			ward_json_str(&j, NULL, ns_names[i].name);
+	ward_json_array_close(&j);
+	result_fields(&j, r->ret);
+	return ward_event_emit(m->ev, &j);
 }
 
 static int handle_dev(struct ward_monitor *m, const struct ward_dev_rec *r, size_t size)
@@ -543,6 +787,9 @@ static int record_handle(struct ward_monitor *m, const void *data, size_t size)
 		break;
 	case WARD_REC_UNIX:
 		r = handle_unix(m, data, h->size);
+		break;
+	case WARD_REC_NS:
+		r = handle_ns(m, data, h->size);
 		break;
 	default:
 		r = -EBADMSG;

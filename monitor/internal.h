@@ -12,7 +12,7 @@
 #include "monitor/gpu.h"
 #include "monitor/pathset.h"
 
-enum { M_MEMBERS, M_RINGS, M_STATS, M_PATHS, M_NET, M_DEVICES, M_GPU_USE, M__N };
+enum { M_MEMBERS, M_RINGS, M_STATS, M_PATHS, M_NET, M_DEVICES, M_GPU_USE, M_EXEC_OK, M__N };
 #define N_CG 7
 
 /* The maps user space fills or reads and the cgroup programs it attaches, by their names in the
@@ -56,6 +56,15 @@ struct ward_monitor {
 	size_t n_netkeys;
 	struct gpu_dev *gpus;
 	size_t n_gpus;
+	struct ward_exec_key *execkeys; /* exec_ok entries, flags in execflags */
+	__u32 *execflags;
+	size_t n_execkeys;
+	char *command; /* the command ward was asked to run, as exec'd (absolute when found) */
+	const char *exec_mech; /* "lsm", "tp_btf" (sched_process_exec) or NULL: not enforced */
+	bool lsm;	       /* the bprm_check_security program is attached */
+	/* abstract unix names the sandbox bound itself (audit mode judges connects by them) */
+	char (*bound)[WARD_UNIX_PATH];
+	size_t n_bound;
 
 	uint64_t delivered, lost_reported, bad_records;
 	/* A unix record whose verdict needs /proc/net/unix: copied in the ring buffer callback,
@@ -77,7 +86,9 @@ int ward_monitor_load_fresh(struct ward_monitor *m, bool attach_files, unsigned 
 /* pin.c: reuses the pinned set and claims a ring of its pool; < 0: load privately. */
 int ward_monitor_load_pinned(struct ward_monitor *m);
 
-/* policy.c */
+/* policy.c; exec.c: exec.allow and the command -> exec_ok entries */
+int ward_monitor_exec_build(struct ward_monitor *m, char *const *command);
+
 int ward_monitor_policy_build(struct ward_monitor *m, const struct ward_gpu_node *gpu_nodes);
 int ward_monitor_policy_fill(struct ward_monitor *m); /* m->cgid set */
 void ward_monitor_policy_clear(struct ward_monitor *m);

@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-const char *const ward_monitor_map_names[M__N] = {"members",   "rings",	  "stats",  "paths",
-						  "net_allow", "devices", "gpu_use"};
+const char *const ward_monitor_map_names[M__N] = {"members",   "rings",	  "stats",   "paths",
+						  "net_allow", "devices", "gpu_use", "exec_ok"};
 
 /* Cgroup programs, attached per sandbox. */
 const struct ward_cg_prog ward_monitor_cg_progs[N_CG] = {
@@ -93,8 +93,14 @@ int ward_monitor_load_fresh(struct ward_monitor *m, bool attach_files, unsigned 
 	if (!s)
 		return ward_error_set(err, -errno ?: -ENOMEM, "opening the BPF monitors: %m");
 	ward_monitor_timing("bpf open");
-	if (!attach_files)
+	if (!attach_files) {
 		bpf_program__set_autoload(s->progs.ward_sys_exit, false);
+		bpf_program__set_autoload(s->progs.ward_exec_check, false);
+	}
+	/* BPF LSM where it loads (not on the reference machine: EPERM); else exec.allow is
+	 * enforced by killing the new image (sched_process_exec) */
+	if (!attach_files || !ward_monitor_probe_lsm())
+		bpf_program__set_autoload(s->progs.ward_bprm_check, false);
 	s->rodata->pooled = pool_slots > 0;
 	r = bpf_map__set_max_entries(s->maps.rings, pool_slots ?: 1);
 	/* the inner template stays a page: map-in-map checks type and flags, not max_entries */
@@ -126,6 +132,18 @@ int ward_monitor_load_fresh(struct ward_monitor *m, bool attach_files, unsigned 
 					      strerror(-r));
 		}
 		ward_monitor_timing("attach sys_exit");
+		s->links.ward_exec_check = bpf_program__attach(s->progs.ward_exec_check);
+		if (!s->links.ward_exec_check) {
+			r = -errno;
+			monitor_bpf__destroy(s);
+			return ward_error_set(err, r, "attaching tp_btf/sched_process_exec: %s",
+					      strerror(-r));
+		}
+		if (bpf_program__autoload(s->progs.ward_bprm_check)) {
+			s->links.ward_bprm_check = bpf_program__attach(s->progs.ward_bprm_check);
+			m->lsm = s->links.ward_bprm_check != NULL;
+		}
+		m->exec_mech = m->lsm ? "lsm" : "tp_btf";
 	}
 	m->skel = s;
 	m->files = attach_files;
@@ -196,6 +214,8 @@ int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **r
 	ward_dev_majors_load(NULL, &m->majors);
 
 	r = ward_monitor_policy_build(m, o->gpu_nodes);
+	if (r >= 0)
+		r = ward_monitor_exec_build(m, o->command);
 	if (r < 0) {
 		r = ward_error_set(err, r, "building the monitors' policy: %s", strerror(-r));
 		goto fail;
@@ -260,9 +280,12 @@ void ward_monitor_layers(struct ward_monitor *m, struct ward_json *j)
 {
 	if (!m)
 		return;
+	/* exec: lsm where bprm_check_security enforces exec.allow, else tp_btf (sys_exit reports,
+	 * sched_process_exec kills) */
 	ward_json_str(j, "monitors",
-		      m->files ? "file:tp_btf,exec:tp_btf,net:cgroup/sock_addr,device:cgroup/dev"
-			       : "net:cgroup/sock_addr,device:cgroup/dev");
+		      !m->files ? "net:cgroup/sock_addr,device:cgroup/dev"
+		      : m->lsm	? "file:tp_btf,exec:lsm,net:cgroup/sock_addr,device:cgroup/dev"
+				: "file:tp_btf,exec:tp_btf,net:cgroup/sock_addr,device:cgroup/dev");
 	ward_json_str(j, "bpf", m->pinned ? "pinned" : "loaded");
 }
 
@@ -289,5 +312,9 @@ void ward_monitor_close(struct ward_monitor *m)
 	free(m->devkeys);
 	free(m->netkeys);
 	free(m->gpus);
+	free(m->execkeys);
+	free(m->execflags);
+	free(m->command);
+	free(m->bound);
 	free(m);
 }

@@ -32,6 +32,8 @@ struct ward_monitor_features {
 	const char *file_mech, *exec_mech, *net_mech, *dev_mech;
 };
 int ward_monitor_probe(struct ward_monitor_features *ret);
+/* Whether a BPF LSM program loads here (one probe load). */
+bool ward_monitor_probe_lsm(void);
 
 struct ward_monitor_opts {
 	const struct ward_profile *profile;
@@ -41,6 +43,9 @@ struct ward_monitor_opts {
 	/* The sandbox's GPU nodes (ward_gpu_nodes(), computed once by the orchestrator), ended
 	 * by host == NULL; NULL: none. */
 	const struct ward_gpu_node *gpu_nodes;
+	/* The command ward was asked to run (argv, NULL-ended): it stays allowed by exec.allow
+	 * enforcement. NULL: none. */
+	char *const *command;
 };
 int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **ret,
 		      struct ward_error *err);

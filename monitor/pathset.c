@@ -156,6 +156,14 @@ int ward_pathset_build(const struct ward_profile *p, char *const *extra_devices,
 		r = pathset_add(&s, "/", WARD_PC_SKEL, true, "filesystem");
 	if (r >= 0)
 		r = add_list(&s, &p->fs_deny, WARD_PC_DENY, false, "filesystem.deny");
+	/* ward's init is PID 1 inside: its root, cwd, namespaces and memory lead out of the
+	 * sandbox's view of itself (the kernel refuses them: dumpable=0, ptrace checks) */
+	static const char *const init_private[] = {
+		"/proc/1/root", "/proc/1/cwd", "/proc/1/exe",	  "/proc/1/ns",
+		"/proc/1/fd",	"/proc/1/mem", "/proc/1/environ", "/proc/1/map_files",
+	};
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(init_private); i++)
+		r = pathset_add(&s, init_private[i], WARD_PC_DENY, false, "builtin: ward's init");
 	if (r < 0) {
 		ward_pathset_free(&s);
 		return r;

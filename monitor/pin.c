@@ -143,6 +143,10 @@ int ward_monitor_load_pinned(struct ward_monitor *m)
 	}
 	snprintf(path, sizeof(path), "%s/link_sys_exit", m->pin_dir);
 	m->files = stat(path, &st) == 0;
+	snprintf(path, sizeof(path), "%s/link_lsm", m->pin_dir);
+	m->lsm = stat(path, &st) == 0;
+	if (m->files)
+		m->exec_mech = m->lsm ? "lsm" : "tp_btf";
 	m->pinned = true;
 	return slot_claim(m);
 }
@@ -167,6 +171,10 @@ static int unpin_dir(const char *dir)
 	snprintf(path, sizeof(path), "%s/link_sys_enter", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/link_sys_exit", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/link_exec", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/link_lsm", dir);
 	unlink(path);
 	if (rmdir(dir) < 0 && errno != ENOENT)
 		r = -errno;
@@ -232,6 +240,12 @@ static int pin_all(struct ward_error *err)
 	if (r >= 0 && m.files) {
 		snprintf(path, sizeof(path), "%s/link_sys_exit", dir);
 		r = bpf_link__pin(m.skel->links.ward_sys_exit, path);
+		snprintf(path, sizeof(path), "%s/link_exec", dir);
+		if (r >= 0)
+			r = bpf_link__pin(m.skel->links.ward_exec_check, path);
+		snprintf(path, sizeof(path), "%s/link_lsm", dir);
+		if (r >= 0 && m.lsm)
+			r = bpf_link__pin(m.skel->links.ward_bprm_check, path);
 	}
 	for (int i = M__N - 1; r >= 0 && i >= 0; i--) {
 		snprintf(path, sizeof(path), "%s/%s", dir, ward_monitor_map_names[i]);

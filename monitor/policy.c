@@ -296,6 +296,13 @@ int ward_monitor_policy_fill(struct ward_monitor *m)
 		if (bpf_map_update_elem(m->map_fd[M_GPU_USE], &m->gpus[i].key, &u, BPF_ANY) < 0)
 			return -errno;
 	}
+	/* exec.allow by inode */
+	for (size_t i = 0; i < m->n_execkeys; i++) {
+		m->execkeys[i].cgid = m->cgid;
+		if (bpf_map_update_elem(m->map_fd[M_EXEC_OK], &m->execkeys[i], &m->execflags[i],
+					BPF_ANY) < 0)
+			return -errno;
+	}
 	/* counters, then the ring, then membership: from here on records flow */
 	zero = calloc(m->ncpus, sizeof(*zero));
 	if (!zero)
@@ -310,6 +317,9 @@ int ward_monitor_policy_fill(struct ward_monitor *m)
 		cfg.flags |= WARD_CFG_FILES;
 	if (m->n_gpus)
 		cfg.flags |= WARD_CFG_GPU;
+	/* audit mode reports what enforce would kill (user space matches exec.allow) */
+	if (m->files && p->exec_allow.n && p->mode != WARD_MODE_AUDIT)
+		cfg.flags |= WARD_CFG_EXEC;
 	cfg.wake_bytes = m->ring_bytes / 8;
 	cfg.slot = m->slot;
 	if (stat("/proc/self/exe", &st) == 0) {
@@ -343,5 +353,7 @@ void ward_monitor_policy_clear(struct ward_monitor *m)
 		bpf_map_delete_elem(m->map_fd[M_DEVICES], &m->devkeys[i]);
 	for (size_t i = 0; i < m->n_gpus; i++)
 		bpf_map_delete_elem(m->map_fd[M_GPU_USE], &m->gpus[i].key);
+	for (size_t i = 0; i < m->n_execkeys; i++)
+		bpf_map_delete_elem(m->map_fd[M_EXEC_OK], &m->execkeys[i]);
 	bpf_map_delete_elem(m->map_fd[M_STATS], &m->cgid);
 }

@@ -43,6 +43,21 @@ static int probe_ringbuf(void)
 	return 1;
 }
 
+bool ward_monitor_probe_lsm(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int id;
+	bool ok = false;
+
+	if (!vmlinux)
+		return false;
+	id = btf__find_by_name_kind(vmlinux, "bpf_lsm_bprm_check_security", BTF_KIND_FUNC);
+	if (id > 0)
+		ok = try_load(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, id) > 0;
+	btf__free(vmlinux);
+	return ok;
+}
+
 int ward_monitor_probe(struct ward_monitor_features *ret)
 {
 	struct btf *vmlinux;
@@ -80,7 +95,10 @@ int ward_monitor_probe(struct ward_monitor_features *ret)
 	 * (BTF-typed CO-RE reads need vmlinux BTF); enforcement of files and exec is the mount
 	 * view plus Landlock, so LSM programs are reported but not needed. */
 	ret->file_mech = ret->tp_btf ? "tp_btf" : "off";
-	ret->exec_mech = ret->file_mech;
+	/* exec.allow by inode: BPF LSM (bprm_check_security, the exec fails EACCES) where it
+	 * loads, else the tp_btf programs (sched_process_exec kills the new image before its
+	 * first instruction, sys_exit reports) */
+	ret->exec_mech = ret->tp_btf && ret->lsm ? "lsm" : ret->file_mech;
 	ret->net_mech = ret->cgroup_sock_addr ? "cgroup/sock_addr" : "off";
 	ret->dev_mech = ret->cgroup_dev ? "cgroup/dev" : "off";
 	return 0;

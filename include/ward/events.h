@@ -23,6 +23,7 @@ enum ward_rec_type {
 	WARD_REC_NET = 3,
 	WARD_REC_DEV = 4,
 	WARD_REC_UNIX = 5,
+	WARD_REC_NS = 6,
 };
 
 struct ward_rec_hdr {
@@ -41,6 +42,10 @@ struct ward_rec_hdr {
 #define WARD_V_UNDECIDED    0x4u /* the kernel could not decide (relative or odd path): user space */
 #define WARD_V_BASE_TRUNC   0x8u  /* the dirfd/cwd walk stopped early */
 #define WARD_V_BASE_OUTSIDE 0x10u /* the walk reached a root that is not the task's root */
+#define WARD_V_KILLED	    0x20u /* exec: the new image was SIGKILLed before its first instruction */
+#define WARD_V_DEFER	    0x40u  /* exec: not decided in the kernel (overlayfs exe): user space */
+#define WARD_V_LSM	    0x80u  /* exec: refused by the bprm_check_security program */
+#define WARD_V_REFUSED	    0x100u /* failed with EACCES, EPERM or EROFS: some layer refused it */
 
 /* Path classes (ward_path_val.cls), from the profile's filesystem lists. */
 enum ward_path_class {
@@ -66,6 +71,12 @@ enum ward_file_op {
 	WARD_FOP_SYMLINK,
 	WARD_FOP_HANDLE, /* name_to_handle_at */
 	WARD_FOP_EXEC,
+	/* probes: reported on failure (enforce) or always (audit) */
+	WARD_FOP_STAT,
+	WARD_FOP_ACCESS,
+	WARD_FOP_READLINK,
+	WARD_FOP_GETXATTR,
+	WARD_FOP_CHDIR,
 };
 
 /* data[] of a file record: path at 0, path2 at WARD_PATH_MAX, base at 2 * WARD_PATH_MAX; the
@@ -91,7 +102,7 @@ struct ward_exec_rec {
 	__s64 ret;
 	__u32 verdict;
 	__u16 path_len, argv_len, base_len, argc;
-	__u32 pad;
+	__s32 dfd; /* execveat's dirfd (AT_FDCWD for execve): the fd of an AT_EMPTY_PATH exec */
 	char path[WARD_PATH_MAX];
 	char argv[WARD_ARGV_MAX + 128]; /* 128: slack, see ward_file_rec */
 	char base[WARD_BASE_MAX + WARD_PATH_MAX];
@@ -124,6 +135,18 @@ struct ward_unix_rec {
 	char path[WARD_UNIX_PATH + 4]; /* as passed: an abstract name starts with a NUL byte */
 };
 
+/* A failed namespace creation or join (clone, clone3, unshare, setns), read at sys_exit:
+ * flags are the CLONE_NEW* bits asked for (clone3: clone_args.flags from user memory; setns:
+ * nstype). */
+struct ward_ns_rec {
+	struct ward_rec_hdr h;
+	__s64 ret;
+	__u32 nr;
+	__u32 pad;
+	__u64 flags;
+	__u64 args[6];
+};
+
 #define WARD_DEV_ACC_MKNOD 1u /* = BPF_DEVCG_ACC_MKNOD */
 #define WARD_DEV_ACC_READ  2u
 #define WARD_DEV_ACC_WRITE 4u
@@ -145,9 +168,10 @@ struct ward_dev_rec {
 
 /* members: cgroup id -> sandbox configuration. */
 #define WARD_CFG_AUDIT	 0x1u
-#define WARD_CFG_ALLOWED 0x2u /* events.allowed: report allowed accesses too */
-#define WARD_CFG_FILES	 0x4u /* the file/exec monitor is on */
-#define WARD_CFG_GPU	 0x8u /* count opens and ioctls on allowed GPU nodes */
+#define WARD_CFG_ALLOWED 0x2u  /* events.allowed: report allowed accesses too */
+#define WARD_CFG_FILES	 0x4u  /* the file/exec monitor is on */
+#define WARD_CFG_GPU	 0x8u  /* count opens and ioctls on allowed GPU nodes */
+#define WARD_CFG_EXEC	 0x10u /* enforce exec.allow by inode (exec_ok), enforce mode only */
 struct ward_sandbox_cfg {
 	__u32 flags;
 	__u32 wake_bytes; /* wake the reader when this much is waiting (batched wake-ups) */
@@ -197,6 +221,17 @@ struct ward_net_val {
 struct ward_dev_key {
 	__u64 cgid;
 	__u32 dev_type, major, minor, pad;
+};
+
+/* exec_ok: {sandbox, dev, inode} -> WARD_EXEC_* of the files exec.allow (and the command) name,
+ * resolved by user space; the kernel kills a new image whose executable is not there. */
+#define WARD_EXEC_PROGRAM 0x1u /* may be exec'd */
+#define WARD_EXEC_INTERP  0x2u /* only as the #! or ELF interpreter of an allowed program */
+struct ward_exec_key {
+	__u64 cgid;
+	__u64 ino;
+	__u32 dev; /* kernel dev_t (MINORBITS 20) */
+	__u32 pad;
 };
 
 /* stats: per-CPU hash, sandbox -> counters; produced = delivered + lost. */

@@ -15,7 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <sched.h>
+#include <linux/sched.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -58,6 +63,72 @@ int main(int argc, char **argv)
 	socklen_t len;
 	int fd, r;
 
+	/* probes of a path (item 7 of issue 8): each one a call of its own */
+	if (strcmp(op, "stat") == 0 && argc == 3) {
+		struct stat st;
+		return result(op, stat(argv[2], &st));
+	}
+	if (strcmp(op, "statx") == 0 && argc == 3) {
+		struct statx sx;
+		return result(op, statx(AT_FDCWD, argv[2], 0, STATX_BASIC_STATS, &sx));
+	}
+	if (strcmp(op, "access") == 0 && argc == 3)
+		return result(op, access(argv[2], R_OK));
+	if (strcmp(op, "faccessat2") == 0 && argc == 3)
+		return result(op, syscall(SYS_faccessat2, AT_FDCWD, argv[2], R_OK, 0));
+	if (strcmp(op, "readlink") == 0 && argc == 3) {
+		char buf[256];
+		return result(op, readlink(argv[2], buf, sizeof(buf)));
+	}
+	if (strcmp(op, "getxattr") == 0 && argc == 3) {
+		char buf[64];
+		return result(op, getxattr(argv[2], "user.x", buf, sizeof(buf)));
+	}
+	if (strcmp(op, "chdir") == 0 && argc == 3)
+		return result(op, chdir(argv[2]));
+	if (strcmp(op, "symlink") == 0 && argc == 4) /* symlink TARGET LINKPATH */
+		return result(op, symlink(argv[2], argv[3]));
+	if (strcmp(op, "clone3-ns") == 0) { /* clone3(CLONE_NEWUSER): flags in memory */
+		struct clone_args ca = {.flags = CLONE_NEWUSER, .exit_signal = SIGCHLD};
+		r = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (r == 0)
+			_exit(0);
+		if (r > 0)
+			waitpid(r, NULL, 0);
+		return result(op, r);
+	}
+	if (strcmp(op, "unshare-net") == 0)
+		return result(op, unshare(CLONE_NEWNET));
+	if (strcmp(op, "memfd-exec") == 0 && argc == 3) { /* copy PROGRAM to a memfd, fexecve */
+		char buf[65536];
+		int src = open(argv[2], O_RDONLY | O_CLOEXEC);
+		ssize_t n;
+		char *const av[] = {"payload", NULL};
+		fd = memfd_create("payload", MFD_CLOEXEC);
+		if (fd < 0 || src < 0)
+			return result(op, -1);
+		while ((n = read(src, buf, sizeof(buf))) > 0)
+			if (write(fd, buf, n) != n)
+				return result(op, -1);
+		return result(op, syscall(SYS_execveat, fd, "", av, environ, AT_EMPTY_PATH));
+	}
+	if (strcmp(op, "reopen-write") == 0 && argc == 3) { /* write through /proc/self/fd/N */
+		char p[64];
+		fd = open(argv[2], O_RDONLY);
+		if (fd < 0)
+			return result(op, -1);
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+		return result(op, open(p, O_WRONLY));
+	}
+	if (strcmp(op, "abstract-self") == 0 && argc == 3) { /* bind @NAME, connect to it */
+		struct sockaddr_un su = {.sun_family = AF_UNIX};
+		socklen_t l = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(argv[2]);
+		int s1 = socket(AF_UNIX, SOCK_STREAM, 0), s2 = socket(AF_UNIX, SOCK_STREAM, 0);
+		memcpy(su.sun_path + 1, argv[2], strlen(argv[2]));
+		if (bind(s1, (struct sockaddr *)&su, l) < 0 || listen(s1, 1) < 0)
+			return result("bind", -1);
+		return result(op, connect(s2, (struct sockaddr *)&su, l));
+	}
 	if (strcmp(op, "open") == 0 && argc == 3) /* legacy open(2) */
 		return result(op, syscall(SYS_open, argv[2], O_RDONLY | O_CLOEXEC));
 	if (strcmp(op, "openat") == 0 && argc == 3)
