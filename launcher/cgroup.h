@@ -37,5 +37,7 @@ int ward_cgroup_v2_fd(struct ward_cgroup *cg);	 /* for CLONE_INTO_CGROUP / BPF a
 uint64_t ward_cgroup_id(struct ward_cgroup *cg); /* v2 cgroup id (inode), 0 if none */
 int ward_cgroup_attach(struct ward_cgroup *cg, pid_t pid); /* v1 hierarchies (v2 by clone) */
 int ward_cgroup_oom_kills(struct ward_cgroup *cg, uint64_t *ret);
+/* Forks and clones the pids limit refused ("max" of pids.events, v2 and v1); 0 without it. */
+int ward_cgroup_pids_max_hits(struct ward_cgroup *cg, uint64_t *ret);
 int ward_cgroup_kill(struct ward_cgroup *cg);	  /* SIGKILL every process in it */
 void ward_cgroup_destroy(struct ward_cgroup *cg); /* kill, wait until empty, rmdir; NULL ok */

@@ -145,6 +145,9 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	if (ward_msg_recv(sync_fd, &m, NULL) < 0 || m.type != WARD_MSG_GO)
 		_exit(WARD_EXIT_FAIL);
 
+	r = ward_sysctl_setup_early(sb, &err);
+	if (r < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
 	r = ward_userns_setup_child(sb, &err);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
@@ -162,6 +165,9 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
 	r = ward_mount_setup_child(sb, &err);
+	if (r < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
+	r = ward_sysctl_setup_child(sb, &err);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
 	r = set_rlimits(p);
