@@ -1,7 +1,8 @@
 #!/bin/bash
 # ward demo (`make demo`): the example model bare and inside the sandbox, its events, then a
 # malicious model whose pickle payload tries to read secrets, poison the weights, reach the
-# network, spawn a shell, ptrace and unshare, and what ward reported about each attempt.
+# network, spawn a shell, ptrace and unshare, run a program through the ELF loader and from a
+# memfd, and what ward reported about each attempt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,7 +68,8 @@ fi
 say "4. a malicious model: its pickle runs code on load"
 rc=0
 "$WARD" run -p "$PROFILE" -e "file:$T/evil.events" "${binds[@]}" -- \
-	$PY /opt/examples/malicious_model.py /opt/models 2>&1 || rc=$?
+	$PY /opt/examples/malicious_model.py /opt/models >"$T/evil.out" 2>&1 || rc=$?
+cat "$T/evil.out"
 echo "exit status: $rc"
 say "   what ward reported (violations)"
 jq -c 'select(.violation)' "$T/evil.events" >"$T/evil.viol" || true
@@ -85,4 +87,11 @@ if [ -e "$MODEL/backdoor.npz" ]; then
 	rm -f "$MODEL/backdoor.npz"
 else
 	echo "${G}malicious model: weights untouched; $evil_viol violations reported${N}"
+fi
+# Every attempt should read "blocked"; one that SUCCEEDED got through (its violation is still
+# in the events above, with action "allow").
+if grep -q ': SUCCEEDED' "$T/evil.out"; then
+	echo "${R}malicious model: got through: $(sed -n 's/^\[payload\] \(.*\): SUCCEEDED.*/\1/p' "$T/evil.out" | paste -sd ';' -)${N}"
+else
+	echo "${G}malicious model: every attempt blocked${N}"
 fi

@@ -12,7 +12,10 @@ like a model. The payload tries, one after another, and prints each attempt's re
   - connect to the container runtime's socket (/var/run/docker.sock: root on the host),
   - spawn /bin/sh,
   - ptrace its parent (PTRACE_SEIZE, detached at exit; never stops it),
-  - unshare a new user namespace (escape attempt).
+  - unshare a new user namespace (escape attempt),
+  - run /usr/bin/id through the ELF loader (/lib64/ld-linux-x86-64.so.2 /usr/bin/id: id is never
+    exec'd itself, so an exec allow list on paths alone misses it),
+  - execute a program from a memfd (fileless: copied into anonymous memory, run from there).
 Nothing is printed from the secrets, only whether they could be read. Run it inside ward
 (examples/demo.sh); bare, it reports what an unsandboxed loader would have allowed.
 """
@@ -96,6 +99,34 @@ def unshare():
     CLONE_NEWUSER = 0x10000000
     return check(libc.unshare(CLONE_NEWUSER))
 
+def ran(out, what):
+    # A child the sandbox killed before it ran (SIGKILL) was blocked, not merely failed.
+    if out.returncode == -9:
+        raise OSError(errno.EPERM, f"{what} killed before it ran (SIGKILL)")
+    if out.returncode != 0:
+        err = out.stderr.decode(errors="replace").strip()
+        return f"it ran; exited {out.returncode}: {err}"
+    return out.stdout.decode(errors="replace").strip()
+
+def loader():
+    # The ELF loader run as a program maps /usr/bin/id itself: no exec of id ever happens,
+    # so an exec allow list that checks only the execve'd path never sees it.
+    ld = "/lib64/ld-linux-x86-64.so.2"
+    out = subprocess.run([ld, "/usr/bin/id"], capture_output=True, timeout=5)
+    return ran(out, "the loader")
+
+def memfd():
+    # Fileless: a program copied into anonymous memory and executed from there.
+    fd = os.memfd_create("payload", 0)
+    with open("/usr/bin/id", "rb") as f:
+        os.write(fd, f.read())
+    try:
+        out = subprocess.run([f"/proc/self/fd/{fd}"], pass_fds=(fd,), capture_output=True,
+                             timeout=5)
+    finally:
+        os.close(fd)
+    return ran(out, "the memfd program")
+
 report("read /etc/shadow", read_secret)
 report("list ~/.ssh and /root/.ssh", list_ssh)
 report("write into the weights directory", poison)
@@ -104,6 +135,8 @@ report("connect to /var/run/docker.sock", runtime)
 report("spawn /bin/sh", shell)
 report("ptrace the parent process", ptrace)
 report("unshare(CLONE_NEWUSER)", unshare)
+report("run /usr/bin/id through the ELF loader", loader)
+report("execute a program from a memfd", memfd)
 '''
 
 

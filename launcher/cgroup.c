@@ -683,6 +683,20 @@ int ward_cgroup_oom_kills(struct ward_cgroup *cg, uint64_t *ret)
 	return 0;
 }
 
+int ward_cgroup_pids_max_hits(struct ward_cgroup *cg, uint64_t *ret)
+{
+	int r;
+
+	if (!cg || !ret)
+		return -EINVAL;
+	*ret = 0;
+	if (!cg->ctrl[CG_PIDS].ops)
+		return 0;
+	/* "max N": fork/clone failures at pids.max (v1 too; v2 counts this cgroup and below) */
+	r = read_key_u64(cg->dirs[cg->ctrl[CG_PIDS].dir].fd, "pids.events", "max", ret);
+	return r == -ENOENT ? 0 : r;
+}
+
 /* SIGKILLs the pids listed in dir's cgroup.procs; returns how many were listed. */
 static int kill_listed(int dfd)
 {

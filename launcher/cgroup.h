@@ -52,5 +52,7 @@ struct ward_cgroup_view {
 };
 int ward_cgroup_view(const struct ward_cgroup *cg, struct ward_cgroup_view *ret);
 int ward_cgroup_oom_kills(struct ward_cgroup *cg, uint64_t *ret);
+/* Forks and clones the pids limit refused ("max" of pids.events, v2 and v1); 0 without it. */
+int ward_cgroup_pids_max_hits(struct ward_cgroup *cg, uint64_t *ret);
 int ward_cgroup_kill(struct ward_cgroup *cg);	  /* SIGKILL every process in it */
 void ward_cgroup_destroy(struct ward_cgroup *cg); /* kill, wait until empty, rmdir; NULL ok */

@@ -55,7 +55,7 @@ static void read_securityfs(const char *file, char *buf, size_t len)
 
 struct feat {
 	char kernel[256], lsm[256], lockdown[128], seccomp_actions[256];
-	bool userns, userns_unpriv, seccomp_notify, clone3, pidfd;
+	bool userns, userns_unpriv, seccomp_notify, clone3, pidfd, memfd_noexec;
 	int landlock_abi;
 	struct ward_cgroup_info cg;
 	bool have_bpf;
@@ -85,6 +85,7 @@ static void collect(struct feat *f)
 	f->clone3 = syscall(SYS_clone3, NULL, 0) < 0 && errno != ENOSYS;
 	f->pidfd = syscall(SYS_pidfd_open, getpid(), 0) >= 0 || errno != ENOSYS;
 	f->landlock_abi = ward_landlock_abi();
+	f->memfd_noexec = ward_sysctl_memfd_noexec_available();
 	ward_cgroup_probe(&f->cg);
 	read_securityfs("lsm", f->lsm, sizeof(f->lsm));
 	read_securityfs("lockdown", f->lockdown, sizeof(f->lockdown));
@@ -119,6 +120,7 @@ int ward_features_main(int argc, char **argv)
 		ward_json_bool(&j, "seccomp_user_notif", f.seccomp_notify);
 		ward_json_str(&j, "seccomp_actions", f.seccomp_actions);
 		ward_json_bool(&j, "clone3", f.clone3);
+		ward_json_bool(&j, "memfd_noexec", f.memfd_noexec);
 		ward_json_int(&j, "landlock_abi", f.landlock_abi);
 		ward_json_str(&j, "lsm", f.lsm);
 		ward_json_str(&j, "lockdown", f.lockdown);
@@ -159,6 +161,7 @@ int ward_features_main(int argc, char **argv)
 		ward_json_bool(&j, "landlock_net", f.landlock_abi >= 4);
 		ward_json_bool(&j, "landlock_scoping", f.landlock_abi >= 6);
 		ward_json_bool(&j, "cgroup_limits", cg_limits);
+		ward_json_bool(&j, "memfd_noexec", f.memfd_noexec);
 		ward_json_bool(&j, "bpf_monitors", f.have_bpf);
 		ward_json_object_close(&j);
 		ward_json_close(&j);
@@ -174,6 +177,7 @@ int ward_features_main(int argc, char **argv)
 	       yesno(f.userns_unpriv));
 	printf("  seccomp user notification %s\n", yesno(f.seccomp_notify));
 	printf("  clone3                    %s\n", yesno(f.clone3));
+	printf("  vm.memfd_noexec           %s\n", yesno(f.memfd_noexec));
 	printf("  landlock                  %s\n", f.landlock_abi > 0 ? "yes" : "no");
 	if (f.landlock_abi > 0)
 		printf("  landlock ABI              %d\n", f.landlock_abi);
@@ -205,6 +209,7 @@ int ward_features_main(int argc, char **argv)
 	printf("  landlock TCP ports        %s\n", yesno(f.landlock_abi >= 4));
 	printf("  landlock scoping          %s\n", yesno(f.landlock_abi >= 6));
 	printf("  cgroup limits             %s\n", yesno(cg_limits));
+	printf("  no executable memfd       %s\n", yesno(f.memfd_noexec));
 	printf("  bpf monitors              %s\n", yesno(f.have_bpf));
 	return 0;
 }

@@ -177,6 +177,9 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	if (ward_msg_recv(sync_fd, &m, NULL) < 0 || m.type != WARD_MSG_GO)
 		_exit(WARD_EXIT_FAIL);
 
+	r = ward_sysctl_setup_early(sb, &err);
+	if (r < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
 	r = ward_userns_setup_child(sb, &err);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
@@ -208,6 +211,10 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 		_exit(WARD_EXIT_FAIL);
 	if ((p->namespaces & WARD_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, -errno, "unshare(CLONE_NEWCGROUP)");
+	/* After the cgroup namespace above: max_cgroup_namespaces = 0 would refuse it. */
+	r = ward_sysctl_setup_child(sb, &err);
+	if (r < 0)
+		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
 	r = set_rlimits(p);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, "setting rlimits");

@@ -24,6 +24,7 @@ static const char *const layer_names[WARD_LAYER__N] = {
 	[WARD_LAYER_CGROUP_PIDS] = "cgroup:pids",
 	[WARD_LAYER_CGROUP_CPU] = "cgroup:cpu",
 	[WARD_LAYER_TIMEOUT] = "timeout",
+	[WARD_LAYER_MEMFD_NOEXEC] = "memfd_noexec",
 	[WARD_LAYER_MONITORS_OFF] = "bpf-monitors(off)",
 	[WARD_LAYER_MONITORS] = "bpf-monitors",
 	[WARD_LAYER_MONITORS_NETDEV] = "bpf-monitors(net/device)",

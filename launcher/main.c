@@ -106,8 +106,11 @@ static int cmd_run(int argc, char **argv)
 	const char *gpu = NULL, *timeout = NULL;
 	char **binds = calloc(argc + 1, sizeof(char *));
 	size_t n_binds = 0;
-	struct ward_sandbox sb = {
-		.init_pidfd = -1, .sync_fd = -1, .notify_fd = -1, .sc_prog_fd = -1};
+	struct ward_sandbox sb = {.init_pidfd = -1,
+				  .sync_fd = -1,
+				  .notify_fd = -1,
+				  .sc_prog_fd = -1,
+				  .sysctl_fd = -1};
 	struct ward_error err = {{0}};
 	int c, r;
 

@@ -699,6 +699,172 @@ static int mask_denied(struct ward_sandbox *sb, int root_fd, struct ward_error *
 	return 0;
 }
 
+/* The host object a deny entry names: its parent resolved, its last component kept (a denied
+ * symlink is the link), into buf; false when the host has no such parent. */
+static bool deny_object(const char *path, char *buf, size_t len)
+{
+	char parent[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash || (size_t)(slash - path) >= sizeof(parent))
+		return false;
+	memcpy(parent, path, slash - path);
+	parent[slash - path] = 0;
+	if (!realpath(parent[0] ? parent : "/", real))
+		return false;
+	return snprintf(buf, len, "%s%s", strcmp(real, "/") ? real : "", slash) < (int)len;
+}
+
+/* One bind: the host source and where it appears inside. */
+static int expand_one(struct ward_profile *p, const char *src, const char *dst, const char *obj,
+		      struct ward_loc loc)
+{
+	char real[PATH_MAX], inside[PATH_MAX];
+	size_t n;
+
+	if (!realpath(src, real))
+		return 0; /* an optional bind the host lacks shows nothing */
+	n = strcmp(real, "/") == 0 ? 0 : strlen(real);
+	if (strncmp(obj, real, n) == 0 && obj[n] == '/') {
+		/* the denied object lies in the bound tree: hide it at its name inside */
+		if (snprintf(inside, sizeof(inside), "%s%s", strcmp(dst, "/") ? dst : "",
+			     obj + n) >= (int)sizeof(inside))
+			return 0;
+	} else if (strcmp(obj, real) == 0 || under(real, obj)) {
+		/* the bind shows the denied object itself, or a part of it: all of it goes */
+		snprintf(inside, sizeof(inside), "%s", dst);
+	} else {
+		return 0;
+	}
+	return ward_profile_add_deny(p, inside, loc);
+}
+
+/*
+ * Deny by object, not by name: `deny: [/etc/shadow]` with `--bind /etc:/opt/etc` must hide
+ * /opt/etc/shadow too, and `--bind /root/.ssh:/opt/k` under `deny: [/root]` must show nothing.
+ * Each deny entry is resolved on the host and, for every bind whose source holds it (or lies
+ * under it), the name it has inside is added to filesystem.deny, so the mask (mask_denied) and
+ * the file monitor's reports cover it like the entry itself. A bind of a path at its own place
+ * adds the entry's canonical spelling at most.
+ */
+int ward_mount_expand_deny(struct ward_profile *p, struct ward_error *err)
+{
+	size_t n = p->fs_deny.n;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		struct ward_loc loc = p->fs_deny.v[i].loc;
+		char obj[PATH_MAX];
+
+		if (!deny_object(p->fs_deny.v[i].s, obj, sizeof(obj)))
+			continue;
+		for (size_t b = 0; b < p->n_binds; b++) {
+			r = expand_one(p, p->binds[b].src, p->binds[b].dst, obj, loc);
+			if (r < 0)
+				return ward_error_set(err, r, "filesystem.deny: out of memory");
+		}
+		/* readonly/readwrite entries are bound at their canonical path: a spelling
+		 * through a symlink (/lib -> usr/lib) is the same object under another name */
+		const struct ward_strv *lists[] = {&p->fs_readonly, &p->fs_readwrite};
+		for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+			for (size_t k = 0; k < lists[l]->n; k++) {
+				char real[PATH_MAX];
+
+				if (!realpath(lists[l]->v[k].s, real))
+					continue;
+				r = expand_one(p, real, real, obj, loc);
+				if (r < 0)
+					return ward_error_set(err, r,
+							      "filesystem.deny: out of memory");
+			}
+	}
+	return 0;
+}
+
+/*
+ * A mount point cannot be made inside a read-only bind for a destination its source lacks
+ * (audit mode's view binds the host's /opt read-only, so `--bind SRC:/opt/models` found no
+ * /opt/models to mount on: EROFS). Such a parent is opened up instead: it is no longer bound as
+ * a whole, each of its entries is bound (or, for a symlink, recreated) at the same place, and
+ * the directory itself becomes a plain directory of the sandbox root, which is read-only after
+ * pivot_root like the rest of the root. Repeated until every destination has a parent it can be
+ * created in. What the workload sees is the same tree, read-only, plus the mount point.
+ */
+static int open_parent(struct view *v, size_t pi, struct ward_error *err)
+{
+	struct bind parent = v->b[pi];
+	DIR *d = opendir(parent.src);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return ward_error_set(err, -errno, "reading %s", parent.src);
+	memmove(&v->b[pi], &v->b[pi + 1], (v->n - pi - 1) * sizeof(v->b[0]));
+	v->n--;
+	while (r >= 0 && (de = readdir(d))) {
+		char src[PATH_MAX], dst[PATH_MAX], target[PATH_MAX];
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (snprintf(src, sizeof(src), "%s/%s", parent.src, de->d_name) >=
+			    (int)sizeof(src) ||
+		    snprintf(dst, sizeof(dst), "%s/%s", parent.dst, de->d_name) >=
+			    (int)sizeof(dst) ||
+		    lstat(src, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t t = readlink(src, target, sizeof(target) - 1);
+			if (t > 0) {
+				target[t] = 0;
+				r = add_link(v, dst, target);
+			}
+			continue;
+		}
+		r = add_bind(v, src, dst, parent.kind, true, parent.loc, err);
+	}
+	closedir(d);
+	free(parent.src);
+	free(parent.dst);
+	return r;
+}
+
+static int open_parents(struct view *v, struct ward_error *err)
+{
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (size_t i = 0; i < v->n && !again; i++) {
+			size_t pi = SIZE_MAX, best = 0;
+			char host[PATH_MAX];
+			struct stat st;
+
+			/* the deepest read-only directory bind above this destination */
+			for (size_t k = 0; k < v->n; k++) {
+				size_t l = strlen(v->b[k].dst);
+
+				if (k != i && v->b[k].kind == BIND_RO && v->b[k].is_dir &&
+				    under(v->b[i].dst, v->b[k].dst) && l >= best)
+					pi = k, best = l;
+			}
+			if (pi == SIZE_MAX)
+				continue;
+			const struct bind *p = &v->b[pi];
+			size_t pl = strcmp(p->dst, "/") ? strlen(p->dst) : 0;
+			if (snprintf(host, sizeof(host), "%s%s", p->src, v->b[i].dst + pl) >=
+				    (int)sizeof(host) ||
+			    lstat(host, &st) == 0)
+				continue; /* the mount point is there already */
+			int r = open_parent(v, pi, err);
+			if (r < 0)
+				return r;
+			again = true;
+		}
+	}
+	return 0;
+}
+
 static int collect(struct ward_sandbox *sb, struct view *v, bool audit, struct ward_error *err)
 {
 	const struct ward_profile *p = sb->profile;
@@ -752,6 +918,8 @@ static int collect(struct ward_sandbox *sb, struct view *v, bool audit, struct w
 	for (size_t i = 0; i < p->n_binds && r >= 0; i++)
 		r = add_bind(v, p->binds[i].src, p->binds[i].dst,
 			     p->binds[i].rw ? BIND_RW : BIND_RO, false, &p->binds[i].loc, err);
+	if (r >= 0)
+		r = open_parents(v, err);
 	return r;
 }
 
@@ -798,7 +966,10 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 		case BIND_TMPFS:
 			break;
 		case BIND_RW:
-			a.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+			/* Nothing written in the sandbox can be run: what is writable is noexec,
+			 * as /dev/shm and the tmpfs entries are (exec(2) and mmap(PROT_EXEC) of a
+			 * file there fail EACCES/EPERM, with or without Landlock). */
+			a.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 			break;
 		case BIND_DEV:
 			a.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
@@ -871,7 +1042,7 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 
 		if (b->kind == BIND_TMPFS) {
 			r = mount_tmpfs(v.root_fd, b->dst, "1777", "50%", sb,
-					MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+					MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 			if (r < 0) {
 				r = ward_error_set(err, r, "%s: mounting tmpfs on %s",
 						   locstr(b->loc, where, sizeof(where)), b->dst);

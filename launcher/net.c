@@ -14,8 +14,8 @@ int ward_net_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 	struct ifreq ifr = {0};
 	_cleanup_close_ int fd = -1;
 
-	if (p->net_mode != WARD_NET_LOOPBACK || p->mode == WARD_MODE_AUDIT ||
-	    !(p->namespaces & WARD_NS_NET))
+	/* audit mode too: it keeps the namespaces and network mode the user chose */
+	if (p->net_mode != WARD_NET_LOOPBACK || !(p->namespaces & WARD_NS_NET))
 		return 0;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)

@@ -41,6 +41,7 @@
 #include "monitor/monitor.h"
 
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -72,9 +73,12 @@ static unsigned long clone_flags(const struct ward_sandbox *sb)
 	for (size_t i = 0; i < ARRAY_SIZE(ns_map); i++)
 		if (p->namespaces & ns_map[i].ns)
 			f |= ns_map[i].flag;
-	/* Audit mode shows the workload the host's network, so what it would do is observed;
-	 * host mode has no network namespace. */
-	if (p->net_mode == WARD_NET_HOST || p->mode == WARD_MODE_AUDIT)
+	/* Host mode has no network namespace. Audit mode keeps the one the profile or --net chose
+	 * (it relaxes policy, not isolation): a suspect model tried in audit mode under
+	 * `network: {mode: none}` must not reach the host's network. Its attempts are still
+	 * reported (the cgroup sock_addr programs run in any network namespace); `--net host`
+	 * shows what it would do with a network. */
+	if (p->net_mode == WARD_NET_HOST)
 		f &= ~(unsigned long)CLONE_NEWNET;
 	return f;
 }
@@ -172,6 +176,15 @@ static void prepare_layers(struct ward_sandbox *sb)
 	} else {
 		ward_layer_missing(&sb->layers, WARD_LAYER_LANDLOCK);
 	}
+	/* No executable memfd: a blocking-only knob like Landlock, so not in audit mode. It needs
+	 * the sandbox's own pid namespace and a ward run by root (see sysctl.c). */
+	if (p->mode != WARD_MODE_AUDIT) {
+		if (ward_sysctl_memfd_noexec_available() && (p->namespaces & WARD_NS_PID) &&
+		    geteuid() == 0)
+			ward_layer_on(&sb->layers, WARD_LAYER_MEMFD_NOEXEC);
+		else
+			ward_layer_missing(&sb->layers, WARD_LAYER_MEMFD_NOEXEC);
+	}
 	ward_layer_on(&sb->layers, WARD_LAYER_SECCOMP);
 	ward_layer_on(&sb->layers, WARD_LAYER_CAPS);
 	ward_layer_on(&sb->layers, WARD_LAYER_NO_NEW_PRIVS);
@@ -228,7 +241,9 @@ static int prepare(struct ward_sandbox *sb)
 	int r;
 
 	prepare_identity(sb);
-	r = ward_caps_validate(p, &err);
+	r = ward_mount_expand_deny(p, &err);
+	if (r >= 0)
+		r = ward_caps_validate(p, &err);
 	if (r >= 0)
 		r = ward_seccomp_build(p, &sb->sc, &err);
 	if (r >= 0)
@@ -371,6 +386,48 @@ static void start_event(struct ward_sandbox *sb)
 	ward_event_emit(&sb->ev, &j);
 }
 
+/*
+ * The command ward was asked to run could not be executed (126: refused, 127: not found): the
+ * sandbox existed, so the sink gets what it gets for any run, start, the refused exec as a
+ * violation and exit, not a line on stderr alone. The exec monitor saw the failed execve (it
+ * ran in the sandbox cgroup) and reports it when the exec.allow list flags it; otherwise, or
+ * without monitors, ward reports it here, with the rule that explains the failure.
+ */
+static void exec_failed_events(struct ward_sandbox *sb, int status, int err)
+{
+	const struct ward_profile *p = sb->profile;
+	const char *path = sb->argv[0], *rule, *name = strerrorname_np(err);
+	bool listed = p->exec_allow.n == 0;
+	struct ward_json j;
+
+	for (size_t i = 0; i < p->exec_allow.n && !listed; i++)
+		listed = fnmatch(p->exec_allow.v[i].s, path, 0) == 0;
+	if (err == ENOENT || err == ENOTDIR)
+		rule = "filesystem: not in the view";
+	else if (!listed)
+		rule = "exec.allow: no match";
+	else
+		rule = "exec: refused";
+	start_event(sb);
+	uint64_t before = sb->ev.violations;
+	if (sb->mon)
+		ward_monitor_poll(sb->mon);
+	if (sb->ev.violations > before)
+		goto out;
+	/* not run, in either mode: "deny" */
+	ward_event_begin(&sb->ev, &j, "exec", "deny", true, sb->init_pid, NULL, rule);
+	ward_json_str(&j, "path", path);
+	ward_json_array_open(&j, "argv");
+	for (char **a = sb->argv; *a; a++)
+		ward_json_str(&j, NULL, *a);
+	ward_json_array_close(&j);
+	ward_json_int(&j, "ret", -err);
+	ward_json_str(&j, "errno", name ? name : "E?");
+	ward_event_emit(&sb->ev, &j);
+out:
+	ward_exit_event(sb, status, 0, false, 0);
+}
+
 static void cleanup(struct ward_sandbox *sb)
 {
 	ward_monitor_close(sb->mon);
@@ -477,6 +534,8 @@ int ward_run(struct ward_sandbox *sb)
 			else
 				ward_log("%s", m.text);
 			status = m.code ? m.code : WARD_EXIT_FAIL;
+			if (status == WARD_EXIT_NOEXEC || status == WARD_EXIT_NOTFOUND)
+				exec_failed_events(sb, status, m.err);
 		} else {
 			ward_log("the sandbox's init died during setup (status 0x%x)", ws);
 		}

@@ -47,6 +47,7 @@ struct ward_sandbox {
 	int sync_fd;
 	int notify_fd;
 	int sc_prog_fd; /* init: compiled seccomp program from the supervisor, -1 if none */
+	int sysctl_fd;	/* init: /proc/sys/user, for the namespace limits after the view */
 	uint64_t start_ns;
 };
 
@@ -61,6 +62,9 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd);
 /* userns.c */
 int ward_userns_setup_parent(struct ward_sandbox *sb, pid_t pid, struct ward_error *err);
 int ward_userns_setup_child(struct ward_sandbox *sb, struct ward_error *err);
+/* mount.c: filesystem.deny by object: each denied host path is also denied wherever a bind
+ * shows it under another name (supervisor, before clone). */
+int ward_mount_expand_deny(struct ward_profile *p, struct ward_error *err);
 /* mount.c: builds the view and pivots into it. */
 int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err);
 /* net.c */
@@ -71,7 +75,14 @@ int ward_caps_validate(const struct ward_profile *p, struct ward_error *err);
 /* landlock.c */
 int ward_landlock_abi(void);
 int ward_landlock_apply_child(struct ward_sandbox *sb, struct ward_error *err);
+/* sysctl.c: vm.memfd_noexec (before the uid switch), then user.max_*_namespaces = 0 (after the
+ * mount view, before capabilities are dropped). */
+bool ward_sysctl_memfd_noexec_available(void);
+int ward_sysctl_setup_early(struct ward_sandbox *sb, struct ward_error *err);
+int ward_sysctl_setup_child(struct ward_sandbox *sb, struct ward_error *err);
 /* supervisor.c: event loop until init exits; returns ward's exit status. */
 int ward_supervise(struct ward_sandbox *sb);
+/* supervisor.c: the final lifecycle event (exit). */
+void ward_exit_event(struct ward_sandbox *sb, int status, int sig, bool timed_out, uint64_t ooms);
 /* features.c */
 int ward_features_main(int argc, char **argv);

@@ -8,10 +8,12 @@
  * (enforce), lets it continue (audit) or kills the sandbox (kill). If the supervisor is gone,
  * notified calls fail with ENOSYS: fail closed.
  *
- * Only the native architecture is in the filter and SCMP_FLTATR_ACT_BADARCH kills the process:
- * i386 (int 0x80) and x32 calls are killed. libseccomp 2.5.4 already emits, for x86_64,
- * "if (nr >= 0x40000000 && nr != -1) goto badarch", so x32 (nr | __X32_SYSCALL_BIT) dies with
- * SIGSYS (tests/unit/test_seccomp.c checks it).
+ * Only the native architecture is in libseccomp's filter. Foreign ABIs (i386 through int 0x80
+ * on x86_64, x32: nr | __X32_SYSCALL_BIT) are caught before it by a short prefix (foreign_prefix
+ * below) that sends them to user notification, whatever the profile's default: the supervisor
+ * reports arch, number and name, then kills the process (the kill of SCMP_FLTATR_ACT_BADARCH
+ * stays; only now it is seen). Without a supervisor (WARD_SECCOMP_TEST_ERRNO) the prefix kills
+ * at once, as the bad-arch action would (tests/unit/test_seccomp.c checks it).
  *
  * libseccomp 2.5.4 rules, measured (see docs/seccomp.md):
  *  - an unconditional rule and conditional rules for one syscall: accepted (returns 0), but the
@@ -32,6 +34,7 @@
 #include "common/macro.h"
 #include "common/missing.h"
 #include "common/syscall.h"
+#include "common/util.h"
 #include "launcher/seccomp.h"
 #include "profile/oci.h"
 
@@ -43,6 +46,7 @@
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <string.h>
@@ -411,8 +415,8 @@ int ward_seccomp_build_flags(const struct ward_profile *p, unsigned flags,
 	sc->ctx = seccomp_init(sc->def_act);
 	if (!sc->ctx)
 		return ward_error_set(err, -ENOMEM, "seccomp_init failed");
-	if (sc->def_act == SCMP_ACT_NOTIFY)
-		sc->has_notify = true;
+	/* The foreign-ABI prefix notifies whatever the profile says. */
+	sc->has_notify = !(flags & WARD_SECCOMP_TEST_ERRNO);
 	r = seccomp_attr_set(sc->ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (r < 0)
 		return ward_error_set(err, r, "seccomp: setting the bad-architecture action: %s",
@@ -490,9 +494,72 @@ int ward_seccomp_build(const struct ward_profile *p, struct ward_seccomp **ret,
  */
 /* Compiling a few hundred rules takes libseccomp about a millisecond: the supervisor does it
  * while init builds the mount view, and hands the program over in a sealed memfd. */
+/*
+ * Foreign ABIs first: 5 classic BPF instructions in front of libseccomp's program, which starts
+ * with its own arch check (its jumps are relative, so a prefix moves nothing). seccomp_data
+ * holds nr at offset 0 and arch at 4. On x86_64 an x32 number (>= __X32_SYSCALL_BIT, but not -1,
+ * which a tracer uses to skip a call) is foreign too; on other architectures that test is left
+ * out and only the arch is compared.
+ */
+static size_t foreign_prefix(const struct ward_seccomp *sc, struct sock_filter *f)
+{
+	uint32_t native = seccomp_arch_native();
+	uint32_t act = (sc->flags & WARD_SECCOMP_TEST_ERRNO) ? SECCOMP_RET_KILL_PROCESS
+							     : SECCOMP_RET_USER_NOTIF;
+	size_t n = 0;
+
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4);
+	if (native == SCMP_ARCH_X86_64) {
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, native, 0, 3);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 2);
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 1, 0);
+	} else {
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, native, 1, 0);
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, act);
+	return n;
+}
+
+bool ward_seccomp_foreign(uint32_t arch, int nr, char *name, size_t len)
+{
+	uint32_t native = seccomp_arch_native();
+	uint32_t a = arch;
+	char *s;
+
+	if (arch == native && (native != SCMP_ARCH_X86_64 || nr < 0x40000000 || nr == -1))
+		return false;
+	if (arch == native) { /* x32 */
+		a = SCMP_ARCH_X32;
+		nr &= ~0x40000000;
+	}
+	s = seccomp_syscall_resolve_num_arch(a, nr);
+	snprintf(name, len, "%s", s ? s : "unknown");
+	free(s);
+	return true;
+}
+
+const char *ward_seccomp_arch_name(uint32_t arch, int nr)
+{
+	if (arch == SCMP_ARCH_X86_64)
+		return nr >= 0x40000000 ? "x32" : "x86_64";
+	switch (arch) {
+	case SCMP_ARCH_X86:
+		return "i386";
+	case SCMP_ARCH_AARCH64:
+		return "aarch64";
+	case SCMP_ARCH_ARM:
+		return "arm";
+	default:
+		return "unknown";
+	}
+}
+
 int ward_seccomp_export(struct ward_seccomp *sc)
 {
 	_cleanup_close_ int fd = -1;
+	struct sock_filter pre[8];
+	size_t npre;
 	int r;
 
 	if (!sc)
@@ -500,6 +567,10 @@ int ward_seccomp_export(struct ward_seccomp *sc)
 	fd = memfd_create("ward-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
+	npre = foreign_prefix(sc, pre);
+	r = ward_write_all(fd, (const char *)pre, npre * sizeof(pre[0]));
+	if (r < 0)
+		return r;
 	r = seccomp_export_bpf(sc->ctx, fd);
 	if (r < 0)
 		return r;
@@ -538,17 +609,15 @@ int ward_seccomp_load_fd(struct ward_seccomp *sc, int fd)
 
 int ward_seccomp_load(struct ward_seccomp *sc)
 {
-	int r;
+	_cleanup_close_ int fd = -1;
 
-	if (!sc)
-		return -EINVAL;
-	r = seccomp_load(sc->ctx);
-	if (r < 0)
-		return r;
-	if (!sc->has_notify)
-		return -ENODATA;
-	/* The fd libseccomp got from SECCOMP_FILTER_FLAG_NEW_LISTENER at load. */
-	return seccomp_notify_fd(sc->ctx);
+	/* The same program as the supervisor's export, foreign-ABI prefix included. */
+	fd = ward_seccomp_export(sc);
+	if (fd < 0)
+		return fd;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return ward_seccomp_load_fd(sc, fd);
 }
 
 void ward_seccomp_verdict(const struct ward_seccomp *sc, int nr, const uint64_t args[6],

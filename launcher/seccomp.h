@@ -49,3 +49,7 @@ int ward_seccomp_load_fd(struct ward_seccomp *sc, int fd);
 void ward_seccomp_verdict(const struct ward_seccomp *sc, int nr, const uint64_t args[6],
 			  struct ward_sc_verdict *ret);
 void ward_seccomp_free(struct ward_seccomp *sc);
+/* A notification from a foreign ABI (i386, x32)? Then its syscall name goes to name. */
+bool ward_seccomp_foreign(uint32_t arch, int nr, char *name, size_t len);
+/* "i386", "x32", "x86_64", ... of a notification's arch and number. */
+const char *ward_seccomp_arch_name(uint32_t arch, int nr);

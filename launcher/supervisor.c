@@ -72,17 +72,65 @@ static void lifecycle(struct ward_sandbox *sb, const char *what, const char *rul
 	ward_event_emit(&sb->ev, &j);
 }
 
+static void syscall_args_json(struct ward_json *j, const struct seccomp_notif *req)
+{
+	char hex[24];
+
+	ward_json_array_open(j, "args");
+	for (int i = 0; i < 6; i++) {
+		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)req->data.args[i]);
+		ward_json_str(j, NULL, hex);
+	}
+	ward_json_array_close(j);
+}
+
+/*
+ * A syscall of a foreign ABI (i386 int 0x80, x32), sent here by the filter's prefix whatever the
+ * profile says: a second syscall table with other numbers, which no profile rule describes. It
+ * is reported with its arch and its name in that ABI, then the process is killed, in audit
+ * mode too (what the bad-arch action did before, silently). Killed before the answer, so the
+ * call never runs; the id check first makes sure the pid still is that blocked thread.
+ */
+static bool handle_foreign(struct sup *s)
+{
+	struct ward_sandbox *sb = s->sb;
+	const struct seccomp_notif *req = s->req;
+	char name[64], comm[32];
+	struct ward_json j;
+
+	if (!ward_seccomp_foreign(req->data.arch, req->data.nr, name, sizeof(name)))
+		return false;
+	read_comm(req->pid, comm, sizeof(comm));
+	ward_event_begin(&sb->ev, &j, "syscall", "deny", true, req->pid, comm,
+			 "builtin: foreign-abi");
+	ward_json_str(&j, "syscall", name);
+	ward_json_int(&j, "nr", req->data.nr);
+	ward_json_str(&j, "arch", ward_seccomp_arch_name(req->data.arch, req->data.nr));
+	syscall_args_json(&j, req);
+	ward_json_str(&j, "consequence", "process killed");
+	ward_event_emit(&sb->ev, &j);
+	if (seccomp_notify_id_valid(sb->notify_fd, req->id) == 0)
+		kill(req->pid, SIGKILL);
+	memset(s->resp, 0, sizeof(*s->resp));
+	s->resp->id = req->id;
+	s->resp->error = -EPERM;
+	(void)seccomp_notify_respond(sb->notify_fd, s->resp);
+	return true;
+}
+
 static void handle_notify(struct sup *s)
 {
 	struct ward_sandbox *sb = s->sb;
 	const bool audit = sb->profile->mode == WARD_MODE_AUDIT;
 	struct ward_sc_verdict v = {.action = WARD_SC_DENY, .rule = "syscalls.default: deny"};
-	char comm[32], hex[24];
+	char comm[32];
 	struct ward_json j;
 
 	memset(s->req, 0, sizeof(*s->req));
 	if (seccomp_notify_receive(sb->notify_fd, s->req) < 0)
 		return; /* the caller died meanwhile (ENOENT) */
+	if (handle_foreign(s))
+		return;
 	ward_seccomp_verdict(sb->sc, s->req->data.nr, (const uint64_t *)s->req->data.args, &v);
 	read_comm(s->req->pid, comm, sizeof(comm));
 
@@ -91,12 +139,7 @@ static void handle_notify(struct sup *s)
 			 v.rule);
 	ward_json_str(&j, "syscall", name ? name : "unknown");
 	ward_json_int(&j, "nr", s->req->data.nr);
-	ward_json_array_open(&j, "args");
-	for (int i = 0; i < 6; i++) {
-		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)s->req->data.args[i]);
-		ward_json_str(&j, NULL, hex);
-	}
-	ward_json_array_close(&j);
+	syscall_args_json(&j, s->req);
 	if (!audit && v.action == WARD_SC_KILL)
 		ward_json_str(&j, "consequence", "sandbox killed");
 	ward_event_emit(&sb->ev, &j);
@@ -262,6 +305,26 @@ static void drain_sync(struct sup *s)
 			s->wstatus = m.code;
 }
 
+void ward_exit_event(struct ward_sandbox *sb, int status, int sig, bool timed_out, uint64_t ooms)
+{
+	struct ward_json j;
+
+	ward_event_begin(&sb->ev, &j, "lifecycle", "allow", false, sb->init_pid, NULL, NULL);
+	ward_json_str(&j, "event", "exit");
+	ward_json_int(&j, "exit_code", status);
+	ward_json_str(&j, "signal", sig ? ward_signal_name(sig) : NULL);
+	ward_json_bool(&j, "timed_out", timed_out);
+	ward_json_uint(&j, "oom_kills", ooms);
+	ward_json_uint(&j, "duration_ms", (ward_now_ns() - sb->start_ns) / 1000000);
+	/* this event included: the collector can check it has 1..events_produced */
+	ward_json_uint(&j, "events_produced", sb->ev.seq);
+	ward_json_uint(&j, "violations", sb->ev.violations);
+	ward_json_uint(&j, "sink_dropped", ward_sink_dropped(sb->ev.sink));
+	if (sb->mon)
+		ward_monitor_finish(sb->mon, &j);
+	ward_event_emit(&sb->ev, &j);
+}
+
 int ward_supervise(struct ward_sandbox *sb)
 {
 	struct sup s = {.sb = sb, .loop = {.epfd = -1}, .sfd = -1, .tfd = -1, .wstatus = -1};
@@ -348,23 +411,20 @@ int ward_supervise(struct ward_sandbox *sb)
 	if (ward_cgroup_oom_kills(sb->cg, &ooms) >= 0 && ooms > 0)
 		lifecycle(sb, "oom", "limits.memory", true);
 
+	uint64_t pids_hits = 0;
+	if (ward_cgroup_pids_max_hits(sb->cg, &pids_hits) >= 0 && pids_hits > 0) {
+		struct ward_json j;
+
+		ward_event_begin(&sb->ev, &j, "lifecycle", "deny", true, sb->init_pid, NULL,
+				 "limits.pids");
+		ward_json_str(&j, "event", "pids_limit");
+		ward_json_uint(&j, "refused", pids_hits);
+		ward_event_emit(&sb->ev, &j);
+	}
+
 	int sig = 0;
 	int status = exit_status(&s, init_status, &sig);
-	struct ward_json j;
-	ward_event_begin(&sb->ev, &j, "lifecycle", "allow", false, sb->init_pid, NULL, NULL);
-	ward_json_str(&j, "event", "exit");
-	ward_json_int(&j, "exit_code", status);
-	ward_json_str(&j, "signal", sig ? ward_signal_name(sig) : NULL);
-	ward_json_bool(&j, "timed_out", s.timed_out);
-	ward_json_uint(&j, "oom_kills", ooms);
-	ward_json_uint(&j, "duration_ms", (ward_now_ns() - sb->start_ns) / 1000000);
-	/* this event included: the collector can check it has 1..events_produced */
-	ward_json_uint(&j, "events_produced", sb->ev.seq);
-	ward_json_uint(&j, "violations", sb->ev.violations);
-	ward_json_uint(&j, "sink_dropped", ward_sink_dropped(sb->ev.sink));
-	if (sb->mon)
-		ward_monitor_finish(sb->mon, &j);
-	ward_event_emit(&sb->ev, &j);
+	ward_exit_event(sb, status, sig, s.timed_out, ooms);
 	r = status;
 out:
 	if (s.req)

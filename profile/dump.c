@@ -201,6 +201,7 @@ int ward_profile_dump(const struct ward_profile *p, FILE *f)
 			first = false;
 		}
 	fputs("]\n", f);
+	fprintf(f, "nested_namespaces: %s\n", p->nested_ns ? "true" : "false");
 	fprintf(f, "user: {uid: %u, gid: %u}\n", (unsigned)p->uid, (unsigned)p->gid);
 	fputs("hostname: ", f);
 	if (p->hostname)

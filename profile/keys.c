@@ -153,6 +153,11 @@ static int h_namespaces(struct yfile *y, const char *path, const char *key, yaml
 	return 0;
 }
 
+static int h_nested_ns(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
+{
+	return get_bool(y, v, path, &y->p->nested_ns);
+}
+
 static int h_user_id(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
 	uint64_t id;
@@ -684,6 +689,7 @@ static const struct key_handler top_keys[] = {
 	{"mode", h_mode},
 	{"include", h_include},
 	{"namespaces", h_namespaces},
+	{"nested_namespaces", h_nested_ns},
 	{"user", h_user},
 	{"hostname", h_hostname},
 	{"filesystem", h_filesystem},

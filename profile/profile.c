@@ -47,6 +47,18 @@ int ward_strv_push(struct ward_strv *v, char *s, struct ward_loc loc)
 	return 0;
 }
 
+int ward_profile_add_deny(struct ward_profile *p, const char *path, struct ward_loc loc)
+{
+	char *s;
+
+	if (ward_strv_find(&p->fs_deny, path) >= 0)
+		return 0;
+	s = strdup(path);
+	if (!s)
+		return -ENOMEM;
+	return ward_strv_push(&p->fs_deny, s, loc);
+}
+
 void ward_strv_remove(struct ward_strv *v, size_t i)
 {
 	free(v->v[i].s);

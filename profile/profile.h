@@ -70,6 +70,7 @@ struct ward_profile {
 
 	enum ward_mode mode;
 	unsigned namespaces; /* enum ward_ns bits */
+	bool nested_ns;	     /* nested_namespaces: the workload may create namespaces */
 	uid_t uid;
 	gid_t gid;
 	char *hostname; /* NULL: the sandbox id */
@@ -123,6 +124,8 @@ void ward_profile_free(struct ward_profile *p);
 int ward_profile_dump(const struct ward_profile *p, FILE *f);
 /* Applies a --bind SRC[:DST[:ro|rw]] argument. */
 int ward_profile_add_bind(struct ward_profile *p, const char *spec, struct ward_error *err);
+/* Adds a path to filesystem.deny (nothing if it is there already), located at loc. */
+int ward_profile_add_deny(struct ward_profile *p, const char *path, struct ward_loc loc);
 /* Applies --gpu none|all|N[,N]. */
 int ward_profile_set_gpu(struct ward_profile *p, const char *spec, struct ward_error *err);
 

@@ -40,6 +40,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -198,10 +199,12 @@ static int usage(void)
 		"  zombies N                  pid            fds            env\n"
 		"  landlock [PATH]            sid            exit N         kill-self SIG\n"
 		"  violations N SECS (N denied ptrace calls, then SECS spinning)\n"
+		"  memfd-exec                 drop-exec PATH                mountflags PATH\n"
 		"syscall NAMEs: ptrace mount umount unshare-user unshare-net setns bpf\n"
 		"  io_uring_setup perf_event_open keyctl userfaultfd kexec_load init_module\n"
-		"  finit_module open_by_handle_at clone-newns clone-newuser clone3 socket-packet\n"
-		"  socket-vsock socket-alg socket-inet socket-netlink x32 tioclinux\n");
+		"  finit_module open_by_handle_at clone-newns clone-newuser clone3 clone3-newuser\n"
+		"  socket-packet socket-vsock socket-alg socket-inet socket-netlink x32 i386\n"
+		"  tioclinux\n");
 	return 2;
 }
 
@@ -339,6 +342,21 @@ static long raw_clone3(void)
 	return r;
 }
 
+static long raw_clone3_flags(uint64_t flags)
+{
+	struct clone_args ca;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = flags;
+	ca.exit_signal = SIGCHLD;
+	long r = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (r == 0)
+		_exit(0);
+	if (r > 0)
+		waitpid(r, NULL, 0);
+	return r;
+}
+
 static long try_socket(int family, int type)
 {
 	int fd = socket(family, type | SOCK_CLOEXEC, 0);
@@ -418,6 +436,8 @@ static int op_syscall(int argc, char **argv)
 		r = raw_clone(CLONE_NEWUSER);
 	} else if (!strcmp(name, "clone3")) {
 		r = raw_clone3();
+	} else if (!strcmp(name, "clone3-newuser")) {
+		r = raw_clone3_flags(CLONE_NEWUSER);
 	} else if (!strcmp(name, "socket-packet")) {
 		r = try_socket(AF_PACKET, SOCK_RAW);
 	} else if (!strcmp(name, "socket-vsock")) {
@@ -431,6 +451,20 @@ static int op_syscall(int argc, char **argv)
 	} else if (!strcmp(name, "getpriority")) {
 		/* harmless and outside the test profile's allow list: for syscalls.import tests */
 		r = syscall(SYS_getpriority, 0 /* PRIO_PROCESS */, 0);
+	} else if (!strcmp(name, "i386")) {
+		/* getpid (20) through int 0x80, the 32-bit ABI, from this 64-bit program. */
+#if defined(__x86_64__)
+		long ret;
+
+		__asm__ volatile("int $0x80"
+				 : "=a"(ret)
+				 : "a"(20L)
+				 : "memory", "r8", "r9", "r10", "r11");
+		r = ret < 0 && ret > -4096 ? (errno = (int)-ret, -1) : ret;
+#else
+		r = -1;
+		errno = ENOSYS;
+#endif
 	} else if (!strcmp(name, "x32")) {
 		/* getpid through the x32 ABI: seccomp must not let a second syscall table in. */
 		r = syscall(X32_SYSCALL_BIT | 39);
@@ -552,6 +586,96 @@ static int op_exec(int argc, char **argv)
 }
 
 /* ---- namespaces ------------------------------------------------------------------------- */
+
+/* Copies this program into fd; 0 or -errno. */
+static int copy_self(int fd)
+{
+	char buf[65536];
+	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (in < 0)
+		return -errno;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, n) != n) {
+			close(in);
+			return -EIO;
+		}
+	close(in);
+	return n < 0 ? -errno : 0;
+}
+
+/* Fileless exec: this program copied into a memfd and run from there as `probe exit 42`
+ * (exit status 42 if it ran). mfd_exec= says what memfd_create(MFD_EXEC) got. */
+static int op_memfd_exec(void)
+{
+	char *args[] = {"probe", "exit", "42", NULL};
+	int fx = syscall(SYS_memfd_create, "payload-x", 0x0010U /* MFD_EXEC */);
+	int mfd_exec = fx < 0 ? errno : 0;
+	int fd, r;
+
+	if (fx >= 0)
+		close(fx);
+	fd = syscall(SYS_memfd_create, "payload", 0);
+	if (fd < 0) {
+		result("memfd-exec", -1, errno, "stage=memfd_create mfd_exec=%s",
+		       errno_name(mfd_exec));
+		return 0;
+	}
+	r = copy_self(fd);
+	if (r < 0) {
+		result("memfd-exec", -1, -r, "stage=copy mfd_exec=%s", errno_name(mfd_exec));
+		return 0;
+	}
+	(void)fchmod(fd, 0755); /* refused (EPERM) on a memfd sealed against exec */
+	fflush(stdout);
+	syscall(SYS_execveat, fd, "", args, environ, AT_EMPTY_PATH);
+	result("memfd-exec", -1, errno, "stage=execveat mfd_exec=%s", errno_name(mfd_exec));
+	return 0;
+}
+
+/* A binary dropped into a writable place and run: `probe drop-exec /tmp/x` copies this program
+ * to /tmp/x and runs it as `probe exit 42` (exit status 42 if it ran). */
+static int op_drop_exec(int argc, char **argv)
+{
+	char *args[] = {"probe", "exit", "42", NULL};
+	int fd, r;
+
+	if (argc < 1)
+		return usage();
+	fd = open(argv[0], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (fd < 0) {
+		result("drop-exec", -1, errno, "stage=create path=%s", argv[0]);
+		return 0;
+	}
+	r = copy_self(fd);
+	close(fd);
+	if (r < 0) {
+		result("drop-exec", -1, -r, "stage=copy path=%s", argv[0]);
+		return 0;
+	}
+	fflush(stdout);
+	execve(argv[0], args, environ);
+	result("drop-exec", -1, errno, "stage=execve path=%s", argv[0]);
+	return 0;
+}
+
+/* Mount flags of the filesystem holding PATH. */
+static int op_mountflags(int argc, char **argv)
+{
+	struct statvfs sv;
+
+	if (argc < 1)
+		return usage();
+	if (statvfs(argv[0], &sv) < 0) {
+		result("mountflags", -1, errno, "path=%s", argv[0]);
+		return 0;
+	}
+	result("mountflags", 0, 0, "path=%s noexec=%d nosuid=%d nodev=%d rdonly=%d", argv[0],
+	       !!(sv.f_flag & ST_NOEXEC), !!(sv.f_flag & ST_NOSUID), !!(sv.f_flag & ST_NODEV),
+	       !!(sv.f_flag & ST_RDONLY));
+	return 0;
+}
 
 static int op_hostname(void)
 {
@@ -966,6 +1090,12 @@ int main(int argc, char **argv)
 		return op_ids();
 	if (!strcmp(op, "exec"))
 		return op_exec(ac, av);
+	if (!strcmp(op, "memfd-exec"))
+		return op_memfd_exec();
+	if (!strcmp(op, "drop-exec"))
+		return op_drop_exec(ac, av);
+	if (!strcmp(op, "mountflags"))
+		return op_mountflags(ac, av);
 	if (!strcmp(op, "hostname"))
 		return op_hostname();
 	if (!strcmp(op, "ifaces"))

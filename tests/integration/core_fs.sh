@@ -126,7 +126,8 @@ run_probe "$P" --bind "$PROBE_DIR:/tmp/pb:ro" -- stat /tmp/pb/probe
 check "--bind into the profile's tmpfs (/tmp/pb) is in place" result_is errno 0
 run_ward run -p "$P" --bind "$PROBE_DIR:/tmp/pb:ro" -- /tmp/pb/probe pid
 check "a program outside exec.allow is refused even when bound (126)" rc_is 126
-run_ward run -p "$P" --bind "$PROBE_DIR:/usr/share/zoneinfo/ward-pb:ro" -- /usr/share/zoneinfo/ward-pb/probe pid
+# (since issue 8, item 12, the read-only parent is opened up around the mount point: applied)
+run_probe "$P" --bind "$PROBE_DIR:/usr/share/zoneinfo/ward-pb:ro" -- stat /usr/share/zoneinfo/ward-pb/probe
 if result_is errno 0 || rc_is 125; then ok "--bind inside a read-only profile tree is applied or refused, never ignored (exit $WARD_RC)"; else
 	not_ok "--bind inside a read-only profile tree is applied or refused, never ignored (exit $WARD_RC)"
 	diag_ward
