@@ -398,7 +398,7 @@ static int prepare_doc(struct cli *c)
 static int check_loss(const struct learn_record *rec, const struct cli *c, struct learn_doc *d)
 {
 	char line[512];
-	uint64_t lost = rec->lost + rec->monitor_lost;
+	uint64_t lost = rec->lost > rec->monitor_lost ? rec->lost : rec->monitor_lost;
 
 	if (!rec->loss_events && !lost && !rec->sink_dropped && rec->have_exit)
 		return 0;
@@ -472,7 +472,9 @@ static int learn(struct cli *c)
 		cleanup_dir(dir);
 		learn_record_free(&rec);
 		return r < 0 ? fail("%s", err.msg)
-			     : fail("the learning run did not start (ward exited %d)", lrun.status);
+			     : fail("the learning run failed before its command started (ward "
+				    "exited %d)",
+				    lrun.status);
 	}
 	if (check_loss(&rec, c, &c->doc)) {
 		cleanup_dir(dir);

@@ -311,6 +311,53 @@ static void test_doc_foreign_file(void **state)
 	learn_doc_free(&d);
 }
 
+/* The reader accepts what later versions may add: unknown kinds, fields, ops and actions. */
+static void test_record_lenient(void **state)
+{
+	static const char ev[] =
+		"{\"kind\":\"lifecycle\",\"event\":\"start\",\"action\":\"allow\"}\n"
+		"{\"kind\":\"file\",\"op\":\"stat\",\"layer\":\"mount\",\"action\":\"audit\","
+		"\"violation\":true,\"comm\":\"py\",\"time\":\"2\",\"path\":\"/etc/x/a\","
+		"\"flags\":0,\"write\":false,\"ret\":0,\"pid\":7}\n"
+		"{\"kind\":\"file\",\"op\":\"open\",\"violation\":true,\"comm\":\"py\","
+		"\"time\":\"1\",\"path\":\"/etc/x/a\",\"flags\":0,\"write\":false,\"ret\":3}\n"
+		"{\"kind\":\"file\",\"op\":\"open\",\"violation\":true,\"path\":\"/nope\","
+		"\"flags\":0,\"write\":false,\"ret\":-2,\"errno\":\"ENOENT\"}\n"
+		"{\"kind\":\"syscall\",\"action\":\"kill\",\"violation\":true,\"syscall\":"
+		"\"ptrace\","
+		"\"rule\":\"syscalls.kill: ptrace\",\"args\":[\"0x10\",\"0x7f00aabbcc00\"]}\n"
+		"{\"kind\":\"quantum\",\"action\":\"allow\"}\n"
+		"not json\n"
+		"{\"kind\":\"lifecycle\",\"event\":\"exit\",\"exit_code\":0,\"sink_dropped\":0,"
+		"\"monitor_events\":{\"lost\":0}}\n";
+	char path[] = "/tmp/test_learn.XXXXXX";
+	int fd = mkstemp(path);
+	struct learn_record rec = {0};
+	struct ward_error err = {{0}};
+
+	assert_true(fd >= 0);
+	assert_true(write(fd, ev, sizeof(ev) - 1) == (ssize_t)(sizeof(ev) - 1));
+	close(fd);
+	assert_int_equal(learn_record_read(path, &rec, &err), 0);
+	unlink(path);
+	assert_true(rec.have_start && rec.have_exit);
+	assert_int_equal(rec.unknown, 2); /* the unknown kind and the torn line */
+	assert_int_equal(rec.lost, 1);	  /* a torn line counts as lost */
+	struct learn_obs *o = learn_set_find(&rec.files, "/etc/x/a");
+	assert_non_null(o);
+	assert_int_equal(o->count, 2);
+	assert_string_equal(o->order, "1"); /* the earliest by time, not by line */
+	assert_true(o->bits & LEARN_PRESENT);
+	o = learn_set_find(&rec.files, "/nope");
+	assert_non_null(o);
+	assert_true((o->bits & LEARN_ABSENT) && !(o->bits & LEARN_PRESENT));
+	o = learn_set_find(&rec.syscalls, "ptrace");
+	assert_non_null(o);
+	assert_true(o->bits & LEARN_KILL);
+	assert_string_equal(o->detail, "0x10, (address)");
+	learn_record_free(&rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_doc_sorted_and_stable),
 		cmocka_unit_test(test_doc_merge_keeps_user_lines),
 		cmocka_unit_test(test_doc_foreign_file),
+		cmocka_unit_test(test_record_lenient),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
