@@ -56,8 +56,9 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Subsystems, bottom up: common/ (shared helpers), profile/, events/, monitor/, collector/,
-# launcher/ (the sandbox phases and the orchestrator). Dependencies run one way (docs/design.md).
-SUBDIRS       := common profile events monitor collector launcher
+# launcher/ (the sandbox phases and the orchestrator), learn/ (`ward learn`, which runs `ward run`
+# as a child). Dependencies run one way (docs/design.md).
+SUBDIRS       := common profile events monitor collector launcher learn
 WARD_SRCS     := $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.c))
 WARD_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(WARD_SRCS))
 # The built-in profiles: every profiles/*.yaml compiled in, the last lookup entry (profile/load.c).

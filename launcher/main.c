@@ -5,6 +5,7 @@
 #include "common/macro.h"
 #include "common/parse.h"
 #include "launcher/sandbox.h"
+#include "learn/learn.h"
 #include "monitor/monitor.h"
 
 #include <getopt.h>
@@ -18,6 +19,10 @@ static void usage(FILE *f)
 	      "           [--bind SRC[:DST[:ro|rw]]] [--net none|loopback|host]\n"
 	      "           [--gpu none|all|N[,N]] [--timeout DUR] [--allow-degraded] [--] COMMAND "
 	      "[ARG...]\n"
+	      "  ward learn [-p BASE] [-o OUT] [--merge EXISTING] [--name NAME] [--bind ...]\n"
+	      "           [--net ...] [--gpu ...] [--env NAME[=VALUE]] [--allow-loss] "
+	      "[--no-verify]\n"
+	      "           [--] COMMAND [ARG...]   write the profile one trusted run needed\n"
 	      "  ward check PROFILE...      validate, print the effective (merged) profile\n"
 	      "  ward features [--json]     what this kernel supports, which protections apply\n"
 	      "  ward collector [...]       the event collector daemon (ward collector --help)\n"
@@ -283,6 +288,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "learn") == 0)
+		return ward_learn_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "features") == 0)
