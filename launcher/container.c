@@ -132,3 +132,12 @@ const char *ward_container_proc_hint(int r)
 	       "systempaths=unconfined (docker), securityContext.procMount: Unmasked "
 	       "(Kubernetes) (docs/container.md)";
 }
+
+const char *ward_container_sysctl_hint(int r)
+{
+	if (r != -EROFS || !in_container())
+		return "";
+	return "; /proc/sys is read-only here, as container runtimes mount it: run with "
+	       "--security-opt unmask=/proc/* (podman), --security-opt systempaths=unconfined "
+	       "(docker), securityContext.procMount: Unmasked (Kubernetes) (docs/container.md)";
+}

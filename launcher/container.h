@@ -12,3 +12,5 @@ enum ward_container_step {
 const char *ward_container_hint(enum ward_container_step step, int r);
 /* The same for the sandbox's /proc: a new proc instance refused (mount.c). */
 const char *ward_container_proc_hint(int r);
+/* The same for a sysctl of the sandbox that cannot be written (EROFS: a read-only /proc/sys). */
+const char *ward_container_sysctl_hint(int r);

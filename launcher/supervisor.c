@@ -155,6 +155,9 @@ static void handle_notify(struct sup *s)
 		if (v.action == WARD_SC_KILL)
 			kill_sandbox(s);
 	}
+	/* Its failure, seen again by the syscall-exit monitor, is this same report. */
+	if (!audit && sb->mon)
+		ward_monitor_seccomp_answered(sb->mon, s->req->pid, s->req->data.nr);
 	/* ENOENT: the caller died (or was killed by us) before the answer, nothing to do. Any
 	 * other failure leaves a thread blocked in the kernel: say so, once. */
 	if (seccomp_notify_respond(sb->notify_fd, s->resp) < 0 && errno != ENOENT &&

@@ -21,6 +21,7 @@
  *    For an ordinary user's ward that is impossible: a missing layer.
  */
 #include "common/macro.h"
+#include "launcher/container.h"
 #include "launcher/sandbox.h"
 
 #include <fcntl.h>
@@ -57,7 +58,8 @@ int ward_sysctl_setup_early(struct ward_sandbox *sb, struct ward_error *err)
 		if (r < 0)
 			return ward_error_set(err, r,
 					      "setting vm.memfd_noexec=2 in the sandbox's pid "
-					      "namespace");
+					      "namespace%s",
+					      ward_container_sysctl_hint(r));
 	}
 	if (sb->profile->nested_ns || sb->profile->mode == WARD_MODE_AUDIT ||
 	    !(sb->profile->namespaces & WARD_NS_USER))
@@ -82,8 +84,8 @@ int ward_sysctl_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 		if (r == -ENOENT && strcmp(ns_limits[i], "max_time_namespaces") == 0)
 			continue;
 		if (r < 0)
-			return ward_error_set(err, r, "setting user.%s=0 (no nested namespaces)",
-					      ns_limits[i]);
+			return ward_error_set(err, r, "setting user.%s=0 (no nested namespaces)%s",
+					      ns_limits[i], ward_container_sysctl_hint(r));
 	}
 	return 0;
 }

@@ -194,7 +194,13 @@ static bool write_intent(const struct ward_file_rec *r, bool second)
 	case WARD_FOP_OPEN:
 		return r->flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC);
 	case WARD_FOP_HANDLE:
-		return false;
+	case WARD_FOP_STAT:
+	case WARD_FOP_READLINK:
+	case WARD_FOP_GETXATTR:
+	case WARD_FOP_CHDIR:
+		return false; /* probes: nothing is modified */
+	case WARD_FOP_ACCESS:
+		return r->flags & W_OK; /* the mode asked about */
 	case WARD_FOP_LINK:
 		return second;
 	default:
@@ -236,6 +242,30 @@ static bool proc_host_pid(const char *path)
 	return stat(p, &st) == 0;
 }
 
+void ward_monitor_seccomp_answered(struct ward_monitor *m, pid_t tid, int nr)
+{
+	if (!m)
+		return;
+	m->answered[m->answered_next] = (struct ward_answered){.tid = (uint32_t)tid, .nr = nr};
+	m->answered_next = (m->answered_next + 1) % WARD_ANSWERED_N;
+}
+
+/* Was this failed syscall answered by seccomp (and so reported already)? Consumes the note:
+ * a thread blocks in its notified syscall until answered, so each answer matches at most
+ * the one sys_exit record that follows it. */
+static bool seccomp_reported(struct ward_monitor *m, uint32_t tid, int nr)
+{
+	for (unsigned i = 0; i < WARD_ANSWERED_N; i++) {
+		struct ward_answered *a = &m->answered[i];
+
+		if (a->nr == nr && a->tid == tid) {
+			a->nr = -1;
+			return true;
+		}
+	}
+	return false;
+}
+
 static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, size_t size)
 {
 	size_t data_len = size - offsetof(struct ward_file_rec, data);
@@ -247,6 +277,9 @@ static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, si
 
 	if (r->path_len == 0 || r->path_len > WARD_PATH_MAX || r->path_len > data_len)
 		return -EBADMSG;
+	/* denied by seccomp: the supervisor reported it already */
+	if (r->ret < 0 && seccomp_reported(m, r->h.tid, (int)r->nr))
+		return 0;
 	has2 = r->path2_len && r->path2_len <= WARD_PATH_MAX &&
 	       WARD_PATH_MAX + (size_t)r->path2_len <= data_len;
 	if (r->base_len && 2 * WARD_PATH_MAX + (size_t)r->base_len > data_len)
@@ -677,10 +710,9 @@ static int handle_ns(struct ward_monitor *m, const struct ward_ns_rec *r, size_t
 	if (size < sizeof(*r))
 		return -EBADMSG;
 	name = ward_syscall_name(r->nr);
-	/* a syscall the profile denies by name was answered (and reported) by seccomp */
-	for (size_t i = 0; name && i < m->p->sc_deny.n; i++)
-		if (strcmp(m->p->sc_deny.v[i].s, name) == 0)
-			return 0;
+	/* denied by seccomp (by name or builtin): the supervisor reported it already */
+	if (seccomp_reported(m, r->h.tid, (int)r->nr))
+		return 0;
 	err = r->ret < 0 ? (int)-r->ret : 0;
 	snprintf(rule, sizeof(rule), "builtin: namespaces (%s)",
 		 err == ENOSPC			 ? "user.max_*_namespaces = 0"

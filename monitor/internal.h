@@ -30,8 +30,18 @@ struct gpu_dev {
 	struct ward_devinfo info;
 };
 
+/* Syscalls the supervisor answered (and reported) from seccomp notifications, most recent
+ * first out: their failure seen again at sys_exit is not a second event. */
+#define WARD_ANSWERED_N 64
+struct ward_answered {
+	uint32_t tid;
+	int nr; /* -1: free */
+};
+
 struct ward_monitor {
 	const struct ward_profile *p;
+	struct ward_answered answered[WARD_ANSWERED_N];
+	unsigned answered_next;
 	struct ward_events *ev;
 	struct monitor_bpf *skel; /* NULL when the pinned programs are reused */
 	bool pinned;

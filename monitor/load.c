@@ -203,6 +203,8 @@ int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **r
 	if (!m)
 		return ward_error_set(err, -ENOMEM, "out of memory");
 	ward_monitor_fds_init(m);
+	for (size_t i = 0; i < WARD_ANSWERED_N; i++)
+		m->answered[i].nr = -1;
 	m->p = o->profile;
 	m->ev = o->events;
 	m->ring_bytes = ring_size(o);
