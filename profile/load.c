@@ -222,7 +222,10 @@ static int cycle_err(struct yfile *from, const yaml_node_t *at, size_t first, co
 static int open_file(struct loader *l, const char *path, const yaml_node_t *from_node,
 		     struct yfile *from, struct file_id *ret_id)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer, forever (the
+	 * check below refuses it, but only once open returns). Reads of a regular file ignore
+	 * the flag. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	int r;
 
@@ -239,57 +242,6 @@ static int open_file(struct loader *l, const char *path, const yaml_node_t *from
 	}
 	*ret_id = (struct file_id){.dev = st.st_dev, .ino = st.st_ino};
 	return TAKE_FD(fd);
-}
-
-/* Parses text as the one YAML document of y, which must be a mapping. */
-static int parse_doc(struct loader *l, struct yfile *y, const char *text, size_t len,
-		     yaml_node_t **ret_root)
-{
-	yaml_parser_t parser;
-	yaml_document_t next;
-	yaml_node_t *root;
-	int r;
-
-	if (!yaml_parser_initialize(&parser))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &y->doc)) {
-		r = ward_error_set(
-			l->err, -EINVAL, "%s:%zu:%zu: YAML syntax error: %s%s%s%s", y->file,
-			parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			parser.problem ? parser.problem : "unknown", parser.context ? " (" : "",
-			parser.context ? parser.context : "", parser.context ? ")" : "");
-		yaml_parser_delete(&parser);
-		return r;
-	}
-	root = yaml_document_get_root_node(&y->doc);
-	if (!root) {
-		r = ward_error_set(l->err, -EINVAL, "%s:1:1: empty profile", y->file);
-		goto out;
-	}
-	/* A second document would be silently ignored: refuse it. */
-	if (!yaml_parser_load(&parser, &next)) {
-		r = ward_error_set(l->err, -EINVAL, "%s:%zu:%zu: YAML syntax error: %s", y->file,
-				   parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				   parser.problem ? parser.problem : "unknown");
-		goto out;
-	}
-	if (yaml_document_get_root_node(&next)) {
-		r = ward_error_set(l->err, -EINVAL, "%s:%zu:%zu: only one YAML document is allowed",
-				   y->file, next.start_mark.line + 1, next.start_mark.column + 1);
-		yaml_document_delete(&next);
-		goto out;
-	}
-	yaml_document_delete(&next);
-	if (root->type != YAML_MAPPING_NODE) {
-		r = node_err(y, root, "a profile is a mapping of keys, got %s", node_kind(root));
-		goto out;
-	}
-	*ret_root = root;
-	r = 0;
-out:
-	yaml_parser_delete(&parser);
-	return r;
 }
 
 /*
@@ -356,7 +308,7 @@ static int load_file(struct loader *l, const struct source *src, const yaml_node
 	}
 	/* built in: y.dir stays NULL, path includes and imports resolve as from the cwd */
 
-	r = parse_doc(l, &y, text, len, &root);
+	r = yaml_compose(&y, text, len, &root);
 	if (r < 0)
 		goto out;
 
@@ -432,8 +384,11 @@ static int load(const struct source *src, struct ward_profile **ret, struct ward
 	l.p = p;
 	r = load_file(&l, src, NULL, NULL);
 	free(l.done);
+	ward_hashmap_clear(&l.env_names);
+	ward_hashmap_clear(&l.net_rules);
 	if (r < 0)
 		return r;
+	ward_profile_compact(p);
 	r = finish(&l, src->path);
 	if (r < 0)
 		return r;

@@ -19,11 +19,17 @@ struct ward_loc {
 struct ward_str {
 	char *s;
 	struct ward_loc loc;
+	uint64_t size; /* filesystem.tmpfs: the tmpfs size in bytes; 0 elsewhere */
 };
 
+struct ward_hashmap;
 struct ward_strv {
 	struct ward_str *v;
 	size_t n;
+	/* The loader's own (profile.c): capacity, removed entries (s NULL) not yet compacted,
+	 * and a string -> position index; all zero in a loaded profile. */
+	size_t cap, n_dead;
+	struct ward_hashmap *index;
 };
 
 enum ward_mode { WARD_MODE_ENFORCE = 0, WARD_MODE_AUDIT };
