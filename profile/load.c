@@ -38,6 +38,8 @@ static const char *const profile_dirs[] = {
 struct source {
 	char *path;
 	const struct ward_builtin_profile *builtin;
+	const char *text; /* ward_profile_load_buffer(): the text itself, no file */
+	size_t len;
 };
 
 static void source_done(struct source *s)
@@ -260,7 +262,7 @@ static int load_file(struct loader *l, const struct source *src, const yaml_node
 	size_t len;
 	int r;
 
-	if (!src->builtin) {
+	if (!src->builtin && !src->text) {
 		fd = open_file(l, src->path, from_node, from, &id);
 		if (fd < 0)
 			return fd;
@@ -274,6 +276,11 @@ static int load_file(struct loader *l, const struct source *src, const yaml_node
 	if (src->builtin) {
 		text = src->builtin->text;
 		len = src->builtin->len;
+	} else if (src->text) {
+		if (src->len >= MAX_PROFILE_SIZE)
+			return ward_error_set(l->err, -EFBIG, "%s: larger than 1 MiB", src->path);
+		text = src->text;
+		len = src->len;
 	} else {
 		char *shrunk;
 		ssize_t n;
@@ -301,7 +308,7 @@ static int load_file(struct loader *l, const struct source *src, const yaml_node
 	r = add_file(l->p, src->path, &y.file);
 	if (r < 0)
 		return r;
-	if (!src->builtin) {
+	if (!src->builtin && !src->text) {
 		y.dir = dir_of(src->path);
 		if (!y.dir)
 			return -ENOMEM;
@@ -411,6 +418,18 @@ int ward_profile_load(const char *name_or_path, struct ward_profile **ret, struc
 				      profile_dirs[2]);
 	if (r < 0)
 		return r;
+	return load(&src, ret, err);
+}
+
+int ward_profile_load_buffer(const char *name, const char *text, size_t len,
+			     struct ward_profile **ret, struct ward_error *err)
+{
+	/* Not a file: no dev/ino, so no include can close a cycle through it; its includes
+	 * and imports resolve as a built-in profile's do (the current directory). */
+	struct source src = {.path = (char *)name, .text = text, .len = len};
+
+	if (!name || !text)
+		return ward_error_set(err, -EINVAL, "no profile text given");
 	return load(&src, ret, err);
 }
 

@@ -120,6 +120,10 @@ struct ward_profile {
  * compiled in), reads it and its includes, merges them and validates the result. On error,
  * err->msg is "FILE:LINE:COL: what is wrong" (FILE "<builtin>/NAME.yaml" for a built-in one). */
 int ward_profile_load(const char *name_or_path, struct ward_profile **ret, struct ward_error *err);
+/* The same for a profile held in memory (len bytes, no NUL needed; fuzzing, tests): name is
+ * its file name in messages; includes and imports resolve from the current directory. */
+int ward_profile_load_buffer(const char *name, const char *text, size_t len,
+			     struct ward_profile **ret, struct ward_error *err);
 /* The profile used when `ward run` gets no -p: "default" looked up like any other name, so
  * the built-in one when none is installed (nothing visible but /usr, /lib*, /bin, no network,
  * default deny). */
