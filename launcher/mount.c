@@ -173,6 +173,22 @@ static int add_bind(struct view *v, const char *src, const char *dst, enum bind_
 	}
 	for (size_t i = 0; i < v->n; i++)
 		if (strcmp(v->b[i].dst, dst) == 0) {
+			/* --bind applies after the profile: another source on a place the
+			 * profile binds replaces it (it was silently ignored, issue 9 item 15). */
+			if ((!loc || !loc->file) && strcmp(v->b[i].src, real) != 0) {
+				char *c = strdup(real);
+
+				if (!c)
+					return -ENOMEM;
+				free(v->b[i].src);
+				v->b[i] = (struct bind){.src = c,
+							.dst = v->b[i].dst,
+							.kind = kind,
+							.is_dir = S_ISDIR(st.st_mode),
+							.fd = -1,
+							.loc = loc};
+				return 0;
+			}
 			/* The same place twice: the stronger access wins (rw over ro). */
 			if (kind == BIND_RW && v->b[i].kind == BIND_RO) {
 				v->b[i].kind = BIND_RW;

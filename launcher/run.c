@@ -227,6 +227,8 @@ static int prepare(struct ward_sandbox *sb)
 	prepare_identity(sb);
 	r = ward_caps_validate(p, &err);
 	if (r >= 0)
+		r = ward_rlimits_prepare_parent(p, &err);
+	if (r >= 0)
 		r = ward_seccomp_build(p, &sb->sc, &err);
 	if (r >= 0)
 		r = prepare_events(sb, &err);

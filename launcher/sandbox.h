@@ -54,6 +54,10 @@ int ward_run(struct ward_sandbox *sb);
 /* init.c: the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2) and
  * SIGCHLD, blocked by the supervisor before clone and read through signalfds. */
 void ward_forwarded_sigset(sigset_t *set);
+/* init.c, in the supervisor before clone: makes limits.nofile possible for init (whose
+ * setrlimit runs in a new user namespace, where the hard limit can only go down) by raising
+ * ward's own hard limit when it is lower; refuses naming limits.nofile when it cannot. */
+int ward_rlimits_prepare_parent(const struct ward_profile *p, struct ward_error *err);
 /* init.c: PID 1 inside; never returns. */
 _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd);
 

@@ -113,6 +113,21 @@ static void put_escaped(FILE *f, const char *s, bool in_quotes)
 	}
 }
 
+/* A --bind path as the option takes it back: ':' and '\\' escaped, controls as \\xNN. */
+static void put_bind_path(FILE *f, const char *s)
+{
+	for (const char *c = s; *c; c++) {
+		if (*c == ':' || *c == '\\') {
+			fputc('\\', f);
+			fputc(*c, f);
+		} else if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			fprintf(f, "\\x%02x", (unsigned char)*c);
+		} else {
+			fputc(*c, f);
+		}
+	}
+}
+
 static void put_str(FILE *f, const char *s)
 {
 	if (plain_ok(s)) {
@@ -267,9 +282,13 @@ int ward_profile_dump(const struct ward_profile *p, FILE *f)
 	}
 	if (p->n_binds)
 		fputs("# command-line binds (not part of the profile format):\n", f);
-	for (size_t i = 0; i < p->n_binds; i++)
-		fprintf(f, "#   --bind %s:%s:%s\n", p->binds[i].src, p->binds[i].dst,
-			p->binds[i].rw ? "rw" : "ro");
+	for (size_t i = 0; i < p->n_binds; i++) {
+		fputs("#   --bind ", f);
+		put_bind_path(f, p->binds[i].src);
+		fputc(':', f);
+		put_bind_path(f, p->binds[i].dst);
+		fprintf(f, ":%s\n", p->binds[i].rw ? "rw" : "ro");
+	}
 
 	fputs("name: ", f);
 	put_str(f, p->name ? p->name : "");

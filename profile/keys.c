@@ -586,6 +586,7 @@ static int h_limit(struct yfile *y, const char *path, const char *key, yaml_node
 		return get_uint(y, v, path, 1U << 22, &p->pids_max);
 	} else {
 		/* fs.nr_open cannot go above 2^30 (sysctl_nr_open_max). */
+		p->nofile_loc = node_loc(y, v);
 		return get_uint(y, v, path, 1U << 30, &p->nofile);
 	}
 	return 0;

@@ -222,6 +222,33 @@ struct ward_profile *ward_profile_new(void)
 
 /* ---- command-line overrides ----------------------------------------------------------------- */
 
+/*
+ * Splits a --bind argument at the colons that are not escaped: "\:" is a colon of a path,
+ * "\\" a backslash (so a path holding ':' can be bound). copy is modified in place.
+ */
+static int split_bind(char *copy, char *parts[3], size_t *ret_n)
+{
+	size_t n = 0;
+	char *o = copy;
+
+	parts[n++] = o;
+	for (char *c = copy; *c; c++) {
+		if (*c == '\\' && (c[1] == ':' || c[1] == '\\')) {
+			*o++ = *++c;
+		} else if (*c == ':') {
+			*o++ = '\0';
+			if (n == 3)
+				return -EINVAL;
+			parts[n++] = o;
+		} else {
+			*o++ = *c;
+		}
+	}
+	*o = '\0';
+	*ret_n = n;
+	return 0;
+}
+
 int ward_profile_add_bind(struct ward_profile *p, const char *spec, struct ward_error *err)
 {
 	_cleanup_free_ char *copy = NULL, *src = NULL, *dst = NULL;
@@ -237,12 +264,11 @@ int ward_profile_add_bind(struct ward_profile *p, const char *spec, struct ward_
 	copy = strdup(spec);
 	if (!copy)
 		return -ENOMEM;
-	for (char *c = copy, *tok; (tok = strsep(&c, ":"));) {
-		if (np == ARRAY_SIZE(parts))
-			return ward_error_set(err, -EINVAL,
-					      "--bind '%s': expected SRC[:DST[:ro|rw]]", spec);
-		parts[np++] = tok;
-	}
+	if (split_bind(copy, parts, &np) < 0)
+		return ward_error_set(err, -EINVAL,
+				      "--bind '%s': expected SRC[:DST[:ro|rw]] (a ':' of a path is "
+				      "written '\\:')",
+				      spec);
 	if (np == 3) {
 		if (strcmp(parts[2], "rw") == 0)
 			rw = true;
@@ -260,8 +286,26 @@ int ward_profile_add_bind(struct ward_profile *p, const char *spec, struct ward_
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return ward_error_set(err, r, "--bind '%s': destination '%s' %s", spec, parts[1],
-				      why);
+		return ward_error_set(err, r, "--bind '%s': destination '%s' %s", spec,
+				      np >= 2 ? parts[1] : parts[0], why);
+	/* Places ward builds itself: a bind there would be hidden, or break the view with a
+	 * message about something else (issue 9 item 15). */
+	if (strcmp(dst, "/") == 0)
+		return ward_error_set(err, -EINVAL,
+				      "--bind '%s': destination '/' is the sandbox root; bind to a "
+				      "directory below it (e.g. %s:/host)",
+				      spec, src);
+	if (strcmp(dst, "/dev") == 0 || strncmp(dst, "/dev/", 5) == 0)
+		return ward_error_set(
+			err, -EINVAL,
+			"--bind '%s': destination %s is under /dev, which ward builds "
+			"(device nodes go in filesystem.devices)",
+			spec, dst);
+	if (strcmp(dst, "/proc") == 0 || strncmp(dst, "/proc/", 6) == 0)
+		return ward_error_set(err, -EINVAL,
+				      "--bind '%s': destination %s is under /proc, the sandbox's "
+				      "own procfs",
+				      spec, dst);
 	n = reallocarray(p->binds, p->n_binds + 1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;

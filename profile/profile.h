@@ -100,12 +100,13 @@ struct ward_profile {
 
 	struct ward_strv capabilities; /* names like "CAP_NET_BIND_SERVICE" (validated) */
 
-	uint64_t mem_max;  /* bytes, 0 = unlimited */
-	uint64_t pids_max; /* 0 = unlimited */
-	double cpu_max;	   /* CPUs, 0 = unlimited */
-	uint64_t nofile;   /* 0 = inherit */
-	uint64_t wall_ns;  /* 0 = none */
-	uint64_t grace_ns; /* SIGTERM -> SIGKILL grace after the wall limit; default 5 s */
+	uint64_t mem_max;	    /* bytes, 0 = unlimited */
+	uint64_t pids_max;	    /* 0 = unlimited */
+	double cpu_max;		    /* CPUs, 0 = unlimited */
+	uint64_t nofile;	    /* 0 = inherit */
+	struct ward_loc nofile_loc; /* where limits.nofile was set (file NULL: default) */
+	uint64_t wall_ns;	    /* 0 = none */
+	uint64_t grace_ns;	    /* SIGTERM -> SIGKILL grace after the wall limit; default 5 s */
 
 	char *sink; /* events.sink: stderr, none, file:PATH, unix:PATH */
 	bool events_allowed;
