@@ -319,7 +319,15 @@ int ward_profile_dump(const struct ward_profile *p, FILE *f)
 	fputs("filesystem:\n", f);
 	put_flow_list(f, 2, "readonly", &p->fs_readonly);
 	put_flow_list(f, 2, "readwrite", &p->fs_readwrite);
-	put_flow_list(f, 2, "tmpfs", &p->fs_tmpfs);
+	fputs("  tmpfs: [", f);
+	for (size_t i = 0; i < p->fs_tmpfs.n; i++) {
+		fputs(i ? ",\n          {path: " : "{path: ", f);
+		put_str(f, p->fs_tmpfs.v[i].s);
+		fputs(", size: ", f);
+		put_size(f, p->fs_tmpfs.v[i].size);
+		fputs("}", f);
+	}
+	fputs("]\n", f);
 	put_flow_list(f, 2, "devices", &p->fs_devices);
 	put_flow_list(f, 2, "deny", &p->fs_deny);
 

@@ -231,6 +231,77 @@ static int fs_item(struct yfile *y, const yaml_node_t *it, const char *path, con
 	return add_item(y, it, d->v, path, d->g, norm);
 }
 
+/* A filesystem.tmpfs entry: PATH, or {path: PATH, size: SIZE}. */
+static int tmpfs_item(struct yfile *y, const yaml_node_t *it, const char *path, void *userdata)
+{
+	const struct list_dst *d = userdata;
+	const yaml_node_t *pn = it, *sn = NULL;
+	uint64_t size = 0;
+	const char *s;
+	size_t at;
+	int r;
+
+	if (it->type == YAML_MAPPING_NODE) {
+		pn = NULL;
+		for (yaml_node_pair_t *pair = it->data.mapping.pairs.start;
+		     pair < it->data.mapping.pairs.top; pair++) {
+			yaml_node_t *k = node_get(y, pair->key);
+			const yaml_node_t **slot = NULL;
+
+			if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), "path") == 0)
+				slot = &pn;
+			else if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), "size") == 0)
+				slot = &sn;
+			else
+				return node_err(y, k, "%s: unknown key '%s' (path, size)", path,
+						k->type == YAML_SCALAR_NODE ? scalar(k) : "?");
+			if (*slot)
+				return node_err(y, k, "duplicate key '%s'", scalar(k));
+			*slot = node_get(y, pair->value);
+		}
+		if (!pn)
+			return node_err(y, it, "%s: an entry {path: PATH, size: SIZE} needs a path",
+					path);
+	}
+	if (sn) {
+		r = get_str(y, sn, path, &s);
+		if (r < 0)
+			return r;
+		/* size=0 would be an unlimited tmpfs (tmpfs(5)) */
+		if (ward_parse_size(s, &size) < 0 || size < 4096)
+			return node_err(y, sn,
+					"%s: size '%s' is not a size of at least 4K (like 64M, 1G)",
+					path, s);
+	}
+	r = get_str(y, pn, path, &s);
+	if (r < 0)
+		return r;
+	r = fs_item(y, pn, path, s, userdata);
+	if (r < 0)
+		return r;
+	/* the entry is in the list now (new or not) */
+	{
+		_cleanup_free_ char *norm = NULL;
+		const char *why;
+		ssize_t i;
+
+		if (ward_normalize_abs_path(s, &norm, &why) < 0)
+			return -ENOMEM;
+		i = ward_strv_find(d->v, norm);
+		if (i < 0)
+			return -EINVAL;
+		at = (size_t)i;
+		/* a plain PATH states no size: an earlier file's explicit one stays */
+		if (sn) {
+			d->v->v[at].size = size;
+			d->v->v[at].size_loc = node_loc(y, sn);
+		} else if (!d->v->v[at].size) {
+			d->v->v[at].size_loc = node_loc(y, pn);
+		}
+	}
+	return 0;
+}
+
 static int h_fs_list(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
 	struct ward_profile *p = y->p;
@@ -253,6 +324,8 @@ static int h_fs_list(struct yfile *y, const char *path, const char *key, yaml_no
 		d.v = &p->fs_deny;
 	if (reserve_list(y, v, d.v) < 0)
 		return -ENOMEM;
+	if (d.v == &p->fs_tmpfs)
+		return for_each_item(y, v, path, tmpfs_item, &d);
 	return for_each_scalar(y, v, path, fs_item, &d);
 }
 

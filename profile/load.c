@@ -361,6 +361,30 @@ static int finish(struct loader *l, const char *top)
 				      "network.mode is host",
 				      l->ns_loc.file ? l->ns_loc.file : top, l->ns_loc.line,
 				      l->ns_loc.col);
+	/*
+	 * tmpfs sizes: a tmpfs's pages are charged to the sandbox's memory cgroup, so without a
+	 * cap /tmp could take the whole memory limit (or half the host's RAM, the kernel's
+	 * default, with none). The default, min(256 MiB, limits.memory / 2), keeps half the
+	 * limit for the workload and makes a full /tmp an ENOSPC (reported) rather than an OOM
+	 * kill; an explicit size above the limit could never be used and is refused.
+	 */
+	for (size_t i = 0; i < p->fs_tmpfs.n; i++) {
+		struct ward_str *t = &p->fs_tmpfs.v[i];
+		uint64_t def = WARD_TMPFS_DEFAULT;
+
+		if (p->mem_max && p->mem_max / 2 < def)
+			def = p->mem_max / 2 < 4096 ? 4096 : p->mem_max / 2;
+		if (!t->size)
+			t->size = def;
+		else if (p->mem_max && t->size > p->mem_max)
+			return ward_error_set(l->err, -EINVAL,
+					      "%s:%d:%d: filesystem.tmpfs: the size of %s (%llu "
+					      "bytes) is larger than limits.memory (%llu bytes)",
+					      t->size_loc.file ? t->size_loc.file : top,
+					      t->size_loc.line, t->size_loc.col, t->s,
+					      (unsigned long long)t->size,
+					      (unsigned long long)p->mem_max);
+	}
 	if (!l->name_set) {
 		/* profiles/python-cpu.yaml -> python-cpu */
 		const char *b = strrchr(top, '/');

@@ -19,8 +19,12 @@ struct ward_loc {
 struct ward_str {
 	char *s;
 	struct ward_loc loc;
-	uint64_t size; /* filesystem.tmpfs: the tmpfs size in bytes; 0 elsewhere */
+	uint64_t size;		  /* filesystem.tmpfs: the tmpfs size in bytes; 0 elsewhere */
+	struct ward_loc size_loc; /* filesystem.tmpfs: where the size (or the entry) was given */
 };
+
+/* filesystem.tmpfs without a size: min(WARD_TMPFS_DEFAULT, limits.memory / 2). */
+#define WARD_TMPFS_DEFAULT (256ULL << 20)
 
 struct ward_hashmap;
 struct ward_strv {

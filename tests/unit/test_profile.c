@@ -1354,6 +1354,45 @@ static void test_fifo_inputs(void **state)
 	alarm(0);
 }
 
+/* Item 4: tmpfs entries take a size; without one, min(256M, limits.memory / 2). */
+static void test_tmpfs_size(void **state)
+{
+	struct ward_profile *p;
+	char *text;
+
+	p = expect_ok("filesystem: {tmpfs: [/a, {path: /b, size: 64M}, {size: 1G, path: /c}]}\n");
+	assert_strv(&p->fs_tmpfs, 3, "/a", "/b", "/c");
+	assert_int_equal(p->fs_tmpfs.v[0].size, 256ULL << 20);
+	assert_int_equal(p->fs_tmpfs.v[1].size, 64ULL << 20);
+	assert_int_equal(p->fs_tmpfs.v[2].size, 1ULL << 30);
+	text = dump_to_string(p);
+	assert_non_null(strstr(text, "\n  tmpfs: [{path: /a, size: 256M},\n          {path: /b, "
+				     "size: 64M},\n          {path: /c, size: 1G}]\n"));
+	free(text);
+	round_trip(p);
+	ward_profile_free(p);
+
+	p = expect_ok("limits: {memory: 100M}\nfilesystem: {tmpfs: [/tmp]}\n");
+	assert_int_equal(p->fs_tmpfs.v[0].size, 50ULL << 20);
+	ward_profile_free(p);
+	/* a later explicit size wins, a later plain entry keeps it */
+	p = expect_ok("include: [base]\nfilesystem: {tmpfs: [{path: /tmp, size: 8M}]}\n");
+	assert_int_equal(p->fs_tmpfs.v[0].size, 8ULL << 20);
+	ward_profile_free(p);
+
+	expect_error("limits: {memory: 100M}\nfilesystem: {tmpfs: [{path: /tmp, size: 1G}]}\n",
+		     "2:41: filesystem.tmpfs: the size of /tmp (1073741824 bytes) is larger than "
+		     "limits.memory");
+	expect_error("filesystem: {tmpfs: [{path: /tmp, size: 0}]}\n",
+		     "1:41: filesystem.tmpfs: size '0' is not a size of at least 4K");
+	expect_error("filesystem: {tmpfs: [{path: /tmp, sise: 1M}]}\n",
+		     "1:35: filesystem.tmpfs: unknown key 'sise' (path, size)");
+	expect_error("filesystem: {tmpfs: [{size: 1M}]}\n",
+		     "1:22: filesystem.tmpfs: an entry {path: PATH, size: SIZE} needs a path");
+	expect_error("filesystem: {tmpfs: [{path: tmp}]}\n",
+		     "1:29: filesystem.tmpfs: 'tmp' must be an absolute path");
+}
+
 /* The built-in profiles are profiles/ compiled in: default (with base) and base as shipped. */
 static void test_builtin_profiles(void **state)
 {
@@ -1379,7 +1418,7 @@ int main(void)
 		cmocka_unit_test(test_shipped_profiles), cmocka_unit_test(test_all_profiles_in_dir),
 		cmocka_unit_test(test_builtin_profiles), cmocka_unit_test(test_yaml_depth),
 		cmocka_unit_test(test_yaml_anchors),	 cmocka_unit_test(test_linear_lists),
-		cmocka_unit_test(test_fifo_inputs),
+		cmocka_unit_test(test_fifo_inputs),	 cmocka_unit_test(test_tmpfs_size),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, remove_tmpdir);
