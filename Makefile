@@ -5,6 +5,7 @@
 # make demo       run the example model inside the sandbox and show its events
 # make install    PREFIX=/usr/local DESTDIR=
 # make SANITIZE=1 ASan/UBSan build;  V=1 verbose
+# make fuzz       libFuzzer targets (tests/fuzz/), FUZZ_SECONDS=N each; make fuzz-smoke: 3 s each
 
 .DELETE_ON_ERROR:
 # Keep the generated vmlinux.h, BPF object and skeleton between builds.
@@ -168,7 +169,7 @@ integration: all examples engines
 check:
 	$(Q)tools/deps.sh --quiet
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory format-check events-doc unit integration
+	$(Q)$(MAKE) --no-print-directory format-check events-doc unit fuzz-smoke integration
 
 deps:
 	$(Q)tools/deps.sh
@@ -186,6 +187,66 @@ demo:
 	$(Q)$(MAKE) --no-print-directory all examples
 	$(Q)examples/demo.sh
 
+# ---- coverage-guided fuzzing (libFuzzer) ---------------------------------------------------
+# tests/fuzz/fuzz_<target>.c, linked with clang-built, sanitized copies of the tree's objects
+# (build/fuzz/obj/: the project's own objects are gcc's). Seeds: tests/fuzz/corpus/<target>/
+# (read only); what a run finds goes to build/fuzz/corpus/<target>/. Every input under
+# tests/fuzz/regressions/<target>/ is replayed first: each is a fixed finding.
+# make fuzz FUZZ_SECONDS=N   each target for N seconds (default 60)
+# make fuzz-smoke            each target for 3 s (part of make check)
+FUZZ_TARGETS  := profile oci collector event parsers
+FUZZ_SECONDS  ?= 60
+FUZZ_JOBS     ?= 1
+FUZZ_CC       ?= clang
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   := -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+		 -std=gnu11 -Wall -Wno-unused-parameter -D_GNU_SOURCE \
+		 -DWARD_VERSION=\"$(VERSION)\" -DWARD_PREFIX=\"$(PREFIX)\" \
+		 -I. -Iinclude -I$(BUILD) $(PKG_CFLAGS)
+FUZZ_OBJS     := $(patsubst $(BUILD)/obj/%,$(BUILD)/fuzz/obj/%,$(LIB_OBJS))
+FUZZ_BINS     := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/obj/%.o: %.c | $(BUILD)
+	$(call msg,FUZZCC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/obj/builtin_profiles.o: $(BUILD)/builtin_profiles.c
+	$(call msg,FUZZCC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(filter $(FUZZ_OBJS),$(patsubst $(BUILD)/obj/%,$(BUILD)/fuzz/obj/%,$(SKEL_USERS))): $(BPF_SKELS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(call msg,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(DEPFLAGS) -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+
+-include $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d)
+
+fuzz-build: $(FUZZ_BINS)
+
+# One target: the regressions once, then FUZZ_SECONDS of fuzzing from the seeds and what
+# earlier runs found; libFuzzer's last status line (execs, exec/s, cov) goes to build/fuzz/.
+define fuzz_run
+	mkdir -p $(BUILD)/fuzz/corpus/$(1) $(BUILD)/fuzz/artifacts/$(1); \
+	if [ -n "$$(ls tests/fuzz/regressions/$(1) 2>/dev/null)" ]; then \
+		$(BUILD)/fuzz/fuzz_$(1) tests/fuzz/regressions/$(1)/* >$(BUILD)/fuzz/$(1).regress.log 2>&1 || \
+			{ tail -n 30 $(BUILD)/fuzz/$(1).regress.log; exit 1; }; fi; \
+	nice -n 10 $(BUILD)/fuzz/fuzz_$(1) -max_total_time=$(2) -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/artifacts/$(1)/ \
+		-dict=tests/fuzz/$(if $(filter profile,$(1)),profile,json).dict \
+		$(BUILD)/fuzz/corpus/$(1) tests/fuzz/corpus/$(1) >$(BUILD)/fuzz/$(1).log 2>&1 || \
+		{ tail -n 40 $(BUILD)/fuzz/$(1).log; exit 1; }; \
+	printf '  %-10s %s\n' $(1) "$$(grep -E '^#[0-9]+' $(BUILD)/fuzz/$(1).log | tail -n 1)";
+endef
+
+fuzz: $(FUZZ_BINS)
+	$(Q)set -e; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),$(FUZZ_SECONDS)))
+
+fuzz-smoke: $(FUZZ_BINS)
+	$(Q)set -e; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),3))
+
 # ---- misc ---------------------------------------------------------------------------------
 install: all
 	install -D -m 0755 $(BUILD)/ward $(DESTDIR)$(PREFIX)/bin/ward
@@ -200,7 +261,7 @@ install: all
 	done
 
 FORMAT_SRCS = $(wildcard $(addsuffix /*.[ch],$(SUBDIRS)) include/ward/*.h bpf/*.c bpf/*.h \
-	      tests/*.c tests/unit/*.c tests/integration/*.c)
+	      tests/*.c tests/unit/*.c tests/integration/*.c tests/fuzz/*.c)
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
 
@@ -215,7 +276,7 @@ format-check:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit integration check deps demo examples install format format-check events-doc clean FORCE
+.PHONY: fuzz fuzz-build fuzz-smoke engines all unit integration check deps demo examples install format format-check events-doc clean FORCE
 
 # ---- engines: llama.cpp and ONNX Runtime (tests/integration/engine_*.sh, bench/engines.sh) -
 # Test models generated here from fixed seeds, never downloaded; the npm packages pinned by
@@ -236,4 +297,3 @@ $(BUILD)/engines/tiny.onnx: engines/make_onnx.py | $(BUILD)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(ENGINES_PY) engines/make_onnx.py $@ >/dev/null
 
-.PHONY: engines

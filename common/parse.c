@@ -10,16 +10,16 @@
 /* ---- value parsers ------------------------------------------------------------------------ */
 
 /*
- * Reads "DIGITS[.DIGITS]" at *s: the integer part in *ret_int and the fraction as
- * *ret_frac / *ret_div (ret_div a power of ten). At least one digit overall.
+ * Reads "DIGITS[.DIGITS]" at *s: the integer part in *ret_int, the fraction's digits at
+ * *ret_frac (*ret_nfrac of them, not NUL-terminated). At least one digit overall.
  */
-static int parse_decimal(const char **s, unsigned __int128 *ret_int, uint64_t *ret_frac,
-			 uint64_t *ret_div)
+static int parse_decimal(const char **s, unsigned __int128 *ret_int, const char **ret_frac,
+			 size_t *ret_nfrac)
 {
-	const char *c = *s;
+	const char *c = *s, *frac = NULL;
 	unsigned __int128 ip = 0;
-	uint64_t fp = 0, div = 1;
 	bool digits = false;
+	size_t nfrac = 0;
 
 	for (; isdigit((unsigned char)*c); c++) {
 		ip = ip * 10 + (unsigned)(*c - '0');
@@ -28,42 +28,54 @@ static int parse_decimal(const char **s, unsigned __int128 *ret_int, uint64_t *r
 		digits = true;
 	}
 	if (*c == '.') {
-		c++;
-		for (; isdigit((unsigned char)*c); c++) {
-			/* Digits past nanosecond/byte precision cannot matter: ignore them. */
-			if (div < 1000000000000000000ULL) {
-				fp = fp * 10 + (unsigned)(*c - '0');
-				div *= 10;
-			}
-			digits = true;
-		}
+		frac = ++c;
+		for (; isdigit((unsigned char)*c); c++)
+			nfrac++;
+		digits |= nfrac > 0;
 	}
 	if (!digits)
 		return -EINVAL;
 	*s = c;
 	*ret_int = ip;
-	*ret_frac = fp;
-	*ret_div = div;
+	*ret_frac = frac;
+	*ret_nfrac = nfrac;
 	return 0;
+}
+
+/*
+ * floor(0.DIGITS * mult), exactly, for any number of digits: the schoolbook product of the
+ * digit string and mult, right to left, of which only the carry out of the fraction is kept.
+ * (Keeping 18 digits and dividing, as this did before, could come out one unit low: with
+ * mult = 2^60, 0.9999999999999999999E is 2^60 - 1 bytes, not 2^60 - 2.) t stays below
+ * 10 * mult, which fits in 128 bits for every mult used here (at most 2^60).
+ */
+static uint64_t frac_times(const char *digits, size_t n, uint64_t mult)
+{
+	unsigned __int128 carry = 0;
+
+	for (size_t i = n; i-- > 0;)
+		carry = ((unsigned)(digits[i] - '0') * (unsigned __int128)mult + carry) / 10;
+	return (uint64_t)carry;
 }
 
 /*
  * Sizes: a number with an optional binary suffix. K, M, G, T, P, E (any case), optionally
  * followed by "i" and/or "B", are all powers of 1024, as cgroup memory.max and Docker read
- * them: "2G", "2GiB", "2Gi" and "2GB" are all 2147483648. A fraction is allowed and rounded
- * down to whole bytes ("1.5G").
+ * them: "2G", "2GiB", "2Gi" and "2GB" are all 2147483648. A fraction is allowed, of any
+ * length, and the exact value is rounded down to whole bytes ("1.5G").
  */
 int ward_parse_size(const char *s, uint64_t *ret_bytes)
 {
 	static const char units[] = "KMGTPE";
 	unsigned __int128 ip, v;
-	uint64_t fp, div, mult = 1;
-	const char *u;
+	uint64_t mult = 1;
+	const char *u, *frac;
+	size_t nfrac;
 	int r;
 
 	if (!s || !*s)
 		return -EINVAL;
-	r = parse_decimal(&s, &ip, &fp, &div);
+	r = parse_decimal(&s, &ip, &frac, &nfrac);
 	if (r < 0)
 		return r;
 	if (*s && (u = strchr(units, toupper((unsigned char)*s)))) {
@@ -76,7 +88,7 @@ int ward_parse_size(const char *s, uint64_t *ret_bytes)
 		s++;
 	if (*s)
 		return -EINVAL;
-	v = ip * mult + (unsigned __int128)fp * mult / div;
+	v = ip * mult + frac_times(frac, nfrac, mult);
 	if (v > UINT64_MAX)
 		return -EINVAL;
 	*ret_bytes = (uint64_t)v;
@@ -85,7 +97,7 @@ int ward_parse_size(const char *s, uint64_t *ret_bytes)
 
 /*
  * Durations: one or more NUMBER UNIT with units ns, us, ms, s, m, h, d ("1h30m", "500ms",
- * "1.5s"); a bare number is seconds.
+ * "1.5s"); a bare number is seconds. Each part is exact, rounded down to whole nanoseconds.
  */
 int ward_parse_duration(const char *s, uint64_t *ret_ns)
 {
@@ -109,8 +121,10 @@ int ward_parse_duration(const char *s, uint64_t *ret_ns)
 		return -EINVAL;
 	while (*s) {
 		unsigned __int128 ip;
-		uint64_t fp, div, mult = 0;
-		int r = parse_decimal(&s, &ip, &fp, &div);
+		const char *frac;
+		size_t nfrac;
+		uint64_t mult = 0;
+		int r = parse_decimal(&s, &ip, &frac, &nfrac);
 
 		if (r < 0)
 			return r;
@@ -129,7 +143,7 @@ int ward_parse_duration(const char *s, uint64_t *ret_ns)
 			if (!mult)
 				return -EINVAL;
 		}
-		total += ip * mult + (unsigned __int128)fp * mult / div;
+		total += ip * mult + frac_times(frac, nfrac, mult);
 		if (total > UINT64_MAX)
 			return -EINVAL;
 		first = false;

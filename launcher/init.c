@@ -84,6 +84,37 @@ static char **build_env(const struct ward_profile *p)
 	return env;
 }
 
+int ward_rlimits_prepare_parent(const struct ward_profile *p, struct ward_error *err)
+{
+	struct rlimit rl;
+	char where[300] = "limits.nofile";
+
+	if (!p->nofile || getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_max >= p->nofile)
+		return 0;
+	/* Raising a hard limit takes CAP_SYS_RESOURCE in the initial user namespace
+	 * (setrlimit(2)): ward may have it, init in its user namespace never does. Above
+	 * fs.nr_open it fails for anyone. */
+	rl.rlim_max = p->nofile;
+	if (rl.rlim_cur > rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		return 0;
+	if (p->nofile_loc.file)
+		snprintf(where, sizeof(where), "%s:%d:%d: limits.nofile", p->nofile_loc.file,
+			 p->nofile_loc.line, p->nofile_loc.col);
+	{
+		int e = errno;
+		struct rlimit cur = {0, 0};
+
+		getrlimit(RLIMIT_NOFILE, &cur);
+		return ward_error_set(err, -e,
+				      "%s: %llu is above the hard limit on open files (%llu, "
+				      "ulimit -Hn) and ward cannot raise it: %s",
+				      where, (unsigned long long)p->nofile,
+				      (unsigned long long)cur.rlim_max, strerror(e));
+	}
+}
+
 static int set_rlimits(const struct ward_profile *p)
 {
 	struct rlimit rl = {0, 0};

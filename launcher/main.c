@@ -45,10 +45,13 @@ static void run_usage(FILE *f)
 	      "  -m, --mode MODE          enforce (block and report) or audit (report only)\n"
 	      "  -e, --events SINK        stderr, file:PATH, unix:PATH or none\n"
 	      "      --id NAME            sandbox id (hostname, cgroup, events); default: random\n"
-	      "      --bind SRC[:DST[:ro|rw]]  extra bind mount (read-only by default)\n"
+	      "      --bind SRC[:DST[:ro|rw]]  extra bind mount (read-only by default); a ':'\n"
+	      "                           in a path is written \\:, a backslash \\\\\n"
 	      "      --net MODE           none, loopback or host\n"
 	      "      --gpu LIST           none, all or GPU indexes N[,N]\n"
-	      "      --timeout DUR        wall-clock limit (30s, 5m, 1h): SIGTERM, grace, SIGKILL\n"
+	      "      --timeout DUR        wall-clock limit (30s, 5m, 1h; 0: none): SIGTERM, "
+	      "grace,\n"
+	      "                           SIGKILL\n"
 	      "      --allow-degraded     run even if a protection cannot be applied on this host\n"
 	      "  -h, --help               this help\n",
 	      f);
@@ -178,9 +181,11 @@ static int cmd_run(int argc, char **argv)
 		return fail_usage("run: bad --id '%s': 1-48 characters of [A-Za-z0-9._-]", id);
 	}
 	uint64_t timeout_ns = 0;
-	if (timeout && (ward_parse_duration(timeout, &timeout_ns) < 0 || timeout_ns == 0)) {
+	/* 0 means no wall-clock limit, as limits.wall: 0 does */
+	if (timeout && ward_parse_duration(timeout, &timeout_ns) < 0) {
 		free(binds);
-		return fail_usage("run: bad --timeout '%s': expected a duration like 30s, 5m, 1h",
+		return fail_usage("run: bad --timeout '%s': expected a duration like 30s, 5m, 1h "
+				  "(0: none)",
 				  timeout);
 	}
 

@@ -39,6 +39,7 @@ struct bind {
 	bool is_dir;
 	int fd; /* detached clone of the source tree */
 	const struct ward_loc *loc;
+	uint64_t size; /* BIND_TMPFS: bytes */
 };
 
 struct link {
@@ -174,6 +175,22 @@ static int add_bind(struct view *v, const char *src, const char *dst, enum bind_
 	}
 	for (size_t i = 0; i < v->n; i++)
 		if (strcmp(v->b[i].dst, dst) == 0) {
+			/* --bind applies after the profile: another source on a place the
+			 * profile binds replaces it (it was silently ignored, issue 9 item 15). */
+			if ((!loc || !loc->file) && strcmp(v->b[i].src, real) != 0) {
+				char *c = strdup(real);
+
+				if (!c)
+					return -ENOMEM;
+				free(v->b[i].src);
+				v->b[i] = (struct bind){.src = c,
+							.dst = v->b[i].dst,
+							.kind = kind,
+							.is_dir = S_ISDIR(st.st_mode),
+							.fd = -1,
+							.loc = loc};
+				return 0;
+			}
 			/* The same place twice: the stronger access wins (rw over ro). */
 			if (kind == BIND_RW && v->b[i].kind == BIND_RO) {
 				v->b[i].kind = BIND_RW;
@@ -196,13 +213,14 @@ static int add_bind(struct view *v, const char *src, const char *dst, enum bind_
 	return 0;
 }
 
-static int add_tmpfs(struct view *v, const char *dst, const struct ward_loc *loc)
+static int add_tmpfs(struct view *v, const char *dst, uint64_t size, const struct ward_loc *loc)
 {
 	for (size_t i = 0; i < v->n; i++)
 		if (strcmp(v->b[i].dst, dst) == 0) {
 			/* a tmpfs replaces a bind of the same place */
 			v->b[i].kind = BIND_TMPFS;
 			v->b[i].loc = loc;
+			v->b[i].size = size;
 			return 0;
 		}
 	if (view_grow(v) < 0)
@@ -212,7 +230,8 @@ static int add_tmpfs(struct view *v, const char *dst, const struct ward_loc *loc
 				   .kind = BIND_TMPFS,
 				   .is_dir = true,
 				   .fd = -1,
-				   .loc = loc};
+				   .loc = loc,
+				   .size = size};
 	if (!v->b[v->n].src || !v->b[v->n].dst)
 		return -ENOMEM;
 	v->n++;
@@ -914,7 +933,7 @@ static int collect(struct ward_sandbox *sb, struct view *v, bool audit, struct w
 		r = add_bind(v, p->fs_readwrite.v[i].s, NULL, BIND_RW, false,
 			     &p->fs_readwrite.v[i].loc, err);
 	for (size_t i = 0; i < p->fs_tmpfs.n && r >= 0; i++)
-		r = add_tmpfs(v, p->fs_tmpfs.v[i].s, &p->fs_tmpfs.v[i].loc);
+		r = add_tmpfs(v, p->fs_tmpfs.v[i].s, p->fs_tmpfs.v[i].size, &p->fs_tmpfs.v[i].loc);
 	for (size_t i = 0; i < p->n_binds && r >= 0; i++)
 		r = add_bind(v, p->binds[i].src, p->binds[i].dst,
 			     p->binds[i].rw ? BIND_RW : BIND_RO, false, &p->binds[i].loc, err);
@@ -1041,7 +1060,12 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 		char where[256];
 
 		if (b->kind == BIND_TMPFS) {
-			r = mount_tmpfs(v.root_fd, b->dst, "1777", "50%", sb,
+			char size[24];
+
+			/* filesystem.tmpfs sizes are resolved by the loader (load.c) */
+			snprintf(size, sizeof(size), "%llu",
+				 (unsigned long long)(b->size ? b->size : WARD_TMPFS_DEFAULT));
+			r = mount_tmpfs(v.root_fd, b->dst, "1777", size, sb,
 					MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 			if (r < 0) {
 				r = ward_error_set(err, r, "%s: mounting tmpfs on %s",

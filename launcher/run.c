@@ -245,6 +245,8 @@ static int prepare(struct ward_sandbox *sb)
 	if (r >= 0)
 		r = ward_caps_validate(p, &err);
 	if (r >= 0)
+		r = ward_rlimits_prepare_parent(p, &err);
+	if (r >= 0)
 		r = ward_seccomp_build(p, &sb->sc, &err);
 	if (r >= 0)
 		r = prepare_events(sb, &err);

@@ -56,6 +56,27 @@ int ward_run(struct ward_sandbox *sb);
 /* init.c: the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2) and
  * SIGCHLD, blocked by the supervisor before clone and read through signalfds. */
 void ward_forwarded_sigset(sigset_t *set);
+/* tmpfs.c: the sandbox's tmpfs mounts, watched for ENOSPC (a lifecycle event "tmpfs_full"). */
+struct ward_tmpfs_entry {
+	int fd; /* O_PATH, inside the view */
+	const char *path;
+	uint64_t size;
+	bool reported;
+};
+struct ward_tmpfs_watch {
+	struct ward_tmpfs_entry *e;
+	size_t n;
+};
+/* After READY: opens each filesystem.tmpfs mount through /proc/<init>/root. */
+int ward_tmpfs_watch_open(struct ward_tmpfs_watch *w, const struct ward_sandbox *sb);
+/* Emits tmpfs_full, once per mount, for each that has no free block or inode left. */
+void ward_tmpfs_watch_check(struct ward_tmpfs_watch *w, struct ward_sandbox *sb);
+void ward_tmpfs_watch_close(struct ward_tmpfs_watch *w);
+
+/* init.c, in the supervisor before clone: makes limits.nofile possible for init (whose
+ * setrlimit runs in a new user namespace, where the hard limit can only go down) by raising
+ * ward's own hard limit when it is lower; refuses naming limits.nofile when it cannot. */
+int ward_rlimits_prepare_parent(const struct ward_profile *p, struct ward_error *err);
 /* init.c: PID 1 inside; never returns. */
 _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd);
 

@@ -26,8 +26,10 @@ struct sup {
 	struct ward_sandbox *sb;
 	struct ward_loop loop;
 	struct ward_loop_source src_sync, src_pidfd, src_signal, src_notify, src_timer, src_mon,
-		src_sink;
+		src_sink, src_tick;
 	int sfd, tfd;
+	int tickfd; /* 1 s, while a tmpfs is watched (tmpfs.c) */
+	struct ward_tmpfs_watch tmpfs;
 	int wstatus; /* workload wait status from init, -1 unknown */
 	bool init_gone;
 	bool killed; /* we SIGKILLed the sandbox */
@@ -270,6 +272,16 @@ static int on_timer(struct ward_loop_source *src, uint32_t events)
 	return 0;
 }
 
+static int on_tick(struct ward_loop_source *src, uint32_t events)
+{
+	struct sup *s = src->data;
+	uint64_t n;
+
+	if (read(s->tickfd, &n, sizeof(n)) > 0)
+		ward_tmpfs_watch_check(&s->tmpfs, s->sb);
+	return 0;
+}
+
 static int on_monitor(struct ward_loop_source *src, uint32_t events)
 {
 	struct sup *s = src->data;
@@ -330,7 +342,8 @@ void ward_exit_event(struct ward_sandbox *sb, int status, int sig, bool timed_ou
 
 int ward_supervise(struct ward_sandbox *sb)
 {
-	struct sup s = {.sb = sb, .loop = {.epfd = -1}, .sfd = -1, .tfd = -1, .wstatus = -1};
+	struct sup s = {
+		.sb = sb, .loop = {.epfd = -1}, .sfd = -1, .tfd = -1, .tickfd = -1, .wstatus = -1};
 	const struct ward_profile *p = sb->profile;
 	int init_status = 0, mon_fd = -1, sink_fd, r;
 	bool sink_polled;
@@ -369,6 +382,14 @@ int ward_supervise(struct ward_sandbox *sb)
 		r = watch(&s, &s.src_timer, s.tfd, EPOLLIN, on_timer);
 	if (r >= 0)
 		r = watch(&s, &s.src_mon, mon_fd, EPOLLIN, on_monitor);
+	/* Best effort: a tmpfs that cannot be watched is only not reported when full. */
+	if (r >= 0 && ward_tmpfs_watch_open(&s.tmpfs, sb) == 0 && s.tmpfs.n) {
+		struct itimerspec its = {.it_value = {.tv_sec = 1}, .it_interval = {.tv_sec = 1}};
+
+		s.tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (s.tickfd >= 0 && timerfd_settime(s.tickfd, 0, &its, NULL) == 0)
+			watch(&s, &s.src_tick, s.tickfd, EPOLLIN, on_tick);
+	}
 	if (r < 0) {
 		ward_log("supervisor setup: %s", strerror(-r));
 		kill_sandbox(&s);
@@ -410,6 +431,8 @@ int ward_supervise(struct ward_sandbox *sb)
 	if (mon_fd >= 0)
 		ward_monitor_poll(sb->mon);
 
+	ward_tmpfs_watch_check(&s.tmpfs, sb);
+
 	uint64_t ooms = 0;
 	if (ward_cgroup_oom_kills(sb->cg, &ooms) >= 0 && ooms > 0)
 		lifecycle(sb, "oom", "limits.memory", true);
@@ -436,6 +459,9 @@ out:
 		close(s.sfd);
 	if (s.tfd >= 0)
 		close(s.tfd);
+	if (s.tickfd >= 0)
+		close(s.tickfd);
+	ward_tmpfs_watch_close(&s.tmpfs);
 	ward_loop_close(&s.loop);
 	return r;
 }

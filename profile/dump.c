@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -42,6 +43,91 @@ static bool plain_ok(const char *s)
 	return true;
 }
 
+/*
+ * The code point of the UTF-8 sequence at s, its length in *ret_len; a byte that does not
+ * start a valid sequence is returned as itself with length 1 (libyaml never gives us one,
+ * every scalar it reads is valid UTF-8, but file names in comments may hold anything).
+ */
+static uint32_t utf8_next(const unsigned char *s, size_t *ret_len)
+{
+	uint32_t c = s[0];
+	size_t n = c < 0x80		? 1
+		   : (c & 0xe0) == 0xc0 ? 2
+		   : (c & 0xf0) == 0xe0 ? 3
+		   : (c & 0xf8) == 0xf0 ? 4
+					: 0;
+	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+
+	*ret_len = 1;
+	if (n <= 1)
+		return c;
+	c &= 0x7f >> n;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return s[0];
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return s[0];
+	*ret_len = n;
+	return c;
+}
+
+/*
+ * What a double-quoted YAML scalar may hold as is, for libyaml to read it back unchanged: its
+ * reader refuses C0 and C1 controls, DEL, surrogates, U+FFFE/U+FFFF ("control characters are
+ * not allowed"), and takes NEL, U+2028 and U+2029 for line breaks, which a quoted scalar
+ * folds into a space. A BOM is escaped too (a reader may drop it).
+ */
+static bool yaml_raw_ok(uint32_t c)
+{
+	if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f))
+		return false;
+	return c != 0x2028 && c != 0x2029 && c != 0xfeff && c != 0xfffe && c != 0xffff;
+}
+
+/* s with every character YAML cannot carry raw escaped ("\x80", "\u2028"), unquoted. */
+static void put_escaped(FILE *f, const char *s, bool in_quotes)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c;) {
+		size_t n;
+		uint32_t cp = utf8_next(c, &n);
+
+		if (in_quotes && (cp == '"' || cp == '\\'))
+			fprintf(f, "\\%c", (int)cp);
+		else if (cp == '\n')
+			fputs("\\n", f);
+		else if (cp == '\t')
+			fputs("\\t", f);
+		else if (cp == '\r')
+			fputs("\\r", f);
+		else if (n == 1 && cp >= 0x80)
+			fprintf(f, "\\x%02x", cp); /* not UTF-8: U+00NN when read back */
+		else if (yaml_raw_ok(cp))
+			fwrite(c, 1, n, f);
+		else if (cp <= 0xff)
+			fprintf(f, "\\x%02x", cp);
+		else
+			fprintf(f, "\\u%04x", cp);
+		c += n;
+	}
+}
+
+/* A --bind path as the option takes it back: ':' and '\\' escaped, controls as \\xNN. */
+static void put_bind_path(FILE *f, const char *s)
+{
+	for (const char *c = s; *c; c++) {
+		if (*c == ':' || *c == '\\') {
+			fputc('\\', f);
+			fputc(*c, f);
+		} else if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			fprintf(f, "\\x%02x", (unsigned char)*c);
+		} else {
+			fputc(*c, f);
+		}
+	}
+}
+
 static void put_str(FILE *f, const char *s)
 {
 	if (plain_ok(s)) {
@@ -49,30 +135,7 @@ static void put_str(FILE *f, const char *s)
 		return;
 	}
 	fputc('"', f);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		switch (*c) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		default:
-			if (*c < 0x20 || *c == 0x7f)
-				fprintf(f, "\\x%02x", *c);
-			else
-				fputc(*c, f);
-		}
-	}
+	put_escaped(f, s, true);
 	fputc('"', f);
 }
 
@@ -144,17 +207,53 @@ static void put_duration(FILE *f, uint64_t ns)
 	}
 }
 
-/* Shortest %g form that reads back to the same double. */
+/*
+ * The shortest decimal that reads back to the same double, in fixed notation: the loader
+ * takes digits and a point only (no "1e-05"). The significant digits come from the shortest
+ * %.*e form that round-trips; the point is then placed by hand.
+ */
 static void put_double(FILE *f, double d)
 {
-	char buf[64];
+	char e[48], digits[24], out[400];
+	size_t nd = 0, o = 0;
+	int exp, point;
+	char *x;
 
-	for (int prec = 6; prec <= 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
+	for (int prec = 0; prec <= 17; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec, d);
+		if (strtod(e, NULL) == d)
 			break;
 	}
-	fputs(buf, f);
+	x = strchr(e, 'e');
+	if (!x || d < 0 || !isfinite(d)) {
+		fputs("0", f); /* the loader refuses these: never stored */
+		return;
+	}
+	exp = atoi(x + 1);
+	for (char *c = e; c < x; c++)
+		if (isdigit((unsigned char)*c))
+			digits[nd++] = *c;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	point = exp + 1; /* digits before the point */
+	if (point <= 0) {
+		out[o++] = '0';
+		out[o++] = '.';
+		for (int i = 0; i < -point; i++)
+			out[o++] = '0';
+		memcpy(out + o, digits, nd);
+		o += nd;
+	} else {
+		for (int i = 0; i < point; i++)
+			out[o++] = (size_t)i < nd ? digits[i] : '0';
+		if ((size_t)point < nd) {
+			out[o++] = '.';
+			memcpy(out + o, digits + point, nd - (size_t)point);
+			o += nd - (size_t)point;
+		}
+	}
+	out[o] = '\0';
+	fputs(out, f);
 }
 
 static const char *const op_names[] = {"connect", "bind", "send"};
@@ -175,13 +274,21 @@ int ward_profile_dump(const struct ward_profile *p, FILE *f)
 	fputs(", read from (top file first; includes are applied before the file that "
 	      "names them):\n",
 	      f);
-	for (size_t i = 0; i < p->n_files; i++)
-		fprintf(f, "#   %s\n", p->files[i]);
+	for (size_t i = 0; i < p->n_files; i++) {
+		/* a newline in a file name would end the comment */
+		fputs("#   ", f);
+		put_escaped(f, p->files[i], false);
+		fputs("\n", f);
+	}
 	if (p->n_binds)
 		fputs("# command-line binds (not part of the profile format):\n", f);
-	for (size_t i = 0; i < p->n_binds; i++)
-		fprintf(f, "#   --bind %s:%s:%s\n", p->binds[i].src, p->binds[i].dst,
-			p->binds[i].rw ? "rw" : "ro");
+	for (size_t i = 0; i < p->n_binds; i++) {
+		fputs("#   --bind ", f);
+		put_bind_path(f, p->binds[i].src);
+		fputc(':', f);
+		put_bind_path(f, p->binds[i].dst);
+		fprintf(f, ":%s\n", p->binds[i].rw ? "rw" : "ro");
+	}
 
 	fputs("name: ", f);
 	put_str(f, p->name ? p->name : "");
@@ -213,7 +320,15 @@ int ward_profile_dump(const struct ward_profile *p, FILE *f)
 	fputs("filesystem:\n", f);
 	put_flow_list(f, 2, "readonly", &p->fs_readonly);
 	put_flow_list(f, 2, "readwrite", &p->fs_readwrite);
-	put_flow_list(f, 2, "tmpfs", &p->fs_tmpfs);
+	fputs("  tmpfs: [", f);
+	for (size_t i = 0; i < p->fs_tmpfs.n; i++) {
+		fputs(i ? ",\n          {path: " : "{path: ", f);
+		put_str(f, p->fs_tmpfs.v[i].s);
+		fputs(", size: ", f);
+		put_size(f, p->fs_tmpfs.v[i].size);
+		fputs("}", f);
+	}
+	fputs("]\n", f);
 	put_flow_list(f, 2, "devices", &p->fs_devices);
 	put_flow_list(f, 2, "deny", &p->fs_deny);
 

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <yaml.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/macro.h"
 #include "profile/profile.h"
@@ -49,6 +50,8 @@ struct loader {
 	size_t n_done;
 	struct ward_loc ns_loc; /* where namespaces was last set */
 	bool name_set;
+	struct ward_hashmap env_names; /* env.set: NAME -> position in p->env_set */
+	struct ward_hashmap net_rules; /* network.allow identities seen */
 };
 
 /* One file being applied. */
@@ -66,6 +69,15 @@ struct yfile {
 int apply_includes(struct yfile *y, yaml_node_t *root);
 
 /* ---- YAML node helpers (yaml.c) ------------------------------------------------------------- */
+
+/* Collections nested deeper than this are refused (a profile needs 4). */
+#define YAML_MAX_DEPTH 64
+
+/*
+ * Parses text as the one YAML document of y (y->doc, which the caller deletes), in time linear
+ * in its length; *ret_root is its top mapping. Errors are FILE:LINE:COL messages in y's loader.
+ */
+int yaml_compose(struct yfile *y, const char *text, size_t len, yaml_node_t **ret_root);
 
 static inline yaml_node_t *node_get(struct yfile *y, int id)
 {
@@ -155,7 +167,18 @@ static inline void ward_profile_freep(struct ward_profile **p)
 }
 #define _cleanup_profile_ _cleanup_(ward_profile_freep)
 
-ssize_t ward_strv_find(const struct ward_strv *v, const char *s);
+/* Position of s, or -1; O(1) on average (a hash index, built on the first call). */
+ssize_t ward_strv_find(struct ward_strv *v, const char *s);
+/* Room for extra more entries, in the array and the index. */
+int ward_strv_reserve(struct ward_strv *v, size_t extra);
 /* Takes ownership of s (also on failure). */
 int ward_strv_push(struct ward_strv *v, char *s, struct ward_loc loc);
+/* Appends s (owned, also on failure) unless present: 1 added, 0 present (s freed), -ENOMEM;
+ * *ret_at is its position either way. */
+int ward_strv_add(struct ward_strv *v, char *s, struct ward_loc loc, size_t *ret_at);
+/* Frees entry i and leaves a hole (s NULL) until ward_strv_compact(). */
 void ward_strv_remove(struct ward_strv *v, size_t i);
+/* Closes the holes and drops the index; after it the list is a plain array again. */
+void ward_strv_compact(struct ward_strv *v);
+/* ward_strv_compact() on every list of p: the end of every load. */
+void ward_profile_compact(struct ward_profile *p);

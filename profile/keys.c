@@ -6,9 +6,11 @@
  * strings goes through for_each_scalar().
  */
 #include "common/macro.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "profile/internal.h"
+#include "profile/oci.h"
 #include "profile/profile.h"
 
 #include <ctype.h>
@@ -37,6 +39,8 @@ static int add_item(struct yfile *y, const yaml_node_t *n, struct ward_strv *dst
 {
 	char *c;
 	ssize_t at;
+	size_t pos;
+	int r;
 
 	for (size_t i = 0; g && i < ARRAY_SIZE(g->v) && g->v[i]; i++) {
 		if (g->v[i] == dst)
@@ -49,17 +53,25 @@ static int add_item(struct yfile *y, const yaml_node_t *n, struct ward_strv *dst
 					g->name[i], g->v[i]->v[at].loc.line);
 		ward_strv_remove(g->v[i], (size_t)at);
 	}
-	at = ward_strv_find(dst, item);
-	if (at >= 0) {
-		/* Keep the first position, but remember the latest file that asked for it: the
-		 * same-file conflict check above depends on it. */
-		dst->v[at].loc = node_loc(y, n);
-		return 0;
-	}
 	c = strdup(item);
 	if (!c)
 		return -ENOMEM;
-	return ward_strv_push(dst, c, node_loc(y, n));
+	r = ward_strv_add(dst, c, node_loc(y, n), &pos);
+	/* Present already: keep the first position, but remember the latest file that asked
+	 * for it; the same-file conflict check above depends on it. */
+	if (r == 0)
+		dst->v[pos].loc = node_loc(y, n);
+	return r < 0 ? r : 0;
+}
+
+/* Makes room in dst for the items of the list n (whatever is wrong with n is reported later). */
+static int reserve_list(struct yfile *y, const yaml_node_t *n, struct ward_strv *dst)
+{
+	size_t len = n->type == YAML_SEQUENCE_NODE
+			     ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
+			     : 0;
+
+	return len ? ward_strv_reserve(dst, len) : 0;
 }
 
 /* Where for_each_scalar() callbacks put their items. */
@@ -224,6 +236,77 @@ static int fs_item(struct yfile *y, const yaml_node_t *it, const char *path, con
 	return add_item(y, it, d->v, path, d->g, norm);
 }
 
+/* A filesystem.tmpfs entry: PATH, or {path: PATH, size: SIZE}. */
+static int tmpfs_item(struct yfile *y, const yaml_node_t *it, const char *path, void *userdata)
+{
+	const struct list_dst *d = userdata;
+	const yaml_node_t *pn = it, *sn = NULL;
+	uint64_t size = 0;
+	const char *s;
+	size_t at;
+	int r;
+
+	if (it->type == YAML_MAPPING_NODE) {
+		pn = NULL;
+		for (yaml_node_pair_t *pair = it->data.mapping.pairs.start;
+		     pair < it->data.mapping.pairs.top; pair++) {
+			yaml_node_t *k = node_get(y, pair->key);
+			const yaml_node_t **slot = NULL;
+
+			if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), "path") == 0)
+				slot = &pn;
+			else if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), "size") == 0)
+				slot = &sn;
+			else
+				return node_err(y, k, "%s: unknown key '%s' (path, size)", path,
+						k->type == YAML_SCALAR_NODE ? scalar(k) : "?");
+			if (*slot)
+				return node_err(y, k, "duplicate key '%s'", scalar(k));
+			*slot = node_get(y, pair->value);
+		}
+		if (!pn)
+			return node_err(y, it, "%s: an entry {path: PATH, size: SIZE} needs a path",
+					path);
+	}
+	if (sn) {
+		r = get_str(y, sn, path, &s);
+		if (r < 0)
+			return r;
+		/* size=0 would be an unlimited tmpfs (tmpfs(5)) */
+		if (ward_parse_size(s, &size) < 0 || size < 4096)
+			return node_err(y, sn,
+					"%s: size '%s' is not a size of at least 4K (like 64M, 1G)",
+					path, s);
+	}
+	r = get_str(y, pn, path, &s);
+	if (r < 0)
+		return r;
+	r = fs_item(y, pn, path, s, userdata);
+	if (r < 0)
+		return r;
+	/* the entry is in the list now (new or not) */
+	{
+		_cleanup_free_ char *norm = NULL;
+		const char *why;
+		ssize_t i;
+
+		if (ward_normalize_abs_path(s, &norm, &why) < 0)
+			return -ENOMEM;
+		i = ward_strv_find(d->v, norm);
+		if (i < 0)
+			return -EINVAL;
+		at = (size_t)i;
+		/* a plain PATH states no size: an earlier file's explicit one stays */
+		if (sn) {
+			d->v->v[at].size = size;
+			d->v->v[at].size_loc = node_loc(y, sn);
+		} else if (!d->v->v[at].size) {
+			d->v->v[at].size_loc = node_loc(y, pn);
+		}
+	}
+	return 0;
+}
+
 static int h_fs_list(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
 	struct ward_profile *p = y->p;
@@ -244,6 +327,10 @@ static int h_fs_list(struct yfile *y, const char *path, const char *key, yaml_no
 		d = (struct list_dst){.v = &p->fs_devices, .g = NULL};
 	else
 		d.v = &p->fs_deny;
+	if (reserve_list(y, v, d.v) < 0)
+		return -ENOMEM;
+	if (d.v == &p->fs_tmpfs)
+		return for_each_item(y, v, path, tmpfs_item, &d);
 	return for_each_scalar(y, v, path, fs_item, &d);
 }
 
@@ -302,11 +389,22 @@ static int net_item(struct yfile *y, const yaml_node_t *it, const char *path, vo
 				"for any address or port; port 0 only for bind)",
 				path, s);
 	rule.loc = node_loc(y, val);
-	for (size_t j = 0; j < p->n_net_allow; j++)
-		if (ward_net_rule_eq(&p->net_allow[j], &rule)) {
+	/* The identity ward_net_rule_eq() compares, as bytes: a duplicate is dropped. */
+	{
+		uint8_t id[1 + 1 + 16 + 1 + 4];
+
+		id[0] = (uint8_t)rule.op;
+		id[1] = (uint8_t)rule.family;
+		memcpy(id + 2, rule.addr, 16);
+		id[18] = rule.prefixlen;
+		memcpy(id + 19, &rule.port_lo, 2);
+		memcpy(id + 21, &rule.port_hi, 2);
+		r = ward_hashmap_put(&y->l->net_rules, id, sizeof(id), 0);
+		if (r <= 0) {
 			free(rule.text);
-			return 0;
+			return r;
 		}
+	}
 	nr = reallocarray(p->net_allow, p->n_net_allow + 1, sizeof(*nr));
 	if (!nr) {
 		free(rule.text);
@@ -388,6 +486,8 @@ static int exec_item(struct yfile *y, const yaml_node_t *it, const char *path, c
 
 static int h_exec_allow(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
+	if (reserve_list(y, v, &y->p->exec_allow) < 0)
+		return -ENOMEM;
 	return for_each_scalar(y, v, path, exec_item, NULL);
 }
 
@@ -441,6 +541,8 @@ static int h_sc_list(struct yfile *y, const char *path, const char *key, yaml_no
 		.g = &g,
 	};
 
+	if (reserve_list(y, v, d.v) < 0)
+		return -ENOMEM;
 	return for_each_scalar(y, v, path, sc_item, &d);
 }
 
@@ -472,8 +574,10 @@ static int h_sc_import(struct yfile *y, const char *path, const char *key, yaml_
 	}
 	if (!abs)
 		return -ENOMEM;
-	if (access(abs, R_OK) < 0)
-		return node_err(y, v, "%s: cannot read '%s': %m", path, abs);
+	r = ward_oci_check_file(abs);
+	if (r < 0)
+		return node_err(y, v, "%s: cannot read '%s': %s", path, abs,
+				r == -EINVAL ? "not a regular file" : strerror(-r));
 	free(y->p->sc_import.s);
 	y->p->sc_import.s = TAKE_PTR(abs);
 	y->p->sc_import.loc = node_loc(y, v);
@@ -518,6 +622,8 @@ static int cap_item(struct yfile *y, const yaml_node_t *it, const char *path, co
 
 static int h_capabilities(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
+	if (reserve_list(y, v, &y->p->capabilities) < 0)
+		return -ENOMEM;
 	return for_each_scalar(y, v, path, cap_item, NULL);
 }
 
@@ -558,6 +664,7 @@ static int h_limit(struct yfile *y, const char *path, const char *key, yaml_node
 		return get_uint(y, v, path, 1U << 22, &p->pids_max);
 	} else {
 		/* fs.nr_open cannot go above 2^30 (sysctl_nr_open_max). */
+		p->nofile_loc = node_loc(y, v);
 		return get_uint(y, v, path, 1U << 30, &p->nofile);
 	}
 	return 0;
@@ -627,6 +734,8 @@ static int env_pass_item(struct yfile *y, const yaml_node_t *it, const char *pat
 
 static int h_env_pass(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
+	if (reserve_list(y, v, &y->p->env_pass) < 0)
+		return -ENOMEM;
 	return for_each_scalar(y, v, path, env_pass_item, NULL);
 }
 
@@ -634,6 +743,7 @@ static int h_env_pass(struct yfile *y, const char *path, const char *key, yaml_n
 static int h_env_set(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
 	struct ward_strv *env = &y->p->env_set;
+	struct ward_hashmap *names = &y->l->env_names; /* name -> position in env */
 	yaml_node_pair_t *start, *end;
 
 	if (node_is_null(v))
@@ -643,32 +753,44 @@ static int h_env_set(struct yfile *y, const char *path, const char *key, yaml_no
 				node_kind(v));
 	start = v->data.mapping.pairs.start;
 	end = v->data.mapping.pairs.top;
+	if (ward_hashmap_reserve(names, names->n + (size_t)(end - start)) < 0)
+		return -ENOMEM;
 	for (yaml_node_pair_t *pair = start; pair < end; pair++) {
 		yaml_node_t *k = node_get(y, pair->key), *val = node_get(y, pair->value);
 		const char *name, *value;
 		char *entry;
-		size_t l;
+		size_t at, l, vl;
 		int r;
 
 		if (k->type != YAML_SCALAR_NODE || !env_name_ok(scalar(k)))
 			return node_err(y, k, "%s: '%s' is not a variable name", path,
 					k->type == YAML_SCALAR_NODE ? scalar(k) : "?");
 		name = scalar(k);
-		r = check_dup_key(y, start, pair);
+		l = strlen(name);
+		/* Every file is applied once and has one env.set: a name this file set already
+		 * is a duplicate key of this mapping; one from an earlier file is replaced. */
+		r = ward_hashmap_insert(names, name, l, env->n, &at);
 		if (r < 0)
 			return r;
+		if (r == 0) {
+			if (env->v[at].loc.file == y->file)
+				return node_err(y, k, "duplicate key '%s' (first at line %d)", name,
+						env->v[at].loc.line);
+			ward_strv_remove(env, at);
+			if (ward_hashmap_put(names, name, l, env->n) < 0)
+				return -ENOMEM;
+		}
 		if (val->type != YAML_SCALAR_NODE)
 			return node_err(y, val, "%s.%s: expected a string, got %s", path, name,
 					node_kind(val));
 		value = node_is_null(val) ? "" : scalar(val);
-		if (asprintf(&entry, "%s=%s", name, value) < 0)
+		vl = strlen(value);
+		entry = malloc(l + 1 + vl + 1);
+		if (!entry)
 			return -ENOMEM;
-		l = strlen(name) + 1;
-		for (size_t i = 0; i < env->n; i++)
-			if (strncmp(env->v[i].s, entry, l) == 0) {
-				ward_strv_remove(env, i);
-				break;
-			}
+		memcpy(entry, name, l);
+		entry[l] = '=';
+		memcpy(entry + l + 1, value, vl + 1);
 		r = ward_strv_push(env, entry, node_loc(y, val));
 		if (r < 0)
 			return r;

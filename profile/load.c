@@ -38,6 +38,8 @@ static const char *const profile_dirs[] = {
 struct source {
 	char *path;
 	const struct ward_builtin_profile *builtin;
+	const char *text; /* ward_profile_load_buffer(): the text itself, no file */
+	size_t len;
 };
 
 static void source_done(struct source *s)
@@ -222,7 +224,10 @@ static int cycle_err(struct yfile *from, const yaml_node_t *at, size_t first, co
 static int open_file(struct loader *l, const char *path, const yaml_node_t *from_node,
 		     struct yfile *from, struct file_id *ret_id)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer, forever (the
+	 * check below refuses it, but only once open returns). Reads of a regular file ignore
+	 * the flag. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	int r;
 
@@ -241,57 +246,6 @@ static int open_file(struct loader *l, const char *path, const yaml_node_t *from
 	return TAKE_FD(fd);
 }
 
-/* Parses text as the one YAML document of y, which must be a mapping. */
-static int parse_doc(struct loader *l, struct yfile *y, const char *text, size_t len,
-		     yaml_node_t **ret_root)
-{
-	yaml_parser_t parser;
-	yaml_document_t next;
-	yaml_node_t *root;
-	int r;
-
-	if (!yaml_parser_initialize(&parser))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &y->doc)) {
-		r = ward_error_set(
-			l->err, -EINVAL, "%s:%zu:%zu: YAML syntax error: %s%s%s%s", y->file,
-			parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			parser.problem ? parser.problem : "unknown", parser.context ? " (" : "",
-			parser.context ? parser.context : "", parser.context ? ")" : "");
-		yaml_parser_delete(&parser);
-		return r;
-	}
-	root = yaml_document_get_root_node(&y->doc);
-	if (!root) {
-		r = ward_error_set(l->err, -EINVAL, "%s:1:1: empty profile", y->file);
-		goto out;
-	}
-	/* A second document would be silently ignored: refuse it. */
-	if (!yaml_parser_load(&parser, &next)) {
-		r = ward_error_set(l->err, -EINVAL, "%s:%zu:%zu: YAML syntax error: %s", y->file,
-				   parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				   parser.problem ? parser.problem : "unknown");
-		goto out;
-	}
-	if (yaml_document_get_root_node(&next)) {
-		r = ward_error_set(l->err, -EINVAL, "%s:%zu:%zu: only one YAML document is allowed",
-				   y->file, next.start_mark.line + 1, next.start_mark.column + 1);
-		yaml_document_delete(&next);
-		goto out;
-	}
-	yaml_document_delete(&next);
-	if (root->type != YAML_MAPPING_NODE) {
-		r = node_err(y, root, "a profile is a mapping of keys, got %s", node_kind(root));
-		goto out;
-	}
-	*ret_root = root;
-	r = 0;
-out:
-	yaml_parser_delete(&parser);
-	return r;
-}
-
 /*
  * Reads one file (or a built-in profile), applies its includes, then its own keys.
  * from/from_node: the including file and its include item, NULL for the top file.
@@ -308,7 +262,7 @@ static int load_file(struct loader *l, const struct source *src, const yaml_node
 	size_t len;
 	int r;
 
-	if (!src->builtin) {
+	if (!src->builtin && !src->text) {
 		fd = open_file(l, src->path, from_node, from, &id);
 		if (fd < 0)
 			return fd;
@@ -322,6 +276,11 @@ static int load_file(struct loader *l, const struct source *src, const yaml_node
 	if (src->builtin) {
 		text = src->builtin->text;
 		len = src->builtin->len;
+	} else if (src->text) {
+		if (src->len >= MAX_PROFILE_SIZE)
+			return ward_error_set(l->err, -EFBIG, "%s: larger than 1 MiB", src->path);
+		text = src->text;
+		len = src->len;
 	} else {
 		char *shrunk;
 		ssize_t n;
@@ -349,14 +308,14 @@ static int load_file(struct loader *l, const struct source *src, const yaml_node
 	r = add_file(l->p, src->path, &y.file);
 	if (r < 0)
 		return r;
-	if (!src->builtin) {
+	if (!src->builtin && !src->text) {
 		y.dir = dir_of(src->path);
 		if (!y.dir)
 			return -ENOMEM;
 	}
 	/* built in: y.dir stays NULL, path includes and imports resolve as from the cwd */
 
-	r = parse_doc(l, &y, text, len, &root);
+	r = yaml_compose(&y, text, len, &root);
 	if (r < 0)
 		goto out;
 
@@ -402,6 +361,30 @@ static int finish(struct loader *l, const char *top)
 				      "network.mode is host",
 				      l->ns_loc.file ? l->ns_loc.file : top, l->ns_loc.line,
 				      l->ns_loc.col);
+	/*
+	 * tmpfs sizes: a tmpfs's pages are charged to the sandbox's memory cgroup, so without a
+	 * cap /tmp could take the whole memory limit (or half the host's RAM, the kernel's
+	 * default, with none). The default, min(256 MiB, limits.memory / 2), keeps half the
+	 * limit for the workload and makes a full /tmp an ENOSPC (reported) rather than an OOM
+	 * kill; an explicit size above the limit could never be used and is refused.
+	 */
+	for (size_t i = 0; i < p->fs_tmpfs.n; i++) {
+		struct ward_str *t = &p->fs_tmpfs.v[i];
+		uint64_t def = WARD_TMPFS_DEFAULT;
+
+		if (p->mem_max && p->mem_max / 2 < def)
+			def = p->mem_max / 2 < 4096 ? 4096 : p->mem_max / 2;
+		if (!t->size)
+			t->size = def;
+		else if (p->mem_max && t->size > p->mem_max)
+			return ward_error_set(l->err, -EINVAL,
+					      "%s:%d:%d: filesystem.tmpfs: the size of %s (%llu "
+					      "bytes) is larger than limits.memory (%llu bytes)",
+					      t->size_loc.file ? t->size_loc.file : top,
+					      t->size_loc.line, t->size_loc.col, t->s,
+					      (unsigned long long)t->size,
+					      (unsigned long long)p->mem_max);
+	}
 	if (!l->name_set) {
 		/* profiles/python-cpu.yaml -> python-cpu */
 		const char *b = strrchr(top, '/');
@@ -432,8 +415,11 @@ static int load(const struct source *src, struct ward_profile **ret, struct ward
 	l.p = p;
 	r = load_file(&l, src, NULL, NULL);
 	free(l.done);
+	ward_hashmap_clear(&l.env_names);
+	ward_hashmap_clear(&l.net_rules);
 	if (r < 0)
 		return r;
+	ward_profile_compact(p);
 	r = finish(&l, src->path);
 	if (r < 0)
 		return r;
@@ -456,6 +442,18 @@ int ward_profile_load(const char *name_or_path, struct ward_profile **ret, struc
 				      profile_dirs[2]);
 	if (r < 0)
 		return r;
+	return load(&src, ret, err);
+}
+
+int ward_profile_load_buffer(const char *name, const char *text, size_t len,
+			     struct ward_profile **ret, struct ward_error *err)
+{
+	/* Not a file: no dev/ino, so no include can close a cycle through it; its includes
+	 * and imports resolve as a built-in profile's do (the current directory). */
+	struct source src = {.path = (char *)name, .text = text, .len = len};
+
+	if (!name || !text)
+		return ward_error_set(err, -EINVAL, "no profile text given");
 	return load(&src, ret, err);
 }
 

@@ -13,12 +13,15 @@
  * of kernels and architectures newer or other than this one.
  */
 #include "common/macro.h"
+#include "common/util.h"
 #include "profile/oci.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #if defined(__x86_64__) && !defined(__ILP32__)
@@ -407,8 +410,56 @@ static int parse_entry(struct oci_ctx *c, json_t *e, size_t idx, int default_err
 	return 0;
 }
 
+/* Larger than any real seccomp profile (Docker's is 20 KB). */
+#define MAX_OCI_SIZE (16 << 20)
+
+static int open_regular(const char *path, int *ret_fd)
+{
+	/* O_NONBLOCK and fstat before any read: a FIFO would otherwise block the open, and
+	 * jansson's json_load_file() opens with plain fopen(). */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int ward_oci_check_file(const char *path)
+{
+	_cleanup_close_ int fd = -1;
+
+	return open_regular(path, &fd);
+}
+
 int ward_oci_load(const char *path, const struct ward_strv *caps, struct ward_oci_profile **ret,
 		  struct ward_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	ssize_t n;
+	int r = open_regular(path, &fd);
+
+	if (r == -EINVAL)
+		return ward_error_set(err, r, "%s: not a regular file", path);
+	if (r < 0)
+		return ward_error_set(err, r, "%s: %s", path, strerror(-r));
+	buf = malloc(MAX_OCI_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	n = ward_read_full(fd, buf, MAX_OCI_SIZE);
+	if (n < 0)
+		return ward_error_set(err, (int)n, "%s: %s", path,
+				      n == -EFBIG ? "larger than 16 MiB" : strerror((int)-n));
+	return ward_oci_load_buffer(path, buf, (size_t)n, caps, ret, err);
+}
+
+int ward_oci_load_buffer(const char *path, const char *buf, size_t len,
+			 const struct ward_strv *caps, struct ward_oci_profile **ret,
+			 struct ward_error *err)
 {
 	_cleanup_(oci_freep) struct ward_oci_profile *o = NULL;
 	json_auto_t *root = NULL;
@@ -425,11 +476,8 @@ int ward_oci_load(const char *path, const struct ward_strv *caps, struct ward_oc
 	if (parse_kernel_version(u.release, &c.kernel) < 0)
 		c.kernel = 0;
 
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		/* jansson reports I/O errors as json_error_cannot_open_file at line -1. */
-		if (json_error_code(&jerr) == json_error_cannot_open_file)
-			return ward_error_set(err, -ENOENT, "%s: %s", path, jerr.text);
 		return ward_error_set(err, -EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column,
 				      jerr.text);
 	}

@@ -37,6 +37,13 @@ struct ward_oci_profile {
  * for schema errors; -EINVAL (bad content) or -errno (I/O). */
 int ward_oci_load(const char *path, const struct ward_strv *caps, struct ward_oci_profile **ret,
 		  struct ward_error *err);
+/* The same for the JSON text buf (len bytes, NUL not needed); path names it in messages. */
+int ward_oci_load_buffer(const char *path, const char *buf, size_t len,
+			 const struct ward_strv *caps, struct ward_oci_profile **ret,
+			 struct ward_error *err);
+/* 0 if path is a readable regular file; -EINVAL if it is something else (a FIFO, a
+ * directory: never opened in a way that could wait), -errno. */
+int ward_oci_check_file(const char *path);
 void ward_oci_free(struct ward_oci_profile *o);
 /* "SCMP_ACT_ERRNO" -> SCMP_ACT_ERRNO(errno_ret) etc.; -EINVAL if unknown. */
 int ward_oci_parse_action(const char *s, int errno_ret, uint32_t *ret);

@@ -7,6 +7,7 @@
  * ports, network rules, paths), dump.c (`ward check` output), oci.c (syscalls.import).
  */
 #include "common/macro.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "profile/internal.h"
@@ -16,33 +17,92 @@
 
 /* ---- small containers -------------------------------------------------------------------- */
 
+static void strv_index_free(struct ward_strv *v)
+{
+	if (v->index) {
+		ward_hashmap_clear(v->index);
+		free(v->index);
+		v->index = NULL;
+	}
+}
+
 static void strv_free(struct ward_strv *v)
 {
 	for (size_t i = 0; i < v->n; i++)
 		free(v->v[i].s);
 	free(v->v);
-	v->v = NULL;
-	v->n = 0;
+	strv_index_free(v);
+	*v = (struct ward_strv){0};
 }
 
-ssize_t ward_strv_find(const struct ward_strv *v, const char *s)
+/*
+ * Lists are looked up by a hash index built on the first lookup and kept up to date by push
+ * and remove; removal leaves a hole (s NULL) that ward_strv_compact() closes once the load is
+ * done. Linear scans and memmove made a profile near the 1 MiB cap take seconds (issue 9).
+ */
+static int strv_index_build(struct ward_strv *v)
 {
+	v->index = calloc(1, sizeof(*v->index));
+	if (!v->index)
+		return -ENOMEM;
 	for (size_t i = 0; i < v->n; i++)
-		if (strcmp(v->v[i].s, s) == 0)
-			return (ssize_t)i;
-	return -1;
+		if (v->v[i].s && ward_hashmap_put(v->index, v->v[i].s, strlen(v->v[i].s), i) < 0) {
+			strv_index_free(v);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+ssize_t ward_strv_find(struct ward_strv *v, const char *s)
+{
+	size_t at;
+
+	if (!v->index && strv_index_build(v) < 0) {
+		for (size_t i = 0; i < v->n; i++)
+			if (v->v[i].s && strcmp(v->v[i].s, s) == 0)
+				return (ssize_t)i;
+		return -1;
+	}
+	return ward_hashmap_get(v->index, s, strlen(s), &at) ? (ssize_t)at : -1;
+}
+
+int ward_strv_reserve(struct ward_strv *v, size_t extra)
+{
+	size_t cap = v->cap ? v->cap : 8;
+	struct ward_str *n;
+
+	while (cap < v->n + extra)
+		cap *= 2;
+	if (cap != v->cap) {
+		n = reallocarray(v->v, cap, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		v->v = n;
+		v->cap = cap;
+	}
+	if (!v->index && strv_index_build(v) < 0)
+		return -ENOMEM;
+	return ward_hashmap_reserve(v->index, v->n + extra);
 }
 
 /* Takes ownership of s (also on failure). */
 int ward_strv_push(struct ward_strv *v, char *s, struct ward_loc loc)
 {
-	struct ward_str *n = reallocarray(v->v, v->n + 1, sizeof(*n));
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 8;
+		struct ward_str *n = reallocarray(v->v, cap, sizeof(*n));
 
-	if (!n) {
+		if (!n) {
+			free(s);
+			return -ENOMEM;
+		}
+		v->v = n;
+		v->cap = cap;
+	}
+	if (v->index && ward_hashmap_put(v->index, s, strlen(s), v->n) < 0) {
 		free(s);
 		return -ENOMEM;
 	}
-	v->v = n;
 	v->v[v->n++] = (struct ward_str){.s = s, .loc = loc};
 	return 0;
 }
@@ -59,11 +119,61 @@ int ward_profile_add_deny(struct ward_profile *p, const char *path, struct ward_
 	return ward_strv_push(&p->fs_deny, s, loc);
 }
 
+int ward_strv_add(struct ward_strv *v, char *s, struct ward_loc loc, size_t *ret_at)
+{
+	int r;
+
+	if (!v->index && strv_index_build(v) < 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	if (v->n == v->cap && ward_strv_reserve(v, 1) < 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	r = ward_hashmap_insert(v->index, s, strlen(s), v->n, ret_at);
+	if (r <= 0) {
+		free(s);
+		return r;
+	}
+	v->v[v->n] = (struct ward_str){.s = s, .loc = loc};
+	*ret_at = v->n++;
+	return 1;
+}
+
 void ward_strv_remove(struct ward_strv *v, size_t i)
 {
+	if (v->index)
+		ward_hashmap_del(v->index, v->v[i].s, strlen(v->v[i].s));
 	free(v->v[i].s);
-	memmove(&v->v[i], &v->v[i + 1], (v->n - i - 1) * sizeof(v->v[0]));
-	v->n--;
+	v->v[i].s = NULL;
+	v->n_dead++;
+}
+
+void ward_strv_compact(struct ward_strv *v)
+{
+	size_t o = 0;
+
+	strv_index_free(v);
+	if (!v->n_dead)
+		return;
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i].s)
+			v->v[o++] = v->v[i];
+	v->n = o;
+	v->n_dead = 0;
+}
+
+void ward_profile_compact(struct ward_profile *p)
+{
+	struct ward_strv *all[] = {
+		&p->fs_readonly, &p->fs_readwrite, &p->fs_tmpfs, &p->fs_devices,
+		&p->fs_deny,	 &p->exec_allow,   &p->sc_allow, &p->sc_deny,
+		&p->sc_kill,	 &p->capabilities, &p->env_pass, &p->env_set,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		ward_strv_compact(all[i]);
 }
 
 void ward_profile_free(struct ward_profile *p)
@@ -124,6 +234,33 @@ struct ward_profile *ward_profile_new(void)
 
 /* ---- command-line overrides ----------------------------------------------------------------- */
 
+/*
+ * Splits a --bind argument at the colons that are not escaped: "\:" is a colon of a path,
+ * "\\" a backslash (so a path holding ':' can be bound). copy is modified in place.
+ */
+static int split_bind(char *copy, char *parts[3], size_t *ret_n)
+{
+	size_t n = 0;
+	char *o = copy;
+
+	parts[n++] = o;
+	for (char *c = copy; *c; c++) {
+		if (*c == '\\' && (c[1] == ':' || c[1] == '\\')) {
+			*o++ = *++c;
+		} else if (*c == ':') {
+			*o++ = '\0';
+			if (n == 3)
+				return -EINVAL;
+			parts[n++] = o;
+		} else {
+			*o++ = *c;
+		}
+	}
+	*o = '\0';
+	*ret_n = n;
+	return 0;
+}
+
 int ward_profile_add_bind(struct ward_profile *p, const char *spec, struct ward_error *err)
 {
 	_cleanup_free_ char *copy = NULL, *src = NULL, *dst = NULL;
@@ -139,12 +276,11 @@ int ward_profile_add_bind(struct ward_profile *p, const char *spec, struct ward_
 	copy = strdup(spec);
 	if (!copy)
 		return -ENOMEM;
-	for (char *c = copy, *tok; (tok = strsep(&c, ":"));) {
-		if (np == ARRAY_SIZE(parts))
-			return ward_error_set(err, -EINVAL,
-					      "--bind '%s': expected SRC[:DST[:ro|rw]]", spec);
-		parts[np++] = tok;
-	}
+	if (split_bind(copy, parts, &np) < 0)
+		return ward_error_set(err, -EINVAL,
+				      "--bind '%s': expected SRC[:DST[:ro|rw]] (a ':' of a path is "
+				      "written '\\:')",
+				      spec);
 	if (np == 3) {
 		if (strcmp(parts[2], "rw") == 0)
 			rw = true;
@@ -162,8 +298,26 @@ int ward_profile_add_bind(struct ward_profile *p, const char *spec, struct ward_
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return ward_error_set(err, r, "--bind '%s': destination '%s' %s", spec, parts[1],
-				      why);
+		return ward_error_set(err, r, "--bind '%s': destination '%s' %s", spec,
+				      np >= 2 ? parts[1] : parts[0], why);
+	/* Places ward builds itself: a bind there would be hidden, or break the view with a
+	 * message about something else (issue 9 item 15). */
+	if (strcmp(dst, "/") == 0)
+		return ward_error_set(err, -EINVAL,
+				      "--bind '%s': destination '/' is the sandbox root; bind to a "
+				      "directory below it (e.g. %s:/host)",
+				      spec, src);
+	if (strcmp(dst, "/dev") == 0 || strncmp(dst, "/dev/", 5) == 0)
+		return ward_error_set(
+			err, -EINVAL,
+			"--bind '%s': destination %s is under /dev, which ward builds "
+			"(device nodes go in filesystem.devices)",
+			spec, dst);
+	if (strcmp(dst, "/proc") == 0 || strncmp(dst, "/proc/", 6) == 0)
+		return ward_error_set(err, -EINVAL,
+				      "--bind '%s': destination %s is under /proc, the sandbox's "
+				      "own procfs",
+				      spec, dst);
 	n = reallocarray(p->binds, p->n_binds + 1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;

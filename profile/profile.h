@@ -19,11 +19,21 @@ struct ward_loc {
 struct ward_str {
 	char *s;
 	struct ward_loc loc;
+	uint64_t size;		  /* filesystem.tmpfs: the tmpfs size in bytes; 0 elsewhere */
+	struct ward_loc size_loc; /* filesystem.tmpfs: where the size (or the entry) was given */
 };
 
+/* filesystem.tmpfs without a size: min(WARD_TMPFS_DEFAULT, limits.memory / 2). */
+#define WARD_TMPFS_DEFAULT (256ULL << 20)
+
+struct ward_hashmap;
 struct ward_strv {
 	struct ward_str *v;
 	size_t n;
+	/* The loader's own (profile.c): capacity, removed entries (s NULL) not yet compacted,
+	 * and a string -> position index; all zero in a loaded profile. */
+	size_t cap, n_dead;
+	struct ward_hashmap *index;
 };
 
 enum ward_mode { WARD_MODE_ENFORCE = 0, WARD_MODE_AUDIT };
@@ -95,12 +105,13 @@ struct ward_profile {
 
 	struct ward_strv capabilities; /* names like "CAP_NET_BIND_SERVICE" (validated) */
 
-	uint64_t mem_max;  /* bytes, 0 = unlimited */
-	uint64_t pids_max; /* 0 = unlimited */
-	double cpu_max;	   /* CPUs, 0 = unlimited */
-	uint64_t nofile;   /* 0 = inherit */
-	uint64_t wall_ns;  /* 0 = none */
-	uint64_t grace_ns; /* SIGTERM -> SIGKILL grace after the wall limit; default 5 s */
+	uint64_t mem_max;	    /* bytes, 0 = unlimited */
+	uint64_t pids_max;	    /* 0 = unlimited */
+	double cpu_max;		    /* CPUs, 0 = unlimited */
+	uint64_t nofile;	    /* 0 = inherit */
+	struct ward_loc nofile_loc; /* where limits.nofile was set (file NULL: default) */
+	uint64_t wall_ns;	    /* 0 = none */
+	uint64_t grace_ns;	    /* SIGTERM -> SIGKILL grace after the wall limit; default 5 s */
 
 	char *sink; /* events.sink: stderr, none, file:PATH, unix:PATH */
 	bool events_allowed;
@@ -115,6 +126,10 @@ struct ward_profile {
  * compiled in), reads it and its includes, merges them and validates the result. On error,
  * err->msg is "FILE:LINE:COL: what is wrong" (FILE "<builtin>/NAME.yaml" for a built-in one). */
 int ward_profile_load(const char *name_or_path, struct ward_profile **ret, struct ward_error *err);
+/* The same for a profile held in memory (len bytes, no NUL needed; fuzzing, tests): name is
+ * its file name in messages; includes and imports resolve from the current directory. */
+int ward_profile_load_buffer(const char *name, const char *text, size_t len,
+			     struct ward_profile **ret, struct ward_error *err);
 /* The profile used when `ward run` gets no -p: "default" looked up like any other name, so
  * the built-in one when none is installed (nothing visible but /usr, /lib*, /bin, no network,
  * default deny). */

@@ -230,3 +230,236 @@ int walk_map(struct yfile *y, yaml_node_t *n, const char *where, const struct ke
 	}
 	return 0;
 }
+
+/* ---- reading a file: libyaml events composed into a document ------------------------------ */
+
+/*
+ * libyaml's own composer (yaml_parser_load) is quadratic twice over: it looks every alias up,
+ * and checks every new anchor, in a linear list of all anchors so far, and it nests without
+ * a limit, while the scanner scans the whole stack of open flow levels for stale keys at every
+ * token (400 KB of '[' took 69 s). Composing the document here from the event API fixes both:
+ * nesting stops at YAML_MAX_DEPTH, before the scanner is more than a line (at most 1024
+ * characters of one) ahead of the parser, and anchors live in a hash map. The document is
+ * the same libyaml document (the marks copied from the events), so every key handler keeps
+ * its FILE:LINE:COL. An alias may only name a node that is complete: a node that contains
+ * its own alias (a cycle) is refused.
+ */
+/* Appends node to doc's node stack, growing it by doubling; false when out of memory. */
+static bool push_node(yaml_document_t *doc, const yaml_node_t *node)
+{
+	if (doc->nodes.top == doc->nodes.end) {
+		size_t n = (size_t)(doc->nodes.end - doc->nodes.start);
+		/* the stack's memory is libyaml's: yaml_document_delete() frees it with free(3) */
+		yaml_node_t *g = reallocarray(doc->nodes.start, n * 2, sizeof(*g));
+
+		if (!g)
+			return false;
+		doc->nodes.top = g + n;
+		doc->nodes.start = g;
+		doc->nodes.end = g + n * 2;
+	}
+	*doc->nodes.top++ = *node;
+	return true;
+}
+#define PUSH_NODE(doc, node) push_node((doc), &(node))
+
+struct compose_level {
+	int id;	 /* the collection's node */
+	int key; /* a mapping's key waiting for its value; 0 none */
+	yaml_char_t *anchor;
+};
+
+static int compose_err(struct yfile *y, yaml_mark_t m, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int compose_err(struct yfile *y, yaml_mark_t m, const char *fmt, ...)
+{
+	char what[sizeof(y->l->err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return ward_error_set(y->l->err, -EINVAL, "%s:%zu:%zu: %s", y->file, m.line + 1,
+			      m.column + 1, what);
+}
+
+/* Hangs the complete node id on the open collection (or makes it the root). */
+static int compose_attach(struct yfile *y, struct compose_level *top, int id)
+{
+	if (!top)
+		return 0; /* the root: the document's first node */
+	if (y->doc.nodes.start[top->id - 1].type == YAML_SEQUENCE_NODE)
+		return yaml_document_append_sequence_item(&y->doc, top->id, id) ? 0 : -ENOMEM;
+	if (!top->key) {
+		top->key = id;
+		return 0;
+	}
+	if (!yaml_document_append_mapping_pair(&y->doc, top->id, top->key, id))
+		return -ENOMEM;
+	top->key = 0;
+	return 0;
+}
+
+static int compose_anchor(struct yfile *y, struct ward_hashmap *anchors, const yaml_char_t *name,
+			  int id, yaml_mark_t m)
+{
+	size_t l = strlen((const char *)name), first;
+	int r;
+
+	if (ward_hashmap_get(anchors, name, l, &first))
+		return compose_err(y, m, "duplicate anchor '&%s' (first at line %zu)", name,
+				   node_get(y, (int)first)->start_mark.line + 1);
+	r = ward_hashmap_put(anchors, name, l, (size_t)id);
+	return r < 0 ? r : 0;
+}
+
+static int compose_node(struct yfile *y, yaml_event_t *e, struct compose_level *stack,
+			size_t *depth, struct ward_hashmap *anchors)
+{
+	struct compose_level *top = *depth ? &stack[*depth - 1] : NULL;
+	yaml_node_t *n;
+	size_t id;
+	int r, nid;
+
+	switch (e->type) {
+	case YAML_ALIAS_EVENT:
+		if (!ward_hashmap_get(anchors, e->data.alias.anchor,
+				      strlen((const char *)e->data.alias.anchor), &id))
+			return compose_err(y, e->start_mark,
+					   "alias '*%s' names no complete node before it",
+					   e->data.alias.anchor);
+		return compose_attach(y, top, (int)id);
+	case YAML_SCALAR_EVENT:
+		/* A "\0" escape would cut the C string every handler reads: "/\0x" is "/". */
+		if (strlen((const char *)e->data.scalar.value) != e->data.scalar.length)
+			return compose_err(y, e->start_mark, "a value contains a NUL character");
+		/* The node takes the event's value rather than a copy (yaml_document_add_scalar
+		 * would copy it, add a tag nobody reads and check UTF-8 libyaml checked): half
+		 * the allocations of a list-heavy profile. */
+		if (!PUSH_NODE(&y->doc, ((yaml_node_t){
+						.type = YAML_SCALAR_NODE,
+						.data.scalar = {.value = e->data.scalar.value,
+								.length = e->data.scalar.length,
+								.style = e->data.scalar.style},
+						.start_mark = e->start_mark,
+						.end_mark = e->end_mark,
+					})))
+			return -ENOMEM;
+		e->data.scalar.value = NULL;
+		nid = (int)(y->doc.nodes.top - y->doc.nodes.start);
+		if (e->data.scalar.anchor) {
+			r = compose_anchor(y, anchors, e->data.scalar.anchor, nid, e->start_mark);
+			if (r < 0)
+				return r;
+		}
+		return compose_attach(y, top, nid);
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		if (*depth >= YAML_MAX_DEPTH)
+			return compose_err(y, e->start_mark, "nested more than %d levels deep",
+					   YAML_MAX_DEPTH);
+		nid = e->type == YAML_SEQUENCE_START_EVENT
+			      ? yaml_document_add_sequence(&y->doc, NULL,
+							   e->data.sequence_start.style)
+			      : yaml_document_add_mapping(&y->doc, NULL,
+							  e->data.mapping_start.style);
+		if (!nid)
+			return -ENOMEM;
+		n = node_get(y, nid);
+		n->start_mark = e->start_mark;
+		stack[*depth] = (struct compose_level){
+			.id = nid,
+			.anchor = e->type == YAML_SEQUENCE_START_EVENT
+					  ? e->data.sequence_start.anchor
+					  : e->data.mapping_start.anchor,
+		};
+		if (stack[*depth].anchor) {
+			/* the event is deleted before the collection ends: keep the name */
+			stack[*depth].anchor =
+				(yaml_char_t *)strdup((const char *)stack[*depth].anchor);
+			if (!stack[*depth].anchor)
+				return -ENOMEM;
+		}
+		(*depth)++;
+		return 0;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT: {
+		struct compose_level done = stack[--*depth];
+
+		node_get(y, done.id)->end_mark = e->end_mark;
+		r = done.anchor ? compose_anchor(y, anchors, done.anchor, done.id,
+						 node_get(y, done.id)->start_mark)
+				: 0;
+		free(done.anchor);
+		if (r < 0)
+			return r;
+		return compose_attach(y, *depth ? &stack[*depth - 1] : NULL, done.id);
+	}
+	default:
+		return 0;
+	}
+}
+
+int yaml_compose(struct yfile *y, const char *text, size_t len, yaml_node_t **ret_root)
+{
+	struct compose_level stack[YAML_MAX_DEPTH];
+	_cleanup_(ward_hashmap_clear) struct ward_hashmap anchors = {0};
+	yaml_parser_t parser;
+	size_t depth = 0, docs = 0;
+	bool in_doc = false;
+	yaml_node_t *root;
+	int r = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_document_initialize(&y->doc, NULL, NULL, NULL, 1, 1)) {
+		yaml_parser_delete(&parser);
+		return -ENOMEM;
+	}
+	for (bool end = false; !end && r >= 0;) {
+		yaml_event_t e;
+
+		if (!yaml_parser_parse(&parser, &e)) {
+			r = ward_error_set(
+				y->l->err, -EINVAL, "%s:%zu:%zu: YAML syntax error: %s%s%s%s",
+				y->file, parser.problem_mark.line + 1,
+				parser.problem_mark.column + 1,
+				parser.problem ? parser.problem : "unknown",
+				parser.context ? " (" : "", parser.context ? parser.context : "",
+				parser.context ? ")" : "");
+			break;
+		}
+		switch (e.type) {
+		case YAML_STREAM_END_EVENT:
+			end = true;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			/* A second document would be silently ignored: refuse it. */
+			if (docs++)
+				r = compose_err(y, e.start_mark,
+						"only one YAML document is allowed");
+			in_doc = true;
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+			in_doc = false;
+			break;
+		default:
+			if (in_doc)
+				r = compose_node(y, &e, stack, &depth, &anchors);
+		}
+		yaml_event_delete(&e);
+	}
+	while (depth)
+		free(stack[--depth].anchor);
+	yaml_parser_delete(&parser);
+	if (r < 0)
+		return r;
+	root = yaml_document_get_root_node(&y->doc);
+	if (!root)
+		return ward_error_set(y->l->err, -EINVAL, "%s:1:1: empty profile", y->file);
+	if (root->type != YAML_MAPPING_NODE)
+		return node_err(y, root, "a profile is a mapping of keys, got %s", node_kind(root));
+	*ret_root = root;
+	return 0;
+}

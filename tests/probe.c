@@ -192,6 +192,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: probe OP [ARGS]\n"
 		"  open PATH [r|w|rw|creat]   write PATH     stat PATH      ls DIR\n"
+		"  fill PATH [SECS] (write until a write fails, then sleep)\n"
 		"  syscall NAME               tiocsti        caps           nnp\n"
 		"  ids                        exec PATH [ARG...]            hostname\n"
 		"  ifaces                     connect ADDR PORT             fork-bomb N\n"
@@ -274,6 +275,38 @@ static int op_write(int argc, char **argv)
 	int e = errno;
 	close(fd);
 	result("write", n < 0 ? -1 : n, e, "path=%s", argv[0]);
+	return 0;
+}
+
+/* Writes PATH until a write fails (a full tmpfs: ENOSPC), then sleeps SECS (default 0):
+ * ret is the bytes written. */
+static int op_fill(int argc, char **argv)
+{
+	static char chunk[65536];
+	long total = 0;
+	int fd, e = 0;
+
+	if (argc < 1)
+		return usage();
+	fd = open(argv[0], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		result("fill", -1, errno, "path=%s stage=open", argv[0]);
+		return 0;
+	}
+	for (;;) {
+		ssize_t n = write(fd, chunk, sizeof(chunk));
+
+		if (n <= 0) {
+			e = n < 0 ? errno : 0;
+			break;
+		}
+		total += n;
+	}
+	close(fd);
+	result("fill", e ? -1 : total, e, "path=%s bytes=%ld", argv[0], total);
+	fflush(stdout);
+	if (argc > 1)
+		sleep((unsigned)atoi(argv[1]));
 	return 0;
 }
 
@@ -1076,6 +1109,8 @@ int main(int argc, char **argv)
 		return op_write(ac, av);
 	if (!strcmp(op, "stat"))
 		return op_stat(ac, av);
+	if (!strcmp(op, "fill"))
+		return op_fill(ac, av);
 	if (!strcmp(op, "ls"))
 		return op_ls(ac, av);
 	if (!strcmp(op, "syscall"))

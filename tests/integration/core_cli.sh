@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_ward
-plan 22
+plan 28
 
 run_ward --help
 check "ward --help exits 0 and mentions run" bash -c "[ $WARD_RC = 0 ] && grep -q 'run' '$WARD_OUT'"
@@ -59,3 +59,27 @@ check "check: a bad imported OCI profile fails (exit 1) naming the JSON and the 
 	bash -c "[ $WARD_RC = 1 ] && grep -q 'bad-oci.json: syscalls\[0\].action' '$WARD_ERR'"
 run_ward run -p "$T/bad-oci.yaml" -- /bin/true
 check "run: the same profile is refused (125)" rc_is 125
+
+# ---- issue 9 item 15: messages that name the real problem.
+run_ward run --bind /:/ -- /bin/true
+check "--bind /:/ is refused (125) naming the bind, not 'bin/true: not found'" \
+	bash -c "[ $WARD_RC = 125 ] && grep -q \"bind '/:/': destination '/' is the sandbox root\" '$WARD_ERR'"
+mkdir -p "$T/devdir" "$T/fakeusr" "$T/a:b"
+run_ward run --bind "$T/devdir:/dev" -- /bin/true
+check "--bind DIR:/dev is refused (125) naming /dev, not base.yaml's /dev/full" \
+	bash -c "[ $WARD_RC = 125 ] && grep -q 'is under /dev, which ward builds' '$WARD_ERR' && ! grep -q base.yaml '$WARD_ERR'"
+mkdir -p "$T/orig"
+echo orig >"$T/orig/a"
+echo fake >"$T/fakeusr/b"
+printf 'include: [%s]\nfilesystem: {readonly: [%s]}\n' "$PROFILES/probe.yaml" "$T/orig" >"$T/orig.yaml"
+run_probe "$T/orig.yaml" --bind "$T/fakeusr:$T/orig" -- open "$T/orig/b" r
+check "--bind over a place the profile binds replaces it (was silently ignored)" result_is errno 0
+run_ward run --timeout 0 -p "$PROFILES/probe.yaml" --bind "$PROBE_BIND" -- "$PROBE" exit 0
+check "--timeout 0 means no wall-clock limit (exit 0, not 'expected a duration')" rc_is 0
+printf 'include: [%s]\nlimits: {nofile: 1073741824}\n' "$PROFILES/probe.yaml" >"$T/nofile.yaml"
+run_ward run -p "$T/nofile.yaml" --bind "$PROBE_BIND" -- "$PROBE" exit 0
+check "nofile above what can be set: 125 naming FILE:LINE:COL: limits.nofile" \
+	bash -c "[ $WARD_RC = 125 ] && grep -q 'nofile.yaml:2:18: limits.nofile: 1073741824 is above the hard limit' '$WARD_ERR'"
+echo colon >"$T/a:b/f"
+run_probe "$PROFILES/probe.yaml" --bind "${T//:/\\:}/a\\:b:/data" -- open /data/f r
+check "a path holding ':' is bound with '\\:'" result_is errno 0

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_ward
-plan 29
+plan 34
 P=$PROFILES/probe.yaml
 
 run_probe "$P" -- open /etc/passwd r
@@ -135,3 +135,20 @@ fi
 
 run_probe "$P" -- open /proc/1/environ r
 check "PID 1's environment is not readable by the workload" result_is_not errno 0
+
+# ---- issue 9 item 4: tmpfs entries have a size; a full one is reported.
+printf 'include: [%s]\nfilesystem: {tmpfs: [{path: /tmp, size: 256K}]}\n' "$P" >"$T/tmpfs-size.yaml"
+run_ward check "$T/tmpfs-size.yaml"
+check "ward check shows the tmpfs size" grep -q 'tmpfs: \[{path: /tmp, size: 256K}\]' "$WARD_OUT"
+# (the supervisor looks at the tmpfs from the hand-off on: the probe stays 2 s, past a tick)
+run_probe "$T/tmpfs-size.yaml" -- fill /tmp/big 2
+check "writing past the size fails with ENOSPC (about 256K written)" \
+	bash -c "grep -q 'errno=ENOSPC' '$WARD_OUT' && b=\$(grep -o 'bytes=[0-9]*' '$WARD_OUT' | cut -d= -f2) && [ \$b -ge 196608 ] && [ \$b -le 262144 ]"
+check "one lifecycle event tmpfs_full for /tmp, size 262144" \
+	event_count_is 1 'select(.kind == "lifecycle" and .event == "tmpfs_full" and .path == "/tmp" and .size_bytes == 262144 and .rule == "filesystem.tmpfs")'
+printf 'include: [%s]\nlimits: {memory: 64M}\n' "$P" >"$T/tmpfs-default.yaml"
+run_ward check "$T/tmpfs-default.yaml"
+check "without a size a tmpfs gets min(256M, limits.memory / 2)" grep -q 'tmpfs: \[{path: /tmp, size: 32M}\]' "$WARD_OUT"
+run_probe "$P" -- fill /tmp/big
+check "default profile tmpfs: capped at 256M, not half the host's RAM" \
+	bash -c "grep -q 'errno=ENOSPC' '$WARD_OUT' && b=\$(grep -o 'bytes=[0-9]*' '$WARD_OUT' | cut -d= -f2) && [ \$b -le 268435456 ]"

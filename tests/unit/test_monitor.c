@@ -224,7 +224,7 @@ static void test_allowed_filtered(void **state)
 	struct ward_file_rec fr = {0};
 
 	ward_pathset_free(&f->m.view);
-	f->p.fs_readonly = (struct ward_strv){ro, 1};
+	f->p.fs_readonly = (struct ward_strv){.v = ro, .n = 1};
 	assert_int_equal(ward_pathset_build(&f->p, NULL, &f->m.view), 0);
 	hdr(&fr.h, WARD_REC_FILE, sizeof(fr));
 	fr.op = WARD_FOP_OPEN;
@@ -248,7 +248,7 @@ static void test_unix_records(void **state)
 	char *t;
 
 	ward_pathset_free(&f->m.view);
-	f->p.fs_tmpfs = (struct ward_strv){tmp, 1};
+	f->p.fs_tmpfs = (struct ward_strv){.v = tmp, .n = 1};
 	assert_int_equal(ward_pathset_build(&f->p, NULL, &f->m.view), 0);
 	hdr(&ur.h, WARD_REC_UNIX, sizeof(ur));
 	/* a path outside the view where the host has a socket: a violation (the mount view made

@@ -91,11 +91,11 @@ test_classify(void **state)
 	const struct ward_path_entry *e;
 	struct ward_pathset s;
 
-	p.fs_readonly = (struct ward_strv){ro, 3};
-	p.fs_readwrite = (struct ward_strv){rw, 1};
-	p.fs_tmpfs = (struct ward_strv){tmp, 1};
-	p.fs_devices = (struct ward_strv){dev, 1};
-	p.fs_deny = (struct ward_strv){deny, 2};
+	p.fs_readonly = (struct ward_strv){.v = ro, .n = 3};
+	p.fs_readwrite = (struct ward_strv){.v = rw, .n = 1};
+	p.fs_tmpfs = (struct ward_strv){.v = tmp, .n = 1};
+	p.fs_devices = (struct ward_strv){.v = dev, .n = 1};
+	p.fs_deny = (struct ward_strv){.v = deny, .n = 2};
 	assert_int_equal(ward_pathset_build(&p, gpu, &s), 0);
 
 	assert_int_equal(ward_pathset_classify(&s, "/usr/lib/libc.so", &e), WARD_PC_RO);
