@@ -467,7 +467,7 @@ int col_validate(const char *line, size_t len, struct col_event *ret)
 	struct scan sc = {(const unsigned char *)line, (const unsigned char *)line + len, 0};
 	struct span val[F_N];
 	unsigned seen = 0;
-	bool first = true, sandbox_nul = false;
+	bool first = true, sandbox_nul = false; /* any common field holds a NUL */
 	size_t need = 0, o = 0;
 
 	memset(ret, 0, offsetof(struct col_event, sbuf));
@@ -547,8 +547,11 @@ int col_validate(const char *line, size_t len, struct col_event *ret)
 		bool nul = false;
 		*dst[i] = ret->strings + o;
 		o += decode_string(&val[f], ret->strings + o, &nul) + 1;
-		if (f == F_SANDBOX)
-			sandbox_nul = nul;
+		/* A \u0000 in a common field would be read cut at the NUL here (metrics, de-
+		 * duplication, Falco's rule) and whole by jansson: one line, two readings. Refused,
+		 * so every output carries the same event. */
+		if (nul)
+			sandbox_nul = true;
 	}
 	if (!(seen & (1u << F_SEQ)) || val[F_SEQ].type != 'i' || val[F_SEQ].ival < 1)
 		goto schema;
@@ -568,7 +571,7 @@ int col_validate(const char *line, size_t len, struct col_event *ret)
 	/* the sandbox id names spool files and metrics: keep it a plain token */
 	if (!*ret->sandbox || strlen(ret->sandbox) > 63 || strchr(ret->sandbox, '/') ||
 	    ret->sandbox[0] == '.' || sandbox_nul)
-		goto schema;
+		goto schema; /* sandbox_nul: a NUL in any decoded common field */
 	if (!is_name(ret->kind, 32) || !is_time(ret->time))
 		goto schema;
 	if (ret->action && strcmp(ret->action, "allow") && strcmp(ret->action, "deny") &&

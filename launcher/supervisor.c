@@ -6,6 +6,7 @@
  */
 #include "common/loop.h"
 #include "common/macro.h"
+#include "common/ns.h"
 #include "common/missing.h"
 #include "launcher/sandbox.h"
 #include "monitor/monitor.h"
@@ -13,6 +14,7 @@
 #include "monitor/pathset.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <string.h>
@@ -93,6 +95,10 @@ static void syscall_args_json(struct ward_json *j, const struct seccomp_notif *r
  * mode too (what the bad-arch action did before, silently). Killed before the answer, so the
  * call never runs; the id check first makes sure the pid still is that blocked thread.
  */
+#define NS_FLAGS                                                                                   \
+	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | \
+	 CLONE_NEWCGROUP | CLONE_NEWTIME)
+
 static bool handle_foreign(struct sup *s)
 {
 	struct ward_sandbox *sb = s->sb;
@@ -142,6 +148,12 @@ static void handle_notify(struct sup *s)
 	ward_json_str(&j, "syscall", name ? name : "unknown");
 	ward_json_int(&j, "nr", s->req->data.nr);
 	syscall_args_json(&j, s->req);
+	/* the namespaces asked for, as the syscall-exit monitor names them for clone3 */
+	if (name && (!strcmp(name, "unshare") || !strcmp(name, "clone")) &&
+	    (s->req->data.args[0] & NS_FLAGS))
+		ward_json_namespaces(&j, "namespaces", s->req->data.args[0] & NS_FLAGS);
+	else if (name && !strcmp(name, "setns") && (s->req->data.args[1] & NS_FLAGS))
+		ward_json_namespaces(&j, "namespaces", s->req->data.args[1] & NS_FLAGS);
 	if (!audit && v.action == WARD_SC_KILL)
 		ward_json_str(&j, "consequence", "sandbox killed");
 	ward_event_emit(&sb->ev, &j);

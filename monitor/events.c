@@ -8,6 +8,7 @@
  * does the host have it? a scan of /proc/net/unix) is copied and judged after the callback.
  */
 #include "common/macro.h"
+#include "common/ns.h"
 #include "common/syscall.h"
 #include "monitor/internal.h"
 
@@ -689,14 +690,6 @@ static int deferred_run(struct ward_monitor *m)
 	return unix_event(m, r, host_has_abstract(r->path + 1, r->len - 1));
 }
 
-static const struct {
-	uint64_t bit;
-	const char *name;
-} ns_names[] = {
-	{0x10000000, "user"}, {0x20000000, "pid"}, {0x00020000, "mount"},  {0x40000000, "net"},
-	{0x08000000, "ipc"},  {0x04000000, "uts"}, {0x02000000, "cgroup"}, {0x00000080, "time"},
-};
-
 /* A refused namespace creation or join (clone3's flags read from user memory): a syscall
  * violation naming the namespaces; seccomp never saw the flags of clone3, and the kernel
  * (user.max_*_namespaces = 0, capabilities) refused it. */
@@ -732,11 +725,7 @@ static int handle_ns(struct ward_monitor *m, const struct ward_ns_rec *r, size_t
 		ward_json_str(&j, NULL, hex);
 	}
 	ward_json_array_close(&j);
-	ward_json_array_open(&j, "namespaces");
-	for (size_t i = 0; i < ARRAY_SIZE(ns_names); i++)
-		if (r->flags & ns_names[i].bit)
-			ward_json_str(&j, NULL, ns_names[i].name);
-	ward_json_array_close(&j);
+	ward_json_namespaces(&j, "namespaces", r->flags);
 	result_fields(&j, r->ret);
 	return ward_event_emit(m->ev, &j);
 }

@@ -324,6 +324,27 @@ static void test_nul_key_refused(void **state)
 	col_event_free(&ev);
 }
 
+/* Issue 9 item 12 (found by tests/fuzz/fuzz_collector.c): a \u0000 inside a common field was
+ * decoded cut at the NUL ("l") while jansson, and so the forwarders, read all of it. */
+static void test_nul_in_common_field_refused(void **state)
+{
+	static const char *refused[] = {
+		"{\"time\":\"2026-11-25T20:09:06.000000000Z\",\"sandbox\":\"w\",\"seq\":7,"
+		"\"host\":\"g\",\"kind\":\"l\\u0000oss\",\"action\":\"allow\"}",
+		"{\"time\":\"2026-11-25T20:09:06.000000000Z\",\"sandbox\":\"w\",\"seq\":7,"
+		"\"host\":\"g\\u0000x\",\"kind\":\"loss\"}",
+		"{\"time\":\"2026-11-25T20:09:06.000000000Z\",\"sandbox\":\"w\",\"seq\":7,"
+		"\"kind\":\"file\",\"rule\":\"filesystem.deny: /root\\u0000\"}",
+	};
+	struct col_event ev;
+
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		assert_int_equal(col_validate(refused[i], strlen(refused[i]), &ev),
+				 -COL_REFUSE_SCHEMA);
+		col_event_free(&ev);
+	}
+}
+
 static void test_forward_urls(void **state)
 {
 	static const char *bad[] = {
@@ -559,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_falco),
 		cmocka_unit_test(test_falco_truncates_on_char_boundary),
 		cmocka_unit_test(test_nul_key_refused),
+		cmocka_unit_test(test_nul_in_common_field_refused),
 		cmocka_unit_test(test_forward_urls),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_config_rotate_size),
