@@ -301,8 +301,10 @@ int ward_spool_read_line(struct ward_spool *sp, char **ret, size_t *ret_len)
 			skipping = true;
 			continue;
 		}
-		/* slide the unread part to the front, grow if needed, read more */
-		memmove(sp->rbuf, sp->rbuf + start, avail);
+		/* slide the unread part to the front, grow if needed, read more (rbuf is NULL
+		 * before the first read: memmove(NULL, NULL, 0) is undefined) */
+		if (avail)
+			memmove(sp->rbuf, sp->rbuf + start, avail);
 		sp->rbuf_off = sp->rd;
 		sp->rbuf_len = avail;
 		if (sp->rbuf_cap - sp->rbuf_len < 65536) {
