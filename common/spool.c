@@ -48,6 +48,36 @@ static bool still_linked(int dirfd, const char *name, int fd)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* A writer killed by SIGKILL in the middle of a write(2) leaves a half line: the kernel stops
+ * copying pages when a fatal signal is pending (generic_perform_write()). The collector's
+ * reader skips it; a writer that appends cuts it off first. */
+static int cut_half_line(int fd, off_t size, off_t *ret_size)
+{
+	char buf[4096];
+	off_t end = size;
+
+	while (end > 0) {
+		size_t want = end < (off_t)sizeof(buf) ? (size_t)end : sizeof(buf);
+		ssize_t n = pread(fd, buf, want, end - (off_t)want);
+		char *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)want)
+			return n < 0 ? -errno : -EIO;
+		nl = memrchr(buf, '\n', want);
+		if (nl) {
+			end -= (off_t)want - (nl - buf) - 1;
+			break;
+		}
+		end -= (off_t)want;
+	}
+	if (end != size && ftruncate(fd, end) < 0)
+		return -errno;
+	*ret_size = end;
+	return 0;
+}
+
 int ward_spool_open(struct ward_spool *sp, const char *dir, const char *sandbox, bool create)
 {
 	_cleanup_close_ int dirfd = -1;
@@ -81,7 +111,9 @@ int ward_spool_open(struct ward_spool *sp, const char *dir, const char *sandbox,
 			continue; /* the collector ingested and removed it meanwhile */
 		if (fstat(fd, &st) < 0)
 			return -errno;
-		sp->size = st.st_size;
+		r = cut_half_line(fd, st.st_size, &sp->size);
+		if (r < 0)
+			return r;
 		sp->fd = TAKE_FD(fd);
 		sp->dirfd = TAKE_FD(dirfd);
 		return 0;
@@ -108,6 +140,120 @@ int ward_spool_append(struct ward_spool *sp, const char *line, size_t len)
 	if (n > 0 && ftruncate(sp->fd, sp->size) < 0)
 		return -errno;
 	return r;
+}
+
+/* Does [size, size + len) fit, allocated ahead (the blocks are ours whatever other writers
+ * on the file system do)? File systems without fallocate(2) say EOPNOTSUPP: then the write
+ * will tell. tmpfs undoes a partial allocation that failed (shmem_fallocate()). */
+static int fs_reserve(int fd, off_t size, off_t len)
+{
+	if (len <= 0 || fallocate(fd, FALLOC_FL_KEEP_SIZE, size, len) == 0)
+		return 0;
+	return errno == ENOSPC || errno == EDQUOT ? -errno : 1;
+}
+
+/* [size, size + len) reserved, in WARD_SPOOL_PREALLOC steps ahead: one fallocate per step,
+ * not per batch (it costs about as much as the write on ext4). */
+static int spool_reserve(struct ward_spool *sp, off_t len)
+{
+	off_t end = sp->size + len;
+	int r;
+
+	if (end <= sp->alloc_end)
+		return 0;
+	r = fs_reserve(sp->fd, sp->size, len + WARD_SPOOL_PREALLOC);
+	if (r < 0)
+		r = fs_reserve(sp->fd, sp->size, len);
+	else
+		end += WARD_SPOOL_PREALLOC;
+	if (r == 0)
+		sp->alloc_end = end;
+	return r;
+}
+
+static off_t lines_bytes(const struct iovec *lines, size_t n)
+{
+	off_t b = 0;
+
+	for (size_t i = 0; i < n; i++)
+		b += (off_t)lines[i].iov_len;
+	return b;
+}
+
+int ward_spool_append_lines(struct ward_spool *sp, const struct iovec *lines, size_t n,
+			    size_t reserve, size_t *ret_written)
+{
+	size_t fit = n, done = 0, idx = 0;
+	off_t want, off = 0;
+	int r = 0;
+
+	*ret_written = 0;
+	if (sp->fd < 0)
+		return -EBADF;
+	if (n == 0)
+		return 0;
+	if (spool_reserve(sp, lines_bytes(lines, n) + (off_t)reserve) < 0) {
+		/* Full: the longest prefix that still leaves the reserve (binary search; only on
+		 * this path, a few failing fallocate calls per batch). */
+		size_t lo = 0, hi = n - 1;
+
+		r = -ENOSPC;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo + 1) / 2;
+
+			if (spool_reserve(sp, lines_bytes(lines, mid) + (off_t)reserve) < 0)
+				hi = mid - 1;
+			else
+				lo = mid;
+		}
+		fit = lo;
+		if (fit > 0 && reserve > 0 &&
+		    spool_reserve(sp, lines_bytes(lines, fit) + (off_t)reserve) < 0)
+			fit = 0; /* cannot happen unless another writer took the space just now */
+	}
+	want = lines_bytes(lines, fit);
+	while (off < want) {
+		/* from line idx, byte done of it */
+		struct iovec iov[64];
+		int cnt = 0;
+		ssize_t w;
+
+		for (size_t i = idx; i < fit && cnt < (int)ARRAY_SIZE(iov); i++, cnt++) {
+			size_t skip = i == idx ? done : 0;
+
+			iov[cnt].iov_base = (char *)lines[i].iov_base + skip;
+			iov[cnt].iov_len = lines[i].iov_len - skip;
+		}
+		w = writev(sp->fd, iov, cnt);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r = w < 0 ? -errno : -ENOSPC;
+			break;
+		}
+		off += w;
+		while (w > 0) {
+			size_t left = lines[idx].iov_len - done;
+
+			if ((size_t)w < left) {
+				done += (size_t)w;
+				break;
+			}
+			w -= (ssize_t)left;
+			idx++;
+			done = 0;
+		}
+	}
+	if (done > 0) {
+		/* a short write in the middle of a line: never leave half a line for the reader */
+		off -= (off_t)done;
+		if (ftruncate(sp->fd, sp->size + off) < 0)
+			r = -errno;
+		sp->alloc_end = 0; /* the blocks past the end went with it */
+	}
+	sp->size += off;
+	*ret_written = idx;
+	return idx == n ? 0 : r < 0 ? r : -ENOSPC;
 }
 
 int ward_spool_read_line(struct ward_spool *sp, char **ret, size_t *ret_len)
@@ -155,8 +301,10 @@ int ward_spool_read_line(struct ward_spool *sp, char **ret, size_t *ret_len)
 			skipping = true;
 			continue;
 		}
-		/* slide the unread part to the front, grow if needed, read more */
-		memmove(sp->rbuf, sp->rbuf + start, avail);
+		/* slide the unread part to the front, grow if needed, read more (rbuf is NULL
+		 * before the first read: memmove(NULL, NULL, 0) is undefined) */
+		if (avail)
+			memmove(sp->rbuf, sp->rbuf + start, avail);
 		sp->rbuf_off = sp->rd;
 		sp->rbuf_len = avail;
 		if (sp->rbuf_cap - sp->rbuf_len < 65536) {
@@ -189,7 +337,7 @@ int ward_spool_truncate(struct ward_spool *sp)
 		return 0;
 	if (ftruncate(sp->fd, 0) < 0)
 		return -errno;
-	sp->rd = sp->size = 0;
+	sp->rd = sp->size = sp->alloc_end = 0;
 	sp->rbuf_off = 0;
 	sp->rbuf_len = 0;
 	return 0;
@@ -248,6 +396,7 @@ int ward_spool_rewrite(struct ward_spool *sp, const char *const *lines, const si
 	sp->fd = TAKE_FD(fd);
 	sp->rd = 0;
 	sp->size = size;
+	sp->alloc_end = 0;
 	sp->rbuf_off = 0;
 	sp->rbuf_len = 0;
 	return 0;

@@ -63,17 +63,35 @@ struct ward_sink {
  * collector drops duplicates by (sandbox, seq)). When the queue is full, lines go to the
  * spool file; once one line is spooled every later line is too, until the spool has been read
  * back into the queue, so the collector sees them in order.
+ *
+ * Write-ahead while the collector is unreachable: the queue is also written to the spool, at
+ * the end of each supervisor round (ward_sink_commit()) and whenever UNIX_BATCH_BYTES are
+ * waiting, so a ward killed with SIGKILL during an outage loses at most the lines of its last
+ * round (at most UNIX_BATCH_BYTES); the collector ingests the spool of a ward that is gone.
+ * No fsync: the page cache outlives the process, and a host crash takes the sandbox with it.
+ * The spool file is then, from its start:
+ *   [0, rd - disk_bytes)       acknowledged lines not yet truncated away (duplicates if read)
+ *   [rd - disk_bytes, rd)      the queue's first disk_events items (on_disk), in order
+ *   [rd, size)                 lines not read back yet; only when no queue item is off disk
+ * and the queue's items that are not on disk are its tail, from `unspooled` on, followed in
+ * order by `ovf`: lines past the queue's bounds, on their way to the end of the file. A full
+ * disk keeps what fits (whole lines), leaves the tail in memory, drops and counts lines beyond
+ * the queue (sink_dropped), and warns once; UNIX_RESERVE bytes stay allocated for the exit
+ * event, so the count reaches the collector.
  */
 #define UNIX_QUEUE_EVENTS   10000
 #define UNIX_QUEUE_BYTES    (4u << 20)
 #define UNIX_BACKOFF_MIN_MS 50
 #define UNIX_BACKOFF_MAX_MS 5000
 #define UNIX_IOV	    64
+#define UNIX_BATCH_BYTES    (64u << 10)
+#define UNIX_RESERVE	    4096
+#define UNIX_SPOOL_RETRY_MS 1000
 
 struct qitem {
 	struct qitem *next;
-	size_t len; /* with the newline */
-	bool from_spool;
+	size_t len;   /* with the newline */
+	bool on_disk; /* also in the spool file (read back from it, or written ahead) */
 	char line[];
 };
 
@@ -85,18 +103,135 @@ struct unix_sink {
 	char sandbox[64];
 	int sock, epfd, timerfd;
 	enum unix_state state;
-	struct qitem *head, *tail; /* head: oldest unacknowledged */
-	struct qitem *send;	   /* next item to send (NULL: all sent) */
+	struct qitem *head, *tail;    /* head: oldest unacknowledged */
+	struct qitem *send;	      /* next item to send (NULL: all sent) */
+	struct qitem *unspooled;      /* first item not on disk; all after it are not either */
+	struct qitem *ovf, *ovf_tail; /* past the queue's bounds, to be appended to the spool */
 	size_t send_off;
-	size_t q_events, q_bytes;
+	size_t q_events, q_bytes, unspooled_bytes, ovf_events, ovf_bytes;
 	uint64_t acked_on_conn; /* lines of this connection the collector acknowledged */
 	char ackbuf[64];
 	size_t ackbuf_len;
 	struct ward_spool spool;
-	size_t spool_unacked; /* queue items read from the spool and not yet acknowledged */
+	size_t disk_events, disk_bytes; /* queue items on disk: [rd - disk_bytes, rd) */
+	uint64_t spool_retry_ms;	/* the spool could not be opened (spool_err): not */
+	int spool_err;			/* before then */
 	uint64_t dropped;
+	bool warned;
 	int backoff_ms;
 };
+
+/* Once per run, when the spool first refuses lines (they stay in the queue while it has
+ * room; beyond, or at exit with the collector still away, they are dropped). */
+static void unix_warn(struct unix_sink *u, int r)
+{
+	if (u->warned)
+		return;
+	u->warned = true;
+	ward_log_warning("event sink: collector unreachable and spool %s/%s.ndjson: %s: events "
+			 "that do not fit are dropped (counted in sink_dropped); free space there "
+			 "or start the collector",
+			 ward_spool_dir(), u->sandbox, strerror(-r));
+}
+
+static void unix_lost(struct unix_sink *u, size_t n, int r)
+{
+	if (n == 0)
+		return;
+	u->dropped += n;
+	unix_warn(u, r);
+}
+
+static void qitem_free_list(struct qitem *it)
+{
+	while (it) {
+		struct qitem *next = it->next;
+
+		free(it);
+		it = next;
+	}
+}
+
+/*
+ * Writes the queue's tail that is not on disk yet, then the overflow lines, to the end of the
+ * spool, as many as fit. final: the exit path may use the reserve.
+ */
+static int unix_spill(struct unix_sink *u, bool final)
+{
+	size_t nq = 0, n = 0, written = 0;
+	_cleanup_free_ struct iovec *iov = NULL;
+	struct qitem *it;
+	int r = 0;
+
+	for (it = u->unspooled; it; it = it->next)
+		nq++;
+	if (nq + u->ovf_events == 0)
+		return 0;
+	if (u->spool.fd < 0) {
+		if (ward_now_ms() < u->spool_retry_ms) {
+			r = u->spool_err;
+			goto out;
+		}
+		r = ward_spool_open(&u->spool, ward_spool_dir(), u->sandbox, true);
+		if (r < 0) {
+			ward_spool_close(&u->spool, false);
+			u->spool_retry_ms = ward_now_ms() + UNIX_SPOOL_RETRY_MS;
+			u->spool_err = r;
+			goto out;
+		}
+	}
+	iov = calloc(nq + u->ovf_events, sizeof(*iov));
+	if (!iov) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (it = u->unspooled; it; it = it->next)
+		iov[n++] = (struct iovec){it->line, it->len};
+	for (it = u->ovf; it; it = it->next)
+		iov[n++] = (struct iovec){it->line, it->len};
+	r = ward_spool_append_lines(&u->spool, iov, n, final ? 0 : UNIX_RESERVE, &written);
+	/* queue items written are "read": rd == size held before (no unread lines while items
+	 * are off disk), so they are [rd, rd + their bytes) */
+	for (; written > 0 && u->unspooled; written--) {
+		it = u->unspooled;
+		it->on_disk = true;
+		u->disk_events++;
+		u->disk_bytes += it->len;
+		u->spool.rd += (off_t)it->len;
+		u->unspooled_bytes -= it->len;
+		u->unspooled = it->next;
+	}
+	/* overflow lines written are unread lines of the spool now */
+	while (written > 0 && u->ovf) {
+		it = u->ovf;
+		u->ovf = it->next;
+		free(it);
+		written--;
+		u->ovf_events--;
+	}
+out:
+	if (r < 0)
+		unix_warn(u, r);
+	/* what did not fit beyond the queue's bounds is lost; the queue's tail stays in memory */
+	if (u->ovf && r < 0) {
+		unix_lost(u, u->ovf_events, r);
+		qitem_free_list(u->ovf);
+		u->ovf = NULL;
+		u->ovf_events = 0;
+	}
+	if (!u->ovf) {
+		u->ovf_tail = NULL;
+		u->ovf_bytes = 0;
+	}
+	return r;
+}
+
+/* A batch boundary: while the collector is unreachable, the queue goes to disk too. */
+static void unix_commit(struct unix_sink *u)
+{
+	if (u->ovf || (u->state != U_CONNECTED && u->unspooled))
+		unix_spill(u, false);
+}
 
 static void unix_arm_retry(struct unix_sink *u)
 {
@@ -123,6 +258,8 @@ static void unix_disconnect(struct unix_sink *u)
 	u->acked_on_conn = 0;
 	u->ackbuf_len = 0;
 	unix_arm_retry(u);
+	/* the outage begins (or goes on): what only memory holds goes to disk now */
+	unix_commit(u);
 }
 
 static void unix_connected(struct unix_sink *u)
@@ -177,6 +314,14 @@ static void unix_push(struct unix_sink *u, struct qitem *it)
 	u->tail = it;
 	if (!u->send)
 		u->send = it;
+	if (!it->on_disk && !u->unspooled)
+		u->unspooled = it;
+	if (!it->on_disk)
+		u->unspooled_bytes += it->len;
+	else {
+		u->disk_events++;
+		u->disk_bytes += it->len;
+	}
 	u->q_events++;
 	u->q_bytes += it->len;
 }
@@ -186,7 +331,7 @@ static bool unix_queue_full(struct unix_sink *u, size_t len)
 	return u->q_events >= UNIX_QUEUE_EVENTS || u->q_bytes + len > UNIX_QUEUE_BYTES;
 }
 
-static struct qitem *qitem_new(const char *line, size_t len, bool from_spool)
+static struct qitem *qitem_new(const char *line, size_t len, bool on_disk)
 {
 	struct qitem *it = malloc(sizeof(*it) + len + 1);
 
@@ -195,7 +340,7 @@ static struct qitem *qitem_new(const char *line, size_t len, bool from_spool)
 	memcpy(it->line, line, len);
 	it->line[len] = '\n';
 	it->len = len + 1;
-	it->from_spool = from_spool;
+	it->on_disk = on_disk;
 	return it;
 }
 
@@ -203,6 +348,9 @@ static struct qitem *qitem_new(const char *line, size_t len, bool from_spool)
  * everything in it was read and acknowledged. */
 static void unix_refill(struct unix_sink *u)
 {
+	/* overflow lines first go where they belong, after what the spool holds */
+	if (u->ovf && !ward_spool_pending(&u->spool) && !unix_queue_full(u, u->ovf->len))
+		unix_spill(u, false);
 	while (ward_spool_pending(&u->spool)) {
 		off_t rd = u->spool.rd;
 		struct qitem *it;
@@ -223,9 +371,8 @@ static void unix_refill(struct unix_sink *u)
 			break;
 		}
 		unix_push(u, it);
-		u->spool_unacked++;
 	}
-	if (u->spool.fd >= 0 && !ward_spool_pending(&u->spool) && u->spool_unacked == 0 &&
+	if (u->spool.fd >= 0 && !ward_spool_pending(&u->spool) && u->disk_events == 0 &&
 	    u->spool.size > 0)
 		ward_spool_truncate(&u->spool);
 }
@@ -240,8 +387,14 @@ static void unix_pop_acked(struct unix_sink *u, uint64_t n)
 			u->tail = NULL;
 		u->q_events--;
 		u->q_bytes -= it->len;
-		if (it->from_spool)
-			u->spool_unacked--;
+		if (it->on_disk) {
+			u->disk_events--;
+			u->disk_bytes -= it->len;
+		} else {
+			u->unspooled_bytes -= it->len;
+			if (u->unspooled == it)
+				u->unspooled = it->next;
+		}
 		free(it);
 		u->acked_on_conn++;
 	}
@@ -319,17 +472,26 @@ static int unix_pump(struct unix_sink *u)
 	return 0;
 }
 
+/* A line past the queue's bounds (or behind spooled ones): it waits for the batch. */
 static int unix_spool_line(struct unix_sink *u, const char *line, size_t len)
 {
-	int r = 0;
+	struct qitem *it = qitem_new(line, len, false);
 
-	if (u->spool.fd < 0)
-		r = ward_spool_open(&u->spool, ward_spool_dir(), u->sandbox, true);
-	if (r >= 0)
-		r = ward_spool_append(&u->spool, line, len);
-	if (r < 0)
-		u->dropped++;
-	return r;
+	if (!it) {
+		unix_lost(u, 1, -ENOMEM);
+		return -ENOMEM;
+	}
+	it->next = NULL;
+	if (u->ovf_tail)
+		u->ovf_tail->next = it;
+	else
+		u->ovf = it;
+	u->ovf_tail = it;
+	u->ovf_events++;
+	u->ovf_bytes += it->len;
+	if (u->ovf_bytes + (u->state != U_CONNECTED ? u->unspooled_bytes : 0) >= UNIX_BATCH_BYTES)
+		return unix_spill(u, false) == -ENOSPC ? -ENOSPC : 0;
+	return 0;
 }
 
 static int unix_write(struct unix_sink *u, const char *line, size_t len)
@@ -344,7 +506,7 @@ static int unix_write(struct unix_sink *u, const char *line, size_t len)
 			unix_connect(u);
 	}
 	unix_refill(u);
-	if (ward_spool_pending(&u->spool) || unix_queue_full(u, len + 1))
+	if (ward_spool_pending(&u->spool) || u->ovf || unix_queue_full(u, len + 1))
 		return unix_spool_line(u, line, len);
 	it = qitem_new(line, len, false);
 	if (!it)
@@ -352,6 +514,8 @@ static int unix_write(struct unix_sink *u, const char *line, size_t len)
 	unix_push(u, it);
 	if (u->state == U_CONNECTED)
 		unix_pump(u);
+	else if (u->unspooled_bytes >= UNIX_BATCH_BYTES)
+		unix_spill(u, false);
 	return 0;
 }
 
@@ -399,6 +563,7 @@ static int unix_handle(struct unix_sink *u)
 	/* The timer may have fired while nobody polled: don't depend on the caller's loop. */
 	if (u->state == U_CONNECTED)
 		unix_pump(u);
+	unix_commit(u);
 	return 0;
 }
 
@@ -462,7 +627,50 @@ fail:
 /* Everything acknowledged and nothing left in the spool. */
 static bool unix_drained(struct unix_sink *u)
 {
-	return !u->head && !ward_spool_pending(&u->spool);
+	return !u->head && !u->ovf && !ward_spool_pending(&u->spool);
+}
+
+/* Drops the queue's tail that is not on disk (counted): the exit path, collector away. */
+static void unix_drop_unspooled(struct unix_sink *u, int r)
+{
+	struct qitem **pp = &u->head, *prev = NULL;
+	size_t n = 0;
+
+	if (!u->unspooled)
+		return;
+	while (*pp != u->unspooled) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	*pp = NULL;
+	u->tail = prev;
+	for (struct qitem *it = u->unspooled; it; it = it->next) {
+		if (it == u->send)
+			u->send = NULL;
+		u->q_events--;
+		u->q_bytes -= it->len;
+		n++;
+	}
+	qitem_free_list(u->unspooled);
+	u->unspooled = NULL;
+	u->unspooled_bytes = 0;
+	unix_lost(u, n, r);
+}
+
+/*
+ * The run is over and the exit event is about to be written with sink_dropped: while the
+ * collector is unreachable, what cannot go to the spool now never will (the disk is full, or
+ * the spool cannot be opened), so it is dropped and counted now, not after the exit event.
+ */
+static uint64_t unix_settle(struct unix_sink *u)
+{
+	if (u->state != U_CONNECTED) {
+		int r = unix_spill(u, false);
+
+		if (r < 0)
+			unix_drop_unspooled(u, r);
+	}
+	return u->dropped;
 }
 
 static int unix_flush(struct unix_sink *u, int timeout_ms)
@@ -471,6 +679,7 @@ static int unix_flush(struct unix_sink *u, int timeout_ms)
 
 	if (u->state == U_DISCONNECTED)
 		unix_connect(u); /* last chance, whatever the back-off says */
+	unix_commit(u);
 	for (;;) {
 		struct pollfd pfd = {.fd = u->epfd, .events = POLLIN};
 		uint64_t now;
@@ -490,49 +699,31 @@ static int unix_flush(struct unix_sink *u, int timeout_ms)
 
 static void unix_close(struct unix_sink *u)
 {
-	size_t n = 0;
+	off_t base;
+	int r;
 
 	if (!u)
 		return;
-	if (u->head) {
-		/* Unacknowledged lines go to the spool, before its unread part (they are older). */
-		const char **lines = calloc(u->q_events, sizeof(*lines));
-		size_t *lens = calloc(u->q_events, sizeof(*lens));
-		int r = -ENOMEM;
-
-		for (struct qitem *it = u->head; lines && lens && it; it = it->next, n++) {
-			lines[n] = it->line;
-			lens[n] = it->len - 1;
-		}
-		if (lines && lens) {
-			/* The queue's spooled items are still in the spool before rd: rewrite
-			 * with the queue first and only the unread remainder after it. */
-			r = 0;
-			if (u->spool.fd < 0)
-				r = ward_spool_open(&u->spool, ward_spool_dir(), u->sandbox, true);
-			if (r >= 0)
-				r = ward_spool_rewrite(&u->spool, lines, lens, n);
-		}
-		if (r < 0)
-			u->dropped += u->q_events;
-		free(lines);
-		free(lens);
-		ward_spool_close(&u->spool, false);
+	/* Unacknowledged lines not on disk go to its end (the exit event may use the reserve);
+	 * what does not fit is lost now. */
+	r = unix_spill(u, true);
+	if (r < 0)
+		unix_drop_unspooled(u, r);
+	base = u->spool.rd - (off_t)u->disk_bytes;
+	if (!u->head && !ward_spool_pending(&u->spool)) {
+		/* everything was delivered */
+		ward_spool_close(&u->spool, u->spool.fd >= 0);
 	} else {
-		/* Nothing unacknowledged: the spool is kept only if it has unread lines, and
-		 * without the lines already delivered. */
-		bool pending = ward_spool_pending(&u->spool);
-
-		if (pending && u->spool.rd > 0)
+		/* The file holds what is left from base on: drop the delivered lines before it
+		 * (if the disk has room for the copy; else the collector skips them as
+		 * duplicates). */
+		if (base > 0) {
+			u->spool.rd = base;
 			ward_spool_rewrite(&u->spool, NULL, NULL, 0);
-		ward_spool_close(&u->spool, u->spool.fd >= 0 && !pending);
+		}
+		ward_spool_close(&u->spool, false);
 	}
-	while (u->head) {
-		struct qitem *it = u->head;
-
-		u->head = it->next;
-		free(it);
-	}
+	qitem_free_list(u->head);
 	if (u->sock >= 0)
 		close(u->sock);
 	close(u->timerfd);
@@ -649,6 +840,8 @@ int ward_sink_commit(struct ward_sink *s)
 {
 	int r;
 
+	if (s && s->type == SINK_UNIX)
+		unix_commit(s->u);
 	if (!s || (s->type != SINK_STDERR && s->type != SINK_FILE))
 		return 0;
 	r = buf_commit(s);
@@ -756,7 +949,7 @@ uint64_t ward_sink_dropped(struct ward_sink *s)
 	if (!s)
 		return 0;
 	if (s->type == SINK_UNIX)
-		return s->u->dropped;
+		return unix_settle(s->u);
 	return s->dropped;
 }
 

@@ -199,7 +199,9 @@ static int usage(void)
 		"  alloc MB                   sleep SECS     signal-wait [SECS]\n"
 		"  zombies N                  pid            fds            env\n"
 		"  landlock [PATH]            sid            exit N         kill-self SIG\n"
-		"  violations N SECS (N denied ptrace calls, then SECS spinning)\n"
+		"  violations N SECS [count] (N denied ptrace calls, each numbered on stdout with "
+		"count,\n"
+		"                   then SECS spinning)\n"
 		"  memfd-exec                 drop-exec PATH                mountflags PATH\n"
 		"syscall NAMEs: ptrace mount umount unshare-user unshare-net setns bpf\n"
 		"  io_uring_setup perf_event_open keyctl userfaultfd kexec_load init_module\n"
@@ -962,8 +964,24 @@ static int op_violations(int argc, char **argv)
 
 	if (argc < 2 || parse_long(argv[0], &n) < 0 || parse_long(argv[1], &secs) < 0)
 		return usage();
-	for (long i = 0; i < n; i++)
-		syscall(SYS_ptrace, 2 /* PTRACE_PEEKDATA */, 1, NULL, NULL);
+	/* "count": after each call the supervisor answered (EPERM: it reported the call before
+	 * answering), its number on stdout, so a test that kills ward knows how many events it
+	 * had made. Without a supervisor the kernel answers ENOSYS (seccomp_do_user_notification()
+	 * once the listener is gone): then stop. */
+	bool count = argc > 2 && !strcmp(argv[2], "count");
+	for (long i = 0; i < n; i++) {
+		long r = syscall(SYS_ptrace, 2 /* PTRACE_PEEKDATA */, 1, NULL, NULL);
+
+		if (count && r < 0 && errno != EPERM)
+			break;
+		if (count) {
+			char b[24];
+			int len = snprintf(b, sizeof(b), "%ld\n", i + 1);
+
+			if (write(1, b, (size_t)len) < 0)
+				return 1;
+		}
+	}
 	struct timespec t0, t;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do
