@@ -58,8 +58,9 @@ endif
 
 # Subsystems, bottom up: common/ (shared helpers), profile/, events/, monitor/, collector/,
 # launcher/ (the sandbox phases and the orchestrator), learn/ (`ward learn`, which runs `ward run`
-# as a child). Dependencies run one way (docs/design.md).
-SUBDIRS       := common profile events monitor collector launcher learn
+# as a child), selftest/ (`ward selftest`, on top of ward_run). Dependencies run one way
+# (docs/design.md).
+SUBDIRS       := common profile events monitor collector launcher learn selftest
 WARD_SRCS     := $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.c))
 WARD_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(WARD_SRCS))
 # The built-in profiles: every profiles/*.yaml compiled in, the last lookup entry (profile/load.c).
@@ -76,7 +77,7 @@ UNIT_BINS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 SKEL_USERS    := $(BUILD)/obj/monitor/load.o $(BUILD)/obj/monitor/pin.o
 TEST_HELPERS  := $(BUILD)/tests/collector_client $(BUILD)/tests/monitor_probe
 
-all: $(BUILD)/ward $(BUILD)/probe $(TEST_HELPERS)
+all: $(BUILD)/ward $(BUILD)/ward-probe $(BUILD)/probe $(TEST_HELPERS)
 
 $(BUILD)/ward: $(WARD_OBJS)
 	$(call msg,LD,$@)
@@ -111,7 +112,8 @@ $(BUILTIN_OBJ): $(BUILD)/builtin_profiles.c $(BUILD)/cflags.stamp
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
--include $(WARD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(TEST_HELPERS:=.d) $(BUILD)/probe.d
+-include $(WARD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(TEST_HELPERS:=.d) $(BUILD)/probe.d \
+	$(BUILD)/ward-probe.d
 
 # BPF: CO-RE objects against a vmlinux.h generated from this kernel's BTF (see docs/design.md).
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -131,6 +133,12 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.c bpf/*.h)
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# ward selftest's probe: static, so it never loads a library from the sandbox's view of the
+# host; installed beside ward ($(PREFIX)/libexec/ward/ward-probe).
+$(BUILD)/ward-probe: selftest/probe/probe.c $(BUILD)/cflags.stamp | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $(DEPFLAGS) -static -o $@ $<
 
 # The in-sandbox probe is static so it runs in the smallest views.
 $(BUILD)/probe: tests/probe.c $(BUILD)/cflags.stamp | $(BUILD)
@@ -250,6 +258,7 @@ fuzz-smoke: $(FUZZ_BINS)
 # ---- misc ---------------------------------------------------------------------------------
 install: all
 	install -D -m 0755 $(BUILD)/ward $(DESTDIR)$(PREFIX)/bin/ward
+	install -D -m 0755 $(BUILD)/ward-probe $(DESTDIR)$(PREFIX)/libexec/ward/ward-probe
 	install -d $(DESTDIR)$(PREFIX)/share/ward/profiles
 	install -m 0644 profiles/*.yaml $(DESTDIR)$(PREFIX)/share/ward/profiles/
 	install -D -m 0644 docs/ward.1 $(DESTDIR)$(PREFIX)/share/man/man1/ward.1
@@ -261,7 +270,7 @@ install: all
 	done
 
 FORMAT_SRCS = $(wildcard $(addsuffix /*.[ch],$(SUBDIRS)) include/ward/*.h bpf/*.c bpf/*.h \
-	      tests/*.c tests/unit/*.c tests/integration/*.c tests/fuzz/*.c)
+	      selftest/probe/*.c tests/*.c tests/unit/*.c tests/integration/*.c tests/fuzz/*.c)
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
 

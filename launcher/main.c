@@ -7,6 +7,7 @@
 #include "launcher/sandbox.h"
 #include "learn/learn.h"
 #include "monitor/monitor.h"
+#include "selftest/selftest.h"
 
 #include <getopt.h>
 #include <string.h>
@@ -24,6 +25,9 @@ static void usage(FILE *f)
 	      "[--no-verify]\n"
 	      "           [--] COMMAND [ARG...]   write the profile one trusted run needed\n"
 	      "  ward check PROFILE...      validate, print the effective (merged) profile\n"
+	      "  ward selftest [-p PROFILE] [-m MODE] [--json] [--only CLASS[,CLASS]]\n"
+	      "                             hostile probes inside the profile: what is blocked\n"
+	      "                             and reported (ward selftest --help)\n"
 	      "  ward features [--json]     what this kernel supports, which protections apply\n"
 	      "  ward collector [...]       the event collector daemon (ward collector --help)\n"
 	      "  ward monitor --pin|--unpin|--status\n"
@@ -297,6 +301,8 @@ int main(int argc, char **argv)
 		return ward_learn_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "selftest") == 0)
+		return ward_selftest_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "features") == 0)
 		return ward_features_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "collector") == 0)
