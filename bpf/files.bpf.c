@@ -435,7 +435,9 @@ static __always_inline bool is_ward_self(const struct ward_sandbox_cfg *cfg)
 	 WBIT(NR_access, w) | WBIT(NR_chdir, w) | WBIT(NR_readlink, w) | WBIT(NR_getxattr, w) |    \
 	 WBIT(NR_lgetxattr, w) | WBIT(NR_newfstatat, w) | WBIT(NR_readlinkat, w) |                 \
 	 WBIT(NR_faccessat, w) | WBIT(NR_statx, w) | WBIT(NR_faccessat2, w) | WBIT(NR_clone, w) |  \
-	 WBIT(NR_unshare, w) | WBIT(NR_setns, w) | WBIT(NR_clone3, w))
+	 WBIT(NR_unshare, w) | WBIT(NR_setns, w) | WBIT(NR_clone3, w) | WBIT(NR_kill, w) |         \
+	 WBIT(NR_tkill, w) | WBIT(NR_tgkill, w) | WBIT(NR_rt_sigqueueinfo, w) |                    \
+	 WBIT(NR_rt_tgsigqueueinfo, w) | WBIT(NR_pidfd_open, w))
 #define NR_WORDS 8
 static const __u64 exit_watch[NR_WORDS] = {
 	EXIT_WORD(0), EXIT_WORD(1), EXIT_WORD(2), EXIT_WORD(3),
@@ -698,13 +700,19 @@ static __always_inline void unix_exit(struct pt_regs *regs, __u64 nr, struct war
 	(0x00000080ULL | 0x00020000ULL | 0x02000000ULL | 0x04000000ULL | 0x08000000ULL |           \
 	 0x10000000ULL | 0x20000000ULL | 0x40000000ULL)
 static __always_inline void ns_exit(struct pt_regs *regs, __u64 nr, struct ward_sandbox_cfg *cfg,
-				    __u64 cgid, long ret)
+				    __u64 cgid, long ret, __u32 type)
 {
 	__u32 zero = 0;
 	struct scratch *s;
 	__u64 flags = 0;
 
-	if (nr == NR_clone3)
+	if (type == WARD_REC_SIGNAL) {
+		/* the next pid the caller's namespace hands out: a target at or above it was
+		 * never one of the sandbox's (the target itself is args[0]) */
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		flags = BPF_CORE_READ(t, nsproxy, pid_ns_for_children, idr.idr_next);
+	} else if (nr == NR_clone3)
 		bpf_probe_read_user(
 			&flags, sizeof(flags),
 			(void *)PT_REGS_PARM1_CORE_SYSCALL(regs)); /* clone_args.flags */
@@ -712,7 +720,7 @@ static __always_inline void ns_exit(struct pt_regs *regs, __u64 nr, struct ward_
 		flags = (__u32)PT_REGS_PARM2_CORE_SYSCALL(regs);
 	else
 		flags = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	if (nr != NR_setns && !(flags & WARD_CLONE_NEW_MASK))
+	if (type == WARD_REC_NS && nr != NR_setns && !(flags & WARD_CLONE_NEW_MASK))
 		return;
 	if (is_ward_self(cfg))
 		return;
@@ -721,7 +729,8 @@ static __always_inline void ns_exit(struct pt_regs *regs, __u64 nr, struct ward_
 		return;
 	s->ns.ret = ret;
 	s->ns.nr = nr;
-	s->ns.flags = flags & (WARD_CLONE_NEW_MASK | 0xffffffffULL);
+	s->ns.flags =
+		type == WARD_REC_SIGNAL ? flags : flags & (WARD_CLONE_NEW_MASK | 0xffffffffULL);
 	s->ns.args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	s->ns.args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
 	s->ns.args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
@@ -732,7 +741,7 @@ static __always_inline void ns_exit(struct pt_regs *regs, __u64 nr, struct ward_
 #else
 	s->ns.args[5] = BPF_CORE_READ(regs, regs[5]);
 #endif
-	hdr_fill(&s->ns.h, WARD_REC_NS, cgid);
+	hdr_fill(&s->ns.h, type, cgid);
 	s->ns.h.size = sizeof(s->ns);
 	emit(cgid, cfg, &s->ns, sizeof(s->ns), true);
 }
@@ -781,7 +790,15 @@ int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
 	}
 	if (nr == NR_clone || nr == NR_clone3 || nr == NR_unshare || nr == NR_setns) {
 		if (ret < 0)
-			ns_exit(regs, nr, cfg, cgid, ret);
+			ns_exit(regs, nr, cfg, cgid, ret, WARD_REC_NS);
+		return 0;
+	}
+	/* A signal for a pid the sandbox's pid namespace does not have: user space tells a
+	 * stale pid of its own from a guess at a host process (failures only: ESRCH). */
+	if (nr == NR_kill || nr == NR_tkill || nr == NR_tgkill || nr == NR_rt_sigqueueinfo ||
+	    nr == NR_rt_tgsigqueueinfo || nr == NR_pidfd_open) {
+		if (ret == -3 /* ESRCH */ && (long)PT_REGS_PARM1_CORE_SYSCALL(regs) > 0)
+			ns_exit(regs, nr, cfg, cgid, ret, WARD_REC_SIGNAL);
 		return 0;
 	}
 	file_args(regs, nr, &e);

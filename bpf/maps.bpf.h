@@ -57,6 +57,12 @@
 #define NR_unshare	     272
 #define NR_setns	     308
 #define NR_clone3	     435
+#define NR_kill		     62
+#define NR_tkill	     200
+#define NR_tgkill	     234
+#define NR_rt_sigqueueinfo   129
+#define NR_rt_tgsigqueueinfo 297
+#define NR_pidfd_open	     434
 #elif defined(__TARGET_ARCH_arm64)
 /* asm-generic: no legacy path syscalls (open, creat, unlink, rename, mkdir, link, symlink). */
 #define NR_open		     -1
@@ -99,6 +105,12 @@
 #define NR_unshare	     97
 #define NR_setns	     268
 #define NR_clone3	     435
+#define NR_kill		     129
+#define NR_tkill	     130
+#define NR_tgkill	     131
+#define NR_rt_sigqueueinfo   138
+#define NR_rt_tgsigqueueinfo 240
+#define NR_pidfd_open	     434
 #else
 #error "ward: syscall numbers for this architecture are missing"
 #endif

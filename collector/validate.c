@@ -575,7 +575,7 @@ int col_validate(const char *line, size_t len, struct col_event *ret)
 	if (!is_name(ret->kind, 32) || !is_time(ret->time))
 		goto schema;
 	if (ret->action && strcmp(ret->action, "allow") && strcmp(ret->action, "deny") &&
-	    strcmp(ret->action, "audit"))
+	    strcmp(ret->action, "audit") && strcmp(ret->action, "kill"))
 		goto schema;
 	/* the collector adds these: a sender may not forge them */
 	if (seen & ((1u << F_PEER_PID) | (1u << F_PEER_UID) | (1u << F_VIA)))

@@ -295,6 +295,8 @@ static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
 
 	r = ward_monitor_open(&mo, &sb->mon, err);
 	if (r >= 0)
+		ward_monitor_set_init(sb->mon, sb->init_pid);
+	if (r >= 0)
 		r = ward_monitor_attach(sb->mon, ward_cgroup_v2_fd(sb->cg), ward_cgroup_id(sb->cg),
 					err);
 	if (r >= 0 && !ward_monitor_files_active(sb->mon)) {

@@ -8,6 +8,7 @@
  * does the host have it? a scan of /proc/net/unix) is copied and judged after the callback.
  */
 #include "common/macro.h"
+#include "common/util.h"
 #include "common/ns.h"
 #include "common/syscall.h"
 #include "monitor/internal.h"
@@ -63,6 +64,11 @@ static const char *refusal_layer(const struct ward_monitor *m, pid_t pid, const 
 		return "memfd_noexec";
 	snprintf(p, sizeof(p), "/proc/%d/root%s", pid, path);
 	have_st = stat(p, &st) == 0;
+	if (!have_st && m->init_pid > 0) {
+		/* the process is gone by now (records come in batches): same view from init */
+		snprintf(p, sizeof(p), "/proc/%d/root%s", m->init_pid, path);
+		have_st = stat(p, &st) == 0;
+	}
 	have_vfs = statvfs(p, &vfs) == 0;
 	if (have_st && have_vfs) {
 		if ((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && (vfs.f_flag & ST_NODEV))
@@ -241,6 +247,12 @@ static bool proc_host_pid(const char *path)
 		return false;
 	snprintf(p, sizeof(p), "/proc/%lu", pid);
 	return stat(p, &st) == 0;
+}
+
+void ward_monitor_set_init(struct ward_monitor *m, pid_t init_pid)
+{
+	if (m)
+		m->init_pid = init_pid;
 }
 
 void ward_monitor_seccomp_answered(struct ward_monitor *m, pid_t tid, int nr)
@@ -730,6 +742,47 @@ static int handle_ns(struct ward_monitor *m, const struct ward_ns_rec *r, size_t
 	return ward_event_emit(m->ev, &j);
 }
 
+/* A signal (kill, tkill, tgkill, rt_*sigqueueinfo) or pidfd_open that found no such process
+ * (ESRCH): the pid namespace hid its target. A pid above any the sandbox's namespace has
+ * handed out, that exists on the host, is an attempt on a process outside the sandbox; a pid
+ * the sandbox once had (a child it reaped) is its own business. */
+static int handle_signal(struct ward_monitor *m, const struct ward_ns_rec *r, size_t size)
+{
+	char comm[17], p[64];
+	const char *name;
+	unsigned long target, next;
+	struct ward_json j;
+	struct stat st;
+
+	if (size < sizeof(*r))
+		return -EBADMSG;
+	/* flags: the next pid the sandbox's pid namespace hands out (idr_next) */
+	target = (unsigned long)r->args[0];
+	next = (unsigned long)r->flags;
+	snprintf(p, sizeof(p), "/proc/%lu", target);
+	if (!next || target < next || stat(p, &st) < 0)
+		return 0;
+	if (seccomp_reported(m, r->h.tid, (int)r->nr))
+		return 0;
+	name = ward_syscall_name(r->nr);
+	comm_copy(comm, r->h.comm);
+	ward_event_begin_at(m->ev, &j, r->h.ts, "syscall",
+			    m->p->mode == WARD_MODE_AUDIT ? "audit" : "deny", true, r->h.pid, comm,
+			    "pid namespace: a process outside the sandbox");
+	ward_json_str(&j, "syscall", name ? name : "unknown");
+	ward_json_int(&j, "nr", r->nr);
+	ward_json_array_open(&j, "args");
+	for (int i = 0; i < 6; i++) {
+		char hex[24];
+
+		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->args[i]);
+		ward_json_str(&j, NULL, hex);
+	}
+	ward_json_array_close(&j);
+	result_fields(&j, r->ret);
+	return ward_event_emit(m->ev, &j);
+}
+
 static int handle_dev(struct ward_monitor *m, const struct ward_dev_rec *r, size_t size)
 {
 	char access[4] = "", comm[17], rule[128], ts[2], type;
@@ -811,6 +864,9 @@ static int record_handle(struct ward_monitor *m, const void *data, size_t size)
 		break;
 	case WARD_REC_NS:
 		r = handle_ns(m, data, h->size);
+		break;
+	case WARD_REC_SIGNAL:
+		r = handle_signal(m, data, h->size);
 		break;
 	default:
 		r = -EBADMSG;

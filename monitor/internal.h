@@ -41,6 +41,7 @@ struct ward_answered {
 struct ward_monitor {
 	const struct ward_profile *p;
 	struct ward_answered answered[WARD_ANSWERED_N];
+	pid_t init_pid; /* 0: unknown */
 	unsigned answered_next;
 	struct ward_events *ev;
 	struct monitor_bpf *skel; /* NULL when the pinned programs are reused */
@@ -108,7 +109,8 @@ void ward_monitor_policy_clear(struct ward_monitor *m);
  * (ward_monitor_on_record) it is kept and judged once ring_buffer__consume() has returned. */
 int ward_monitor_handle_record(struct ward_monitor *m, const void *data, size_t size);
 int ward_monitor_on_record(void *ctx, void *data, size_t size);
-/* LPM entries for network.allow (exposed for the unit test); returns how many. */
+/* LPM entries for network.allow (exposed for the unit test); returns how many. The arrays hold
+ * 2 * n entries: a "*" address is one entry per family. */
 int ward_monitor_net_entries(const struct ward_net_rule *rules, size_t n, uint64_t cgid,
 			     struct ward_net_key *ret_keys, struct ward_net_val *ret_vals);
 /* The `paths` LPM entry for view entry i (exposed for the unit test): 1, or 0 when the path is

@@ -57,6 +57,9 @@ bool ward_monitor_files_active(struct ward_monitor *m);
 /* For the start event: "monitors" (each with its mechanism, e.g.
  * "file:tp_btf,exec:tp_btf,net:cgroup/sock_addr,device:cgroup/dev") and "bpf" (pinned|loaded). */
 void ward_monitor_layers(struct ward_monitor *m, struct ward_json *j); /* adds keys to j */
+/* The sandbox's init (PID 1 inside, host pid): its root is the sandbox's view, used to look
+ * at a path after the process that touched it has exited. */
+void ward_monitor_set_init(struct ward_monitor *m, pid_t init_pid);
 /* The supervisor answered a notified syscall of thread tid (and reported it): the monitors
  * do not report its failure again when they see it at sys_exit. */
 void ward_monitor_seccomp_answered(struct ward_monitor *m, pid_t tid, int nr);

@@ -143,12 +143,16 @@ int ward_monitor_policy_build(struct ward_monitor *m, const struct ward_gpu_node
 	return policy_devices(m, gpu_nodes);
 }
 
-static bool prefix_covers(const struct ward_net_rule *wide, const struct ward_net_rule *narrow)
+/* Does wide's prefix cover narrow's, for an entry of family fam? A "*" address (AF_UNSPEC,
+ * prefix 0) covers both families. */
+static bool prefix_covers(const struct ward_net_rule *wide, const struct ward_net_rule *narrow,
+			  int fam)
 {
 	unsigned bits = wide->prefixlen;
 
-	if (wide->family != narrow->family || wide->op != narrow->op ||
-	    wide->prefixlen > narrow->prefixlen)
+	if (wide->family == AF_UNSPEC)
+		return wide->op == narrow->op;
+	if (wide->family != fam || wide->op != narrow->op || wide->prefixlen > narrow->prefixlen)
 		return false;
 	for (unsigned i = 0; i < bits / 8; i++)
 		if (wide->addr[i] != narrow->addr[i])
@@ -169,20 +173,24 @@ int ward_monitor_net_entries(const struct ward_net_rule *rules, size_t n, uint64
 {
 	size_t out = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct ward_net_rule *r = &rules[i];
+	for (size_t e = 0; e < 2 * n; e++) {
+		const struct ward_net_rule *r = &rules[e / 2];
+		/* each rule once, in its family; "*" (AF_UNSPEC) once per family */
+		int fam = r->family == AF_UNSPEC ? (e % 2 ? AF_INET6 : AF_INET) : r->family;
 		struct ward_net_key k = {0};
 		struct ward_net_val v = {0};
-		unsigned alen = r->family == AF_INET ? 4 : 16;
+		unsigned alen = fam == AF_INET ? 4 : 16;
 		bool dup = false;
 
-		if ((r->family != AF_INET && r->family != AF_INET6) || r->prefixlen > alen * 8)
+		if (r->family != AF_UNSPEC && e % 2)
+			continue;
+		if ((fam != AF_INET && fam != AF_INET6) || r->prefixlen > alen * 8)
 			return -EINVAL;
 		k.prefixlen = 96 + r->prefixlen;
 		k.cgid_lo = (__u32)cgid;
 		k.cgid_hi = cgid >> 32;
 		k.op = r->op;
-		k.family = r->family;
+		k.family = fam;
 		for (unsigned b = 0; b < r->prefixlen; b += 8) {
 			unsigned left = r->prefixlen - b;
 
@@ -194,7 +202,7 @@ int ward_monitor_net_entries(const struct ward_net_rule *rules, size_t n, uint64
 		if (dup)
 			continue;
 		for (size_t j = 0; j < n && v.n < WARD_NET_PORTS_MAX; j++) {
-			if (!prefix_covers(&rules[j], r))
+			if (!prefix_covers(&rules[j], r, fam))
 				continue;
 			v.lo[v.n] = rules[j].port_lo;
 			v.hi[v.n] = rules[j].port_hi;
@@ -267,8 +275,9 @@ int ward_monitor_policy_fill(struct ward_monitor *m)
 	}
 	/* network */
 	if (p->n_net_allow) {
-		m->netkeys = calloc(p->n_net_allow, sizeof(*m->netkeys));
-		vals = calloc(p->n_net_allow, sizeof(*vals));
+		/* a "*" address is one entry per family */
+		m->netkeys = calloc(2 * p->n_net_allow, sizeof(*m->netkeys));
+		vals = calloc(2 * p->n_net_allow, sizeof(*vals));
 		if (!m->netkeys || !vals)
 			return -ENOMEM;
 		r = ward_monitor_net_entries(p->net_allow, p->n_net_allow, m->cgid, m->netkeys,

@@ -157,7 +157,9 @@ static void event_layer(json_t *ev, char *buf, size_t len)
 		buf[0] = 0;
 	} else if (!strcmp(kind, "syscall")) {
 		snprintf(buf, len, "%s",
-			 rule && strstr(rule, "namespaces (") ? "kernel (namespaces)" : "seccomp");
+			 rule && strstr(rule, "namespaces (")	       ? "kernel (namespaces)"
+			 : rule && !strncmp(rule, "pid namespace", 13) ? "pid namespace"
+								       : "seccomp");
 	} else if (!strcmp(kind, "net")) {
 		const char *fam = jstr(ev, "family");
 		snprintf(buf, len, "%s",
@@ -190,9 +192,10 @@ static bool event_matches(const struct ward_st_probe *t, json_t *ev)
 	if (t->lifecycle)
 		return kind && !strcmp(kind, "lifecycle") && jstr(ev, "event") &&
 		       !strcmp(jstr(ev, "event"), t->lifecycle);
-	/* A refusal by seccomp is reported with its rule, whatever the probe tried (strict
-	 * denies socket(2): every network probe ends there). */
-	if (!t->report_rule[0] && kind && !strcmp(kind, "syscall") && rule &&
+	/* A refusal by seccomp is reported with its rule, whatever the probe tried and whatever
+	 * report the probe expected from a later layer (strict denies socket(2): every network
+	 * probe ends there; python-cpu denies openat2: the mount view never sees it). */
+	if (kind && !strcmp(kind, "syscall") && rule &&
 	    (!strncmp(rule, "syscalls.", 9) || !strncmp(rule, "builtin:", 8)))
 		return true;
 	if (t->report_kind && (!kind || strcmp(kind, t->report_kind)))
@@ -210,7 +213,8 @@ static void attribute(struct ward_st_probe *t, json_t *ev)
 	t->n_violations++;
 	/* A seccomp refusal comes first: the file monitor's later event guesses its layer from
 	 * the errno alone (EPERM reads as landlock). */
-	if (kind && !strcmp(kind, "syscall") && rule && !strstr(rule, "namespaces ("))
+	if (kind && !strcmp(kind, "syscall") && rule && !strstr(rule, "namespaces (") &&
+	    (!strncmp(rule, "syscalls.", 9) || !strncmp(rule, "builtin:", 8)))
 		t->seccomp = true;
 	/* The first matching event is the report; else the first event says what happened. */
 	if (match && !t->reported) {

@@ -744,8 +744,7 @@ static void escape_probes(struct builder *b)
 		skip(t, "no host pid");
 	} else {
 		ARGV(b, t, "kill", buf);
-		block(t, NULL, NULL, WARD_ST_EFFECT_RESULT);
-		set_note(t, "ESRCH from the pid namespace; no monitor reports a signal yet");
+		block(t, "syscall", "pid namespace", WARD_ST_EFFECT_RESULT);
 	}
 
 	/* syscalls.kill ends the whole sandbox: each in a sandbox of its own. */

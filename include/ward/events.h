@@ -24,6 +24,8 @@ enum ward_rec_type {
 	WARD_REC_DEV = 4,
 	WARD_REC_UNIX = 5,
 	WARD_REC_NS = 6,
+	WARD_REC_SIGNAL =
+		7, /* a signal (or pidfd_open) that found no such process: struct ward_ns_rec */
 };
 
 struct ward_rec_hdr {
@@ -137,7 +139,8 @@ struct ward_unix_rec {
 
 /* A failed namespace creation or join (clone, clone3, unshare, setns), read at sys_exit:
  * flags are the CLONE_NEW* bits asked for (clone3: clone_args.flags from user memory; setns:
- * nstype). */
+ * nstype). Also WARD_REC_SIGNAL: a signal or pidfd_open that failed ESRCH, the target in
+ * args[0], flags the next pid the caller's pid namespace would hand out. */
 struct ward_ns_rec {
 	struct ward_rec_hdr h;
 	__s64 ret;

@@ -326,6 +326,20 @@ static void test_nul_key_refused(void **state)
 
 /* Issue 9 item 12 (found by tests/fuzz/fuzz_collector.c): a \u0000 inside a common field was
  * decoded cut at the NUL ("l") while jansson, and so the forwarders, read all of it. */
+/* The exec monitor's action "kill" (the new image killed before its first instruction) is an
+ * action like the others: the collector refused every such event before. */
+static void test_action_kill_accepted(void **state)
+{
+	const char *line =
+		"{\"time\":\"2026-11-25T20:09:06.000000000Z\",\"sandbox\":\"w\",\"seq\":7,"
+		"\"host\":\"g\",\"kind\":\"exec\",\"action\":\"kill\",\"violation\":true}";
+	struct col_event ev;
+
+	assert_int_equal(col_validate(line, strlen(line), &ev), 0);
+	assert_string_equal(ev.action, "kill");
+	col_event_free(&ev);
+}
+
 static void test_nul_in_common_field_refused(void **state)
 {
 	static const char *refused[] = {
@@ -581,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_falco_truncates_on_char_boundary),
 		cmocka_unit_test(test_nul_key_refused),
 		cmocka_unit_test(test_nul_in_common_field_refused),
+		cmocka_unit_test(test_action_kill_accepted),
 		cmocka_unit_test(test_forward_urls),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_config_rotate_size),

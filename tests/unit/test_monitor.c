@@ -26,8 +26,8 @@ static void rule(struct ward_net_rule *r, const char *op, const char *v)
 static void test_net_entries(void **state)
 {
 	struct ward_net_rule rules[4];
-	struct ward_net_key k[4];
-	struct ward_net_val v[4];
+	struct ward_net_key k[8]; /* 2 * n: "*" is one entry per family */
+	struct ward_net_val v[8];
 	int n;
 
 	rule(&rules[0], "connect", "127.0.0.0/8:80");
@@ -71,6 +71,21 @@ static void test_net_entries(void **state)
 	n = ward_monitor_net_entries(rules, 2, 1, k, v);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].n, 2);
+
+	/* "*" (any address, AF_UNSPEC) is one entry per family, both carrying its ports; before,
+	 * it made the monitors refuse to start (-EINVAL, exit 125) */
+	free(rules[0].text);
+	rule(&rules[0], "connect", "*:*");
+	n = ward_monitor_net_entries(rules, 1, 1, k, v);
+	assert_int_equal(n, 2);
+	assert_int_equal(k[0].family, AF_INET);
+	assert_int_equal(k[0].prefixlen, 96);
+	assert_int_equal(k[1].family, AF_INET6);
+	assert_int_equal(k[1].prefixlen, 96);
+	assert_int_equal(v[0].n, 1);
+	assert_int_equal(v[1].n, 1);
+	assert_int_equal(v[1].hi[0], 65535);
+	assert_int_equal(v[1].rule[0], 0);
 
 	rules[0].family = 99;
 	assert_int_equal(ward_monitor_net_entries(rules, 1, 1, k, v), -EINVAL);
