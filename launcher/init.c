@@ -293,7 +293,10 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 		waitpid(child, &ws, 0);
 		fail(sync_fd, rep->code, -rep->err, rep->what);
 	}
-	m = (struct ward_msg){.type = WARD_MSG_READY, .aux = sb->landlock_abi, .err = child};
+	m = (struct ward_msg){.type = WARD_MSG_READY,
+			      .code = sb->cwd_errno,
+			      .aux = sb->landlock_abi,
+			      .err = child};
 	if (ward_msg_send(sync_fd, &m, rep->listener) < 0)
 		_exit(WARD_EXIT_FAIL);
 	if (rep->listener >= 0)

@@ -17,7 +17,8 @@ static void usage(FILE *f)
 {
 	fputs("Usage:\n"
 	      "  ward run [-p PROFILE] [-m enforce|audit] [-e SINK] [--id NAME]\n"
-	      "           [--bind SRC[:DST[:ro|rw]]] [--net none|loopback|host]\n"
+	      "           [--bind SRC[:DST[:ro|rw]]] [--env NAME[=VALUE]] [--net "
+	      "none|loopback|host]\n"
 	      "           [--gpu none|all|N[,N]] [--timeout DUR] [--allow-degraded] [--] COMMAND "
 	      "[ARG...]\n"
 	      "  ward learn [-p BASE] [-o OUT] [--merge EXISTING] [--name NAME] [--bind ...]\n"
@@ -50,7 +51,10 @@ static void run_usage(FILE *f)
 	      "  -e, --events SINK        stderr, file:PATH, unix:PATH or none\n"
 	      "      --id NAME            sandbox id (hostname, cgroup, events); default: random\n"
 	      "      --bind SRC[:DST[:ro|rw]]  extra bind mount (read-only by default); a ':'\n"
-	      "                           in a path is written \\:, a backslash \\\\\n"
+	      "                           in a path is written \\:, a backslash \\\\; replaces\n"
+	      "                           a filesystem.binds entry of the same DST\n"
+	      "      --env NAME=VALUE     set a variable (env.set; replaces the profile's value)\n"
+	      "      --env NAME           pass NAME from this environment (env.pass)\n"
 	      "      --net MODE           none, loopback or host\n"
 	      "      --gpu LIST           none, all or GPU indexes N[,N]\n"
 	      "      --timeout DUR        wall-clock limit (30s, 5m, 1h; 0: none): SIGTERM, "
@@ -102,12 +106,13 @@ static void random_id(char *buf, size_t len)
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_ID = 256, OPT_BIND, OPT_NET, OPT_GPU, OPT_TIMEOUT, OPT_DEGRADED };
+	enum { OPT_ID = 256, OPT_BIND, OPT_ENV, OPT_NET, OPT_GPU, OPT_TIMEOUT, OPT_DEGRADED };
 	static const struct option opts[] = {{"profile", required_argument, NULL, 'p'},
 					     {"mode", required_argument, NULL, 'm'},
 					     {"events", required_argument, NULL, 'e'},
 					     {"id", required_argument, NULL, OPT_ID},
 					     {"bind", required_argument, NULL, OPT_BIND},
+					     {"env", required_argument, NULL, OPT_ENV},
 					     {"net", required_argument, NULL, OPT_NET},
 					     {"gpu", required_argument, NULL, OPT_GPU},
 					     {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -116,8 +121,12 @@ static int cmd_run(int argc, char **argv)
 					     {}};
 	const char *profile = NULL, *mode = NULL, *sink = NULL, *id = NULL, *net = NULL;
 	const char *gpu = NULL, *timeout = NULL;
-	char **binds = calloc(argc + 1, sizeof(char *));
-	size_t n_binds = 0;
+	/* --bind and --env arguments, applied after the profile is loaded */
+	struct {
+		bool env;
+		const char *arg;
+	} *extra = calloc(argc + 1, sizeof(*extra));
+	size_t n_extra = 0;
 	struct ward_sandbox sb = {.init_pidfd = -1,
 				  .sync_fd = -1,
 				  .notify_fd = -1,
@@ -126,7 +135,7 @@ static int cmd_run(int argc, char **argv)
 	struct ward_error err = {{0}};
 	int c, r;
 
-	if (!binds)
+	if (!extra)
 		return WARD_EXIT_FAIL;
 	/* '+': stop at the first non-option, so the command's own flags are never ours. */
 	while ((c = getopt_long(argc, argv, "+p:m:e:h", opts, NULL)) != -1) {
@@ -144,7 +153,9 @@ static int cmd_run(int argc, char **argv)
 			id = optarg;
 			break;
 		case OPT_BIND:
-			binds[n_binds++] = optarg;
+		case OPT_ENV:
+			extra[n_extra].env = c == OPT_ENV;
+			extra[n_extra++].arg = optarg;
 			break;
 		case OPT_NET:
 			net = optarg;
@@ -160,34 +171,34 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'h':
 			run_usage(stdout);
-			free(binds);
+			free(extra);
 			return 0;
 		default:
-			free(binds);
+			free(extra);
 			run_usage(stderr);
 			return WARD_EXIT_FAIL;
 		}
 	}
 	if (optind >= argc) {
-		free(binds);
+		free(extra);
 		return fail_usage("run: no command given");
 	}
 	if (mode && strcmp(mode, "enforce") && strcmp(mode, "audit")) {
-		free(binds);
+		free(extra);
 		return fail_usage("run: bad --mode '%s': expected enforce or audit", mode);
 	}
 	if (net && strcmp(net, "none") && strcmp(net, "loopback") && strcmp(net, "host")) {
-		free(binds);
+		free(extra);
 		return fail_usage("run: bad --net '%s': expected none, loopback or host", net);
 	}
 	if (id && !valid_id(id)) {
-		free(binds);
+		free(extra);
 		return fail_usage("run: bad --id '%s': 1-48 characters of [A-Za-z0-9._-]", id);
 	}
 	uint64_t timeout_ns = 0;
 	/* 0 means no wall-clock limit, as limits.wall: 0 does */
 	if (timeout && ward_parse_duration(timeout, &timeout_ns) < 0) {
-		free(binds);
+		free(extra);
 		return fail_usage("run: bad --timeout '%s': expected a duration like 30s, 5m, 1h "
 				  "(0: none)",
 				  timeout);
@@ -196,7 +207,7 @@ static int cmd_run(int argc, char **argv)
 	r = profile ? ward_profile_load(profile, &sb.profile, &err)
 		    : ward_profile_load_default(&sb.profile, &err);
 	if (r < 0) {
-		free(binds);
+		free(extra);
 		fprintf(stderr, "ward: %s\n", err.msg);
 		return WARD_EXIT_FAIL;
 	}
@@ -219,9 +230,10 @@ static int cmd_run(int argc, char **argv)
 		free(p->sink);
 		p->sink = strdup(sink);
 	}
-	for (size_t i = 0; i < n_binds && r >= 0; i++)
-		r = ward_profile_add_bind(p, binds[i], &err);
-	free(binds);
+	for (size_t i = 0; i < n_extra && r >= 0; i++)
+		r = extra[i].env ? ward_profile_add_env(p, extra[i].arg, &err)
+				 : ward_profile_add_bind(p, extra[i].arg, &err);
+	free(extra);
 	if (r >= 0 && gpu)
 		r = ward_profile_set_gpu(p, gpu, &err);
 	if (r < 0) {

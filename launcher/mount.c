@@ -148,8 +148,11 @@ static int view_grow(struct view *v)
 	return 0;
 }
 
-static int add_bind(struct view *v, const char *src, const char *dst, enum bind_kind kind,
-		    bool optional, const struct ward_loc *loc, struct ward_error *err)
+/* replace: another source for a destination already in the view replaces it (the binds of
+ * filesystem.binds and --bind, applied after the other lists); else the first one stays. */
+static int add_bind_at(struct view *v, const char *src, const char *dst, enum bind_kind kind,
+		       bool optional, bool replace, const struct ward_loc *loc,
+		       struct ward_error *err)
 {
 	char real[PATH_MAX], where[256];
 	struct stat st;
@@ -175,9 +178,9 @@ static int add_bind(struct view *v, const char *src, const char *dst, enum bind_
 	}
 	for (size_t i = 0; i < v->n; i++)
 		if (strcmp(v->b[i].dst, dst) == 0) {
-			/* --bind applies after the profile: another source on a place the
-			 * profile binds replaces it (it was silently ignored, issue 9 item 15). */
-			if ((!loc || !loc->file) && strcmp(v->b[i].src, real) != 0) {
+			/* A bind entry applies after the lists: another source on a place they
+			 * bind replaces it (it was silently ignored, issue 9 item 15). */
+			if (replace && strcmp(v->b[i].src, real) != 0) {
 				char *c = strdup(real);
 
 				if (!c)
@@ -211,6 +214,12 @@ static int add_bind(struct view *v, const char *src, const char *dst, enum bind_
 		return -ENOMEM;
 	v->n++;
 	return 0;
+}
+
+static int add_bind(struct view *v, const char *src, const char *dst, enum bind_kind kind,
+		    bool optional, const struct ward_loc *loc, struct ward_error *err)
+{
+	return add_bind_at(v, src, dst, kind, optional, !loc || !loc->file, loc, err);
 }
 
 static int add_tmpfs(struct view *v, const char *dst, uint64_t size, const struct ward_loc *loc)
@@ -935,8 +944,9 @@ static int collect(struct ward_sandbox *sb, struct view *v, bool audit, struct w
 	for (size_t i = 0; i < p->fs_tmpfs.n && r >= 0; i++)
 		r = add_tmpfs(v, p->fs_tmpfs.v[i].s, p->fs_tmpfs.v[i].size, &p->fs_tmpfs.v[i].loc);
 	for (size_t i = 0; i < p->n_binds && r >= 0; i++)
-		r = add_bind(v, p->binds[i].src, p->binds[i].dst,
-			     p->binds[i].rw ? BIND_RW : BIND_RO, false, &p->binds[i].loc, err);
+		r = add_bind_at(v, p->binds[i].src, p->binds[i].dst,
+				p->binds[i].rw ? BIND_RW : BIND_RO, false, true, &p->binds[i].loc,
+				err);
 	if (r >= 0)
 		r = open_parents(v, err);
 	return r;
@@ -1123,13 +1133,31 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 			goto out;
 		}
 	}
-	if (!sb->cwd || chdir(sb->cwd) < 0)
-		if (chdir("/") < 0) {
-			r = ward_error_set(err, -errno, "chdir /");
-			goto out;
-		}
+	/* The caller's directory when the view has it, else / (and the supervisor says so:
+	 * a relative path in the command would otherwise fail with no hint). */
+	if (sb->cwd && chdir(sb->cwd) < 0)
+		sb->cwd_errno = errno;
 	r = 0;
 out:
 	view_free(&v);
 	return r;
+}
+
+void ward_mount_cwd_warning(const struct ward_sandbox *sb, int e)
+{
+	char spec[2 * PATH_MAX + 1];
+	size_t o = 0;
+
+	/* as --bind reads it back: ':' and '\\' escaped */
+	for (const char *c = sb->cwd; *c && o + 2 < sizeof(spec); c++) {
+		if (*c == ':' || *c == '\\')
+			spec[o++] = '\\';
+		spec[o++] = *c;
+	}
+	spec[o] = '\0';
+	ward_log(
+		"warning: the working directory %s is not in the sandbox's view (%s): the command "
+		"starts in /. To work there, bind it: --bind %s (read-only) or --bind %s:%s:rw, or "
+		"filesystem.binds: [{src: %s}]",
+		sb->cwd, strerror(e), spec, spec, spec, sb->cwd);
 }

@@ -12,7 +12,7 @@ enum ward_msg_type {
 };
 struct ward_msg {
 	int type;
-	int code; /* exit status for ERROR, wait status for EXIT */
+	int code; /* exit status for ERROR, wait status for EXIT; READY: chdir(cwd)'s errno */
 	int err;  /* errno */
 	int aux;  /* READY: landlock ABI in use; workload pid (in the sandbox) in err */
 	char text[512];

@@ -549,6 +549,8 @@ int ward_run(struct ward_sandbox *sb)
 	}
 	sb->notify_fd = lfd;
 	sb->landlock_abi = m.aux;
+	if (m.code > 0 && sb->cwd)
+		ward_mount_cwd_warning(sb, m.code);
 	start_event(sb);
 	status = ward_supervise(sb);
 out:

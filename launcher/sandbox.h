@@ -26,6 +26,7 @@ struct ward_sandbox {
 	bool allow_degraded;
 	bool want_monitors; /* prepare() found the monitors wanted; run.c starts them */
 	char *cwd;	    /* caller's cwd, used inside when visible */
+	int cwd_errno;	    /* init: why chdir(cwd) failed in the view (0: it did not) */
 
 	/* identity: the sandbox user inside, and the host ids it maps to */
 	bool privileged; /* ward runs as root in the initial user namespace */
@@ -86,8 +87,11 @@ int ward_userns_setup_child(struct ward_sandbox *sb, struct ward_error *err);
 /* mount.c: filesystem.deny by object: each denied host path is also denied wherever a bind
  * shows it under another name (supervisor, before clone). */
 int ward_mount_expand_deny(struct ward_profile *p, struct ward_error *err);
-/* mount.c: builds the view and pivots into it. */
+/* mount.c: builds the view and pivots into it; sets cwd_errno when the caller's directory is
+ * not in it (init then starts in /). */
 int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err);
+/* mount.c, supervisor: the warning for a cwd_errno that init reported (READY's code). */
+void ward_mount_cwd_warning(const struct ward_sandbox *sb, int e);
 /* net.c */
 int ward_net_setup_child(struct ward_sandbox *sb, struct ward_error *err);
 /* caps.c: drops every capability not in the profile, from every set incl. bounding. */

@@ -692,8 +692,9 @@ static int build_net(struct build *b)
 	if (r >= 0 && b->o->net)
 		r = learn_doc_set_scalar(b->d, "network", "mode", b->o->net);
 	if (s->n && (!b->o->net || strcmp(b->o->net, "host")))
-		ward_log_warning("learn: the run used the network, but network.allow is enforced "
-				 "only with --net host (this run: --net %s)",
+		ward_log_warning("learn: the run used the network, but only --net host reaches "
+				 "addresses outside the sandbox (this run: --net %s; the entries "
+				 "apply to the sandbox's own network)",
 				 b->o->net ? b->o->net : "as the base");
 	return r;
 }

@@ -42,7 +42,8 @@ static void usage(FILE *f)
 	      "      --bind SRC[:DST[:ro|rw]]  as for ward run, at learning and replay\n"
 	      "      --net MODE           none (default: the base's), loopback or host\n"
 	      "      --gpu LIST           none, all or GPU indexes N[,N]\n"
-	      "      --env NAME[=VALUE]   set (or pass from here) a variable; written to env\n"
+	      "      --env NAME[=VALUE]   as for ward run: set (or pass from here) a variable;\n"
+	      "                           written to the profile's env\n"
 	      "      --timeout DUR        wall-clock limit of each run\n"
 	      "      --allow-loss         write the profile even if events were lost (with a "
 	      "warning)\n"
@@ -273,16 +274,15 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			o->gpu = optarg;
 			break;
 		case OPT_ENV: {
+			/* the syntax and names of ward run --env (ward_profile_add_env) */
 			const char *eq = strchr(optarg, '=');
 			size_t n = eq ? (size_t)(eq - optarg) : strlen(optarg);
-			bool ok = n > 0;
-			for (size_t i = 0; i < n; i++)
-				ok = ok &&
-				     (optarg[i] == '_' || (optarg[i] >= 'A' && optarg[i] <= 'Z') ||
-				      (optarg[i] >= 'a' && optarg[i] <= 'z') ||
-				      (i && optarg[i] >= '0' && optarg[i] <= '9'));
-			if (!ok)
-				return fail("bad --env '%s': NAME=VALUE or NAME", optarg);
+			if (!ward_env_name_ok(optarg, n))
+				return fail(
+					"bad --env '%s': expected NAME=VALUE (set) or NAME (pass "
+					"from here), NAME of letters, digits and '_', not "
+					"starting with a digit",
+					optarg);
 			if (eq)
 				o->env_set[o->n_env_set++] = optarg;
 			else
@@ -387,8 +387,8 @@ static int prepare_doc(struct cli *c)
 	learn_doc_header(d, line);
 	for (size_t i = 0; i < o->n_binds; i++) {
 		snprintf(line, sizeof(line),
-			 "# learned with --bind %s: give it again to ward run (binds are not "
-			 "part of a profile)",
+			 "# learned with --bind %s: give it again to ward run, or add it to "
+			 "filesystem.binds",
 			 o->bind_specs[i]);
 		learn_doc_header(d, line);
 	}

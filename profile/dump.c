@@ -113,21 +113,6 @@ static void put_escaped(FILE *f, const char *s, bool in_quotes)
 	}
 }
 
-/* A --bind path as the option takes it back: ':' and '\\' escaped, controls as \\xNN. */
-static void put_bind_path(FILE *f, const char *s)
-{
-	for (const char *c = s; *c; c++) {
-		if (*c == ':' || *c == '\\') {
-			fputc('\\', f);
-			fputc(*c, f);
-		} else if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-			fprintf(f, "\\x%02x", (unsigned char)*c);
-		} else {
-			fputc(*c, f);
-		}
-	}
-}
-
 static void put_str(FILE *f, const char *s)
 {
 	if (plain_ok(s)) {
@@ -280,16 +265,6 @@ int ward_profile_dump(const struct ward_profile *p, FILE *f)
 		put_escaped(f, p->files[i], false);
 		fputs("\n", f);
 	}
-	if (p->n_binds)
-		fputs("# command-line binds (not part of the profile format):\n", f);
-	for (size_t i = 0; i < p->n_binds; i++) {
-		fputs("#   --bind ", f);
-		put_bind_path(f, p->binds[i].src);
-		fputc(':', f);
-		put_bind_path(f, p->binds[i].dst);
-		fprintf(f, ":%s\n", p->binds[i].rw ? "rw" : "ro");
-	}
-
 	fputs("name: ", f);
 	put_str(f, p->name ? p->name : "");
 	fputs("\n", f);
@@ -331,6 +306,15 @@ int ward_profile_dump(const struct ward_profile *p, FILE *f)
 	fputs("]\n", f);
 	put_flow_list(f, 2, "devices", &p->fs_devices);
 	put_flow_list(f, 2, "deny", &p->fs_deny);
+	/* --bind's entries too: they are what the sandbox gets, and the format holds them */
+	fputs(p->n_binds ? "  binds:\n" : "  binds: []\n", f);
+	for (size_t i = 0; i < p->n_binds; i++) {
+		fputs("    - {src: ", f);
+		put_str(f, p->binds[i].src);
+		fputs(", dst: ", f);
+		put_str(f, p->binds[i].dst);
+		fprintf(f, ", mode: %s}\n", p->binds[i].rw ? "rw" : "ro");
+	}
 
 	fputs("network:\n", f);
 	fprintf(f, "  mode: %s\n", net_names[p->net_mode]);

@@ -52,6 +52,7 @@ struct loader {
 	bool name_set;
 	struct ward_hashmap env_names; /* env.set: NAME -> position in p->env_set */
 	struct ward_hashmap net_rules; /* network.allow identities seen */
+	struct ward_hashmap bind_dsts; /* filesystem.binds: DST -> position in p->binds */
 };
 
 /* One file being applied. */
@@ -161,6 +162,8 @@ int ward_normalize_abs_path(const char *s, char **ret, const char **ret_why);
 /* ---- the struct and string vectors (profile.c) ---------------------------------------------- */
 
 struct ward_profile *ward_profile_new(void);
+/* A new last entry of p->binds (uninitialized; the array grows by doubling), NULL: -ENOMEM. */
+struct ward_bind *ward_profile_bind_slot(struct ward_profile *p);
 static inline void ward_profile_freep(struct ward_profile **p)
 {
 	ward_profile_free(*p);

@@ -334,11 +334,121 @@ static int h_fs_list(struct yfile *y, const char *path, const char *key, yaml_no
 	return for_each_scalar(y, v, path, fs_item, &d);
 }
 
+/* One bind path ({src: ...} or {dst: ...}): absolute, normalized, into *ret (owned). */
+static int bind_path(struct yfile *y, const yaml_node_t *n, const char *what, char **ret)
+{
+	const char *s, *why = "";
+	int r = get_str(y, n, what, &s);
+
+	if (r < 0)
+		return r;
+	r = ward_normalize_abs_path(s, ret, &why);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return node_err(y, n, "%s: '%s' %s", what, s, why);
+	return 0;
+}
+
+/*
+ * A filesystem.binds entry: {src: SRC, dst: DST, mode: ro|rw}, DST defaulting to SRC and mode
+ * to ro, as --bind SRC[:DST[:ro|rw]] (no escaping: a ':' in a YAML scalar is only a ':').
+ * One bind per destination: a later file's entry for the same DST replaces the earlier one
+ * (source and mode); the same DST twice in one file is an error.
+ */
+static int bind_item(struct yfile *y, const yaml_node_t *it, const char *path, void *userdata)
+{
+	static const char *const keys[] = {"src", "dst", "mode"};
+	static const char *const modes[] = {"ro", "rw"};
+	const yaml_node_t *kv[3] = {NULL, NULL, NULL};
+	_cleanup_free_ char *src = NULL, *dst = NULL;
+	struct ward_profile *p = y->p;
+	struct ward_bind *n;
+	char what[64];
+	const char *why;
+	int mode = 0, r;
+	size_t at;
+
+	if (it->type != YAML_MAPPING_NODE)
+		return node_err(y, it,
+				"%s: each entry is {src: PATH, dst: PATH, mode: ro|rw}, got %s",
+				path, node_kind(it));
+	for (yaml_node_pair_t *pair = it->data.mapping.pairs.start;
+	     pair < it->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = node_get(y, pair->key);
+		size_t i = 0;
+
+		while (i < ARRAY_SIZE(keys) &&
+		       !(k->type == YAML_SCALAR_NODE && strcmp(scalar(k), keys[i]) == 0))
+			i++;
+		if (i == ARRAY_SIZE(keys))
+			return node_err(y, k, "%s: unknown key '%s' (src, dst, mode)", path,
+					k->type == YAML_SCALAR_NODE ? scalar(k) : "?");
+		if (kv[i])
+			return node_err(y, k, "duplicate key '%s'", keys[i]);
+		kv[i] = node_get(y, pair->value);
+	}
+	if (!kv[0])
+		return node_err(y, it,
+				"%s: an entry {src: PATH, dst: PATH, mode: ro|rw} needs a src",
+				path);
+	snprintf(what, sizeof(what), "%s.src", path);
+	r = bind_path(y, kv[0], what, &src);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "%s.dst", path);
+	r = kv[1] ? bind_path(y, kv[1], what, &dst) : ((dst = strdup(src)) ? 0 : -ENOMEM);
+	if (r < 0)
+		return r;
+	why = ward_bind_dst_refused(dst);
+	snprintf(what, sizeof(what), "%s.%s", path, kv[1] ? "dst" : "src");
+	if (why)
+		return node_err(y, kv[1] ? kv[1] : kv[0], "%s: destination '%s' %s", what, dst,
+				why);
+	if (kv[2]) {
+		snprintf(what, sizeof(what), "%s.mode", path);
+		r = get_enum(y, kv[2], what, modes, ARRAY_SIZE(modes), &mode);
+		if (r < 0)
+			return r;
+	}
+	r = ward_hashmap_insert(&y->l->bind_dsts, dst, strlen(dst), p->n_binds, &at);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		struct ward_bind *b = &p->binds[at];
+
+		if (b->loc.file == y->file)
+			return node_err(y, kv[1] ? kv[1] : kv[0],
+					"%s: destination '%s' is bound twice (first at line %d)",
+					path, dst, b->loc.line);
+		free(b->src);
+		b->src = TAKE_PTR(src);
+		b->rw = mode == 1;
+		b->loc = node_loc(y, it);
+		return 0;
+	}
+	n = ward_profile_bind_slot(p);
+	if (!n)
+		return -ENOMEM;
+	*n = (struct ward_bind){
+		.src = TAKE_PTR(src),
+		.dst = TAKE_PTR(dst),
+		.rw = mode == 1,
+		.loc = node_loc(y, it),
+	};
+	return 0;
+}
+
+static int h_fs_binds(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
+{
+	return for_each_item(y, v, path, bind_item, NULL);
+}
+
 static int h_filesystem(struct yfile *y, const char *path, const char *key, yaml_node_t *v)
 {
 	static const struct key_handler h[] = {
 		{"readonly", h_fs_list}, {"readwrite", h_fs_list}, {"tmpfs", h_fs_list},
-		{"devices", h_fs_list},	 {"deny", h_fs_list},
+		{"devices", h_fs_list},	 {"deny", h_fs_list},	   {"binds", h_fs_binds},
 	};
 
 	return walk_map(y, v, path, h, ARRAY_SIZE(h));
@@ -718,10 +828,7 @@ static int h_events(struct yfile *y, const char *path, const char *key, yaml_nod
 
 static bool env_name_ok(const char *s)
 {
-	if (!*s || isdigit((unsigned char)*s))
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
-	       strlen(s);
+	return ward_env_name_ok(s, strlen(s));
 }
 
 static int env_pass_item(struct yfile *y, const yaml_node_t *it, const char *path, const char *s,

@@ -417,6 +417,7 @@ static int load(const struct source *src, struct ward_profile **ret, struct ward
 	free(l.done);
 	ward_hashmap_clear(&l.env_names);
 	ward_hashmap_clear(&l.net_rules);
+	ward_hashmap_clear(&l.bind_dsts);
 	if (r < 0)
 		return r;
 	ward_profile_compact(p);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Profiles: the struct, its string vectors and the command-line overrides (--bind, --gpu).
+ * Profiles: the struct, its string vectors and the command-line overrides (--bind, --env, --gpu).
  *
  * Where the rest lives: yaml.c (libyaml node helpers, walk_map), keys.c (one handler per
  * profile key), load.c (lookup, built-in profiles, includes, cycles), values.c (addresses,
@@ -234,6 +234,23 @@ struct ward_profile *ward_profile_new(void)
 
 /* ---- command-line overrides ----------------------------------------------------------------- */
 
+struct ward_bind *ward_profile_bind_slot(struct ward_profile *p)
+{
+	size_t n = p->n_binds, cap = 4;
+	struct ward_bind *b;
+
+	/* the array's capacity is the power of two (at least 4) at or above n: doubled */
+	while (cap < n)
+		cap *= 2;
+	if (n == 0 || n == cap) {
+		b = reallocarray(p->binds, n ? 2 * cap : cap, sizeof(*b));
+		if (!b)
+			return NULL;
+		p->binds = b;
+	}
+	return &p->binds[p->n_binds++];
+}
+
 /*
  * Splits a --bind argument at the colons that are not escaped: "\:" is a colon of a path,
  * "\\" a backslash (so a path holding ':' can be bound). copy is modified in place.
@@ -300,29 +317,33 @@ int ward_profile_add_bind(struct ward_profile *p, const char *spec, struct ward_
 	if (r < 0)
 		return ward_error_set(err, r, "--bind '%s': destination '%s' %s", spec,
 				      np >= 2 ? parts[1] : parts[0], why);
-	/* Places ward builds itself: a bind there would be hidden, or break the view with a
-	 * message about something else (issue 9 item 15). */
-	if (strcmp(dst, "/") == 0)
-		return ward_error_set(err, -EINVAL,
-				      "--bind '%s': destination '/' is the sandbox root; bind to a "
-				      "directory below it (e.g. %s:/host)",
-				      spec, src);
-	if (strcmp(dst, "/dev") == 0 || strncmp(dst, "/dev/", 5) == 0)
-		return ward_error_set(
-			err, -EINVAL,
-			"--bind '%s': destination %s is under /dev, which ward builds "
-			"(device nodes go in filesystem.devices)",
-			spec, dst);
-	if (strcmp(dst, "/proc") == 0 || strncmp(dst, "/proc/", 6) == 0)
-		return ward_error_set(err, -EINVAL,
-				      "--bind '%s': destination %s is under /proc, the sandbox's "
-				      "own procfs",
-				      spec, dst);
-	n = reallocarray(p->binds, p->n_binds + 1, sizeof(*n));
+	why = ward_bind_dst_refused(dst);
+	if (why)
+		return ward_error_set(err, -EINVAL, "--bind '%s': destination '%s' %s%s%s%s", spec,
+				      dst, why, strcmp(dst, "/") ? "" : " (e.g. ",
+				      strcmp(dst, "/") ? "" : src,
+				      strcmp(dst, "/") ? "" : ":/host)");
+	/* After the profile: a bind of the same place is replaced (another source) or widened
+	 * (rw wins), so every later layer sees one bind per destination. */
+	for (size_t i = 0; i < p->n_binds; i++) {
+		struct ward_bind *b = &p->binds[i];
+
+		if (strcmp(b->dst, dst) != 0)
+			continue;
+		if (strcmp(b->src, src) != 0) {
+			free(b->src);
+			b->src = TAKE_PTR(src);
+			b->rw = rw;
+		} else {
+			b->rw |= rw;
+		}
+		b->loc = (struct ward_loc){0};
+		return 0;
+	}
+	n = ward_profile_bind_slot(p);
 	if (!n)
 		return -ENOMEM;
-	p->binds = n;
-	p->binds[p->n_binds++] = (struct ward_bind){
+	*n = (struct ward_bind){
 		.src = TAKE_PTR(src),
 		.dst = TAKE_PTR(dst),
 		.rw = rw,
@@ -330,6 +351,50 @@ int ward_profile_add_bind(struct ward_profile *p, const char *spec, struct ward_
 		.loc = {.file = NULL, .line = 0, .col = 0},
 	};
 	return 0;
+}
+
+int ward_profile_add_env(struct ward_profile *p, const char *spec, struct ward_error *err)
+{
+	const char *eq = spec ? strchr(spec, '=') : NULL;
+	size_t nl = !spec ? 0 : eq ? (size_t)(eq - spec) : strlen(spec);
+	char *c;
+
+	if (!spec || !ward_env_name_ok(spec, nl))
+		return ward_error_set(err, -EINVAL,
+				      "--env '%s': expected NAME=VALUE (set) or NAME (pass from "
+				      "here), NAME of letters, digits and '_', not starting with a "
+				      "digit",
+				      spec ? spec : "");
+	/* Either way the command line wins over the profile for this name: a value given here
+	 * replaces env.set's, and a name passed from here is no longer set by the profile
+	 * (env.set wins over env.pass when both have it). */
+	for (size_t i = 0; i < p->env_set.n; i++) {
+		if (strncmp(p->env_set.v[i].s, spec, nl) != 0 || p->env_set.v[i].s[nl] != '=')
+			continue;
+		if (!eq) {
+			free(p->env_set.v[i].s);
+			memmove(&p->env_set.v[i], &p->env_set.v[i + 1],
+				(p->env_set.n - i - 1) * sizeof(p->env_set.v[0]));
+			p->env_set.n--;
+			break;
+		}
+		c = strdup(spec);
+		if (!c)
+			return -ENOMEM;
+		free(p->env_set.v[i].s);
+		p->env_set.v[i].s = c;
+		p->env_set.v[i].loc = (struct ward_loc){0};
+		return 0;
+	}
+	if (eq) {
+		c = strdup(spec);
+		return c ? ward_strv_push(&p->env_set, c, (struct ward_loc){0}) : -ENOMEM;
+	}
+	for (size_t i = 0; i < p->env_pass.n; i++)
+		if (strcmp(p->env_pass.v[i].s, spec) == 0)
+			return 0;
+	c = strdup(spec);
+	return c ? ward_strv_push(&p->env_pass, c, (struct ward_loc){0}) : -ENOMEM;
 }
 
 /* "none", "all" or "N[,N...]" into gpu_all/gpus/n_gpus; duplicates dropped. */

@@ -65,7 +65,8 @@ struct ward_net_rule {
 	struct ward_loc loc;
 };
 
-/* A bind from the profile's filesystem lists or --bind SRC[:DST[:ro|rw]]. */
+/* A bind from filesystem.binds ({src, dst, mode}) or --bind SRC[:DST[:ro|rw]]: loc.file is
+ * NULL for --bind. One entry per dst: a later file's, then --bind's, replaces an earlier one. */
 struct ward_bind {
 	char *src, *dst;
 	bool rw;
@@ -86,7 +87,7 @@ struct ward_profile {
 	char *hostname; /* NULL: the sandbox id */
 
 	struct ward_strv fs_readonly, fs_readwrite, fs_tmpfs, fs_devices, fs_deny;
-	struct ward_bind *binds; /* extra binds from --bind */
+	struct ward_bind *binds; /* filesystem.binds, then --bind */
 	size_t n_binds;
 
 	enum ward_net_mode net_mode;
@@ -137,12 +138,21 @@ int ward_profile_load_default(struct ward_profile **ret, struct ward_error *err)
 void ward_profile_free(struct ward_profile *p);
 /* Prints the effective (merged) profile as YAML that ward_profile_load accepts. */
 int ward_profile_dump(const struct ward_profile *p, FILE *f);
-/* Applies a --bind SRC[:DST[:ro|rw]] argument. */
+/* Applies a --bind SRC[:DST[:ro|rw]] argument: replaces a bind of the same DST (another source:
+ * source and mode; the same source: rw wins), else appends. */
 int ward_profile_add_bind(struct ward_profile *p, const char *spec, struct ward_error *err);
+/* Applies --env NAME=VALUE (env.set, replacing the profile's value) or --env NAME (env.pass:
+ * the caller's value, which then wins over a profile's env.set of NAME). */
+int ward_profile_add_env(struct ward_profile *p, const char *spec, struct ward_error *err);
 /* Adds a path to filesystem.deny (nothing if it is there already), located at loc. */
 int ward_profile_add_deny(struct ward_profile *p, const char *path, struct ward_loc loc);
 /* Applies --gpu none|all|N[,N]. */
 int ward_profile_set_gpu(struct ward_profile *p, const char *spec, struct ward_error *err);
+
+/* A variable name for env.pass, env.set and --env: [A-Za-z_][A-Za-z0-9_]*, len bytes of s. */
+bool ward_env_name_ok(const char *s, size_t len);
+/* Why a bind may not go to dst (normalized), or NULL: "/", under /dev or /proc. */
+const char *ward_bind_dst_refused(const char *dst);
 
 /* Network rule and CIDR parsers (also used by flags): -EINVAL on bad input. */
 int ward_parse_net_rule(const char *op, const char *value, struct ward_net_rule *ret);

@@ -9,6 +9,7 @@
 #include "profile/profile.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,4 +261,27 @@ int ward_normalize_abs_path(const char *s, char **ret, const char **ret_why)
 	*o = '\0';
 	*ret = out;
 	return 0;
+}
+
+bool ward_env_name_ok(const char *s, size_t len)
+{
+	if (len == 0 || isdigit((unsigned char)s[0]))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!(s[i] == '_' || isalnum((unsigned char)s[i])) || (unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+const char *ward_bind_dst_refused(const char *dst)
+{
+	/* Places ward builds itself: a bind there would be hidden, or break the view with a
+	 * message about something else (issue 9 item 15). */
+	if (strcmp(dst, "/") == 0)
+		return "is the sandbox root; bind to a directory below it";
+	if (strcmp(dst, "/dev") == 0 || strncmp(dst, "/dev/", 5) == 0)
+		return "is under /dev, which ward builds (device nodes go in filesystem.devices)";
+	if (strcmp(dst, "/proc") == 0 || strncmp(dst, "/proc/", 6) == 0)
+		return "is under /proc, the sandbox's own procfs";
+	return NULL;
 }

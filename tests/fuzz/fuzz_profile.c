@@ -50,6 +50,12 @@ static bool profiles_eq(const struct ward_profile *a, const struct ward_profile 
 	SAME(strv_eq(&a->fs_tmpfs, &b->fs_tmpfs));
 	SAME(strv_eq(&a->fs_devices, &b->fs_devices));
 	SAME(strv_eq(&a->fs_deny, &b->fs_deny));
+	SAME(a->n_binds == b->n_binds);
+	for (size_t i = 0; i < a->n_binds; i++) {
+		SAME(strcmp(a->binds[i].src, b->binds[i].src) == 0);
+		SAME(strcmp(a->binds[i].dst, b->binds[i].dst) == 0);
+		SAME(a->binds[i].rw == b->binds[i].rw);
+	}
 	SAME(a->net_mode == b->net_mode && a->n_net_allow == b->n_net_allow);
 	for (size_t i = 0; i < a->n_net_allow; i++) {
 		const struct ward_net_rule *x = &a->net_allow[i], *y = &b->net_allow[i];

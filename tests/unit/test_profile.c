@@ -847,6 +847,12 @@ static void assert_profiles_equal(const struct ward_profile *a, const struct war
 	assert_strv_equal(&a->fs_tmpfs, &b->fs_tmpfs);
 	assert_strv_equal(&a->fs_devices, &b->fs_devices);
 	assert_strv_equal(&a->fs_deny, &b->fs_deny);
+	assert_int_equal(a->n_binds, b->n_binds);
+	for (size_t i = 0; i < a->n_binds; i++) {
+		assert_string_equal(a->binds[i].src, b->binds[i].src);
+		assert_string_equal(a->binds[i].dst, b->binds[i].dst);
+		assert_int_equal(a->binds[i].rw, b->binds[i].rw);
+	}
 	assert_int_equal(a->net_mode, b->net_mode);
 	assert_int_equal(a->n_net_allow, b->n_net_allow);
 	for (size_t i = 0; i < a->n_net_allow; i++) {
@@ -971,12 +977,121 @@ static void test_dump_round_trip(void **state)
 		}
 	}
 
-	/* binds appear as comments only */
-	p = expect_ok("name: x\n");
+	/* filesystem.binds and --bind's entries are dumped as filesystem.binds and load back */
+	p = expect_ok(
+		"filesystem:\n  binds:\n    - {src: '/srv/a:b', dst: /opt/ab}\n"
+		"    - {src: /data//, mode: rw}\n    - {src: '/x y', dst: '/in #1', mode: ro}\n");
 	assert_int_equal(ward_profile_add_bind(p, "/a:/b:rw", &err), 0);
+	assert_int_equal(ward_profile_add_bind(p, "/c\\:d:/opt/ab", &err), 0);
 	text = dump_to_string(p);
-	assert_non_null(strstr(text, "#   --bind /a:/b:rw\n"));
+	assert_non_null(strstr(text, "\n  binds:\n    - {src: \"/c:d\", dst: /opt/ab, mode: ro}\n"
+				     "    - {src: /data, dst: /data, mode: rw}\n"
+				     "    - {src: \"/x y\", dst: \"/in #1\", mode: ro}\n"
+				     "    - {src: /a, dst: /b, mode: rw}\n"));
+	assert_null(strstr(text, "--bind"));
 	free(text);
+	round_trip(p);
+	ward_profile_free(p);
+	p = expect_ok("name: x\n");
+	text = dump_to_string(p);
+	assert_non_null(strstr(text, "\n  binds: []\n"));
+	free(text);
+	round_trip(p);
+	ward_profile_free(p);
+
+	/* --env's values and names are env.set and env.pass, and round-trip too */
+	p = expect_ok("env: {pass: [LANG], set: {A: '1', B: '2'}}\n");
+	assert_int_equal(ward_profile_add_env(p, "A=x: y", &err), 0);
+	assert_int_equal(ward_profile_add_env(p, "C=", &err), 0);
+	assert_int_equal(ward_profile_add_env(p, "TERM", &err), 0);
+	assert_int_equal(ward_profile_add_env(p, "LANG", &err), 0);
+	assert_int_equal(ward_profile_add_env(p, "B", &err), 0);
+	assert_strv(&p->env_set, 2, "A=x: y", "C=");
+	assert_strv(&p->env_pass, 3, "LANG", "TERM", "B");
+	round_trip(p);
+	ward_profile_free(p);
+}
+
+static void test_fs_binds(void **state)
+{
+	struct ward_profile *p;
+	struct ward_error err = {0};
+
+	p = expect_ok("filesystem:\n  binds: [{src: '/srv/models:v2', dst: /opt/models}, "
+		      "{src: /data, mode: rw}, {src: /a//b/, dst: /c/}]\n");
+	assert_int_equal(p->n_binds, 3);
+	assert_string_equal(p->binds[0].src, "/srv/models:v2");
+	assert_string_equal(p->binds[0].dst, "/opt/models");
+	assert_false(p->binds[0].rw);
+	assert_non_null(p->binds[0].loc.file);
+	assert_int_equal(p->binds[0].loc.line, 2);
+	assert_string_equal(p->binds[1].dst, "/data");
+	assert_true(p->binds[1].rw);
+	assert_string_equal(p->binds[2].src, "/a/b");
+	assert_string_equal(p->binds[2].dst, "/c");
+	/* --bind of the same DST: another source replaces it, the same source widens it */
+	assert_int_equal(ward_profile_add_bind(p, "/other:/opt/models", &err), 0);
+	assert_int_equal(ward_profile_add_bind(p, "/data:/data:ro", &err), 0);
+	assert_int_equal(ward_profile_add_bind(p, "/a/b:/c:rw", &err), 0);
+	assert_int_equal(p->n_binds, 3);
+	assert_string_equal(p->binds[0].src, "/other");
+	assert_null(p->binds[0].loc.file);
+	assert_true(p->binds[1].rw);
+	assert_true(p->binds[2].rw);
+	ward_profile_free(p);
+
+	expect_error("filesystem: {binds: [/a]}\n",
+		     "1:22: filesystem.binds: each entry is {src: PATH, dst: PATH, mode: ro|rw}, "
+		     "got a scalar");
+	expect_error("filesystem: {binds: [{dst: /a}]}\n",
+		     "1:22: filesystem.binds: an entry {src: PATH, dst: PATH, mode: ro|rw} needs a "
+		     "src");
+	expect_error("filesystem: {binds: [{src: /a, to: /b}]}\n",
+		     "1:32: filesystem.binds: unknown key 'to' (src, dst, mode)");
+	expect_error("filesystem: {binds: [{src: /a, src: /b}]}\n", "1:32: duplicate key 'src'");
+	expect_error("filesystem: {binds: [{src: a}]}\n",
+		     "1:28: filesystem.binds.src: 'a' must be an absolute path");
+	expect_error(
+		"filesystem: {binds: [{src: /a, dst: /b/../c}]}\n",
+		"1:37: filesystem.binds.dst: '/b/../c' must not contain '.' or '..' components");
+	expect_error("filesystem: {binds: [{src: /a, mode: rx}]}\n",
+		     "1:38: filesystem.binds.mode: 'rx' is not ro or rw");
+	expect_error("filesystem: {binds: [{src: /a, dst: /}]}\n",
+		     "1:37: filesystem.binds.dst: destination '/' is the sandbox root; bind to a "
+		     "directory below it");
+	expect_error(
+		"filesystem: {binds: [{src: /dev/null}]}\n",
+		"1:28: filesystem.binds.src: destination '/dev/null' is under /dev, which ward "
+		"builds (device nodes go in filesystem.devices)");
+	expect_error(
+		"filesystem: {binds: [{src: /a, dst: /proc/x}]}\n",
+		"1:37: filesystem.binds.dst: destination '/proc/x' is under /proc, the sandbox's "
+		"own procfs");
+	expect_error("filesystem: {binds: [{src: /a, dst: /b}, {src: /c, dst: /b/}]}\n",
+		     "1:57: filesystem.binds: destination '/b' is bound twice (first at line 1)");
+	expect_error("filesystem: {binds: {src: /a}}\n",
+		     "1:21: filesystem.binds: expected a list, got a mapping");
+}
+
+static void test_add_env(void **state)
+{
+	struct ward_profile *p = expect_ok("name: e\n");
+	struct ward_error err = {0};
+	static const char *const bad[] = {"", "=x", "1A=x", "A-B=x", "A B", "\xc3\xa9=1"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		err.msg[0] = '\0';
+		if (ward_profile_add_env(p, bad[i], &err) != -EINVAL)
+			fail_msg("--env '%s' accepted", bad[i]);
+		assert_true(strncmp(err.msg, "--env '", 7) == 0);
+	}
+	assert_int_equal(ward_profile_add_env(p, "A_1=a=b", &err), 0);
+	assert_int_equal(ward_profile_add_env(p, "_X", &err), 0);
+	assert_int_equal(ward_profile_add_env(p, "_X", &err), 0);
+	assert_strv(&p->env_set, 1, "A_1=a=b");
+	assert_strv(&p->env_pass, 1, "_X");
+	assert_true(ward_env_name_ok("PATH", 4));
+	assert_false(ward_env_name_ok("PATH=", 5));
 	ward_profile_free(p);
 }
 
@@ -1414,6 +1529,7 @@ int main(void)
 		cmocka_unit_test(test_errors_values),	 cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_duration),	 cmocka_unit_test(test_parse_cidr),
 		cmocka_unit_test(test_parse_net_rule),	 cmocka_unit_test(test_add_bind),
+		cmocka_unit_test(test_fs_binds),	 cmocka_unit_test(test_add_env),
 		cmocka_unit_test(test_set_gpu),		 cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_shipped_profiles), cmocka_unit_test(test_all_profiles_in_dir),
 		cmocka_unit_test(test_builtin_profiles), cmocka_unit_test(test_yaml_depth),
