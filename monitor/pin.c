@@ -192,6 +192,13 @@ static int hooks_attach(struct ward_monitor *m)
 		close(lfd);
 	}
 	m->hooks_ref = r >= 0;
+	/* a start: a lingering detach forked before it must leave the links (see below) */
+	uint64_t gen = 0;
+	if (pread(lock, &gen, sizeof(gen), 0) != sizeof(gen))
+		gen = 0;
+	gen++;
+	if (pwrite(lock, &gen, sizeof(gen), 0) != sizeof(gen))
+		r = r < 0 ? r : 0;
 	return r;
 }
 
@@ -253,9 +260,13 @@ void ward_monitor_hooks_release(struct ward_monitor *m)
 	if (!m->hooks_ref)
 		return;
 	m->hooks_ref = false;
+	uint64_t gen = 0, now = 0;
+
 	lock = hooks_lock();
 	if (lock < 0 || slots_held(m->slot))
 		return;
+	if (pread(lock, &gen, sizeof(gen), 0) != sizeof(gen))
+		gen = 0;
 	pid = fork();
 	if (pid != 0)
 		return; /* the child is reparented when ward exits; a failed fork keeps the hooks */
@@ -266,7 +277,9 @@ void ward_monitor_hooks_release(struct ward_monitor *m)
 	close_range(3, ~0U, 0);
 	sleep(HOOKS_LINGER_S);
 	lock = hooks_lock();
-	if (lock >= 0 && !slots_held(WARD_POOL_SLOTS))
+	/* a sandbox started since (the generation moved on): its own exit decides */
+	if (lock >= 0 && pread(lock, &now, sizeof(now), 0) >= 0 && now == gen &&
+	    !slots_held(WARD_POOL_SLOTS))
 		hooks_unpin(m->pin_dir);
 	_exit(0);
 }
