@@ -1,7 +1,10 @@
 #!/bin/bash
-# Syscall overhead of the monitors: a C loop of open+read+close on an allowed file, bare vs
-# under `ward run` (enforce, monitors on, no violations) vs events.allowed: true (every open is
-# an event). Prints medians of ns per iteration and the ratios. Targets: <= 1.15x and <= 1.35x.
+# Syscall overhead of each layer: a C loop of open+read+close on an allowed file, bare vs under
+# `ward run` with single layers switched off (WARD_LAYERS_OFF, a missing layer each, hence
+# --allow-degraded), with every layer (monitors off, then on), and with every open an event
+# (events.allowed). Runs alternate, so this machine's noise hits every row alike; each row
+# prints its median ns per iteration and its ratio against bare of the same run.
+# Targets: all layers, monitors off <= 1.05x; enforce <= 1.15x; events.allowed <= 1.35x.
 # Usage: bench/syscall.sh [ITERATIONS] [RUNS]   (root; build first with make)
 set -eu
 cd "$(dirname "$0")/.."
@@ -13,8 +16,13 @@ trap 'rm -rf "$T"' EXIT
 chmod 0755 "$T"
 mkdir -p "$T/bin"
 make -s build/tests/monitor_probe && cp build/tests/monitor_probe "$T/bin/mp"
-P=tests/profiles/monitor-enforce.yaml
-PA=tests/profiles/monitor-allowed.yaml
+
+# The loop runs on the same path in every row ($T/data/file, bound at its own path), so that
+# "view off" (the host's tree) and the view see the same name; exec.allow names $T/bin.
+sed "s|/probe-bin/|$T/bin/|" tests/profiles/monitor-enforce.yaml >"$T/enforce.yaml"
+sed "s|/probe-bin/|$T/bin/|" tests/profiles/monitor-allowed.yaml >"$T/allowed.yaml"
+P=$T/enforce.yaml
+PA=$T/allowed.yaml
 
 # CMD... (ending in the iteration count N) -> ns per iteration: the wall time of the command
 # with N iterations minus the same command with 1, over N - 1, so what is measured is the loop
@@ -40,32 +48,45 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 mkdir -p "$T/data"
 head -c 2048 /etc/passwd >"$T/data/file"
 chmod -R a+rX "$T/data"
-B=(--bind "$T/bin:/probe-bin:ro" --bind "$T/data:/data:ro")
+B=(--bind "$T/bin:$T/bin:ro" --bind "$T/data:$T/data:ro")
+MP=$T/bin/mp
+F=$T/data/file
+# ward with monitors off and the layers in $1 switched off (empty: every layer on)
+layers() {
+	WARD_MONITORS=off WARD_LAYERS_OFF=$1 ns_per_iter "$WARD" run --allow-degraded -p "$P" \
+		-e none "${B[@]}" -- "$MP" loop "${2:-$F}" "$N"
+}
 
-bare=() off=() enf=() all=() ovl=()
+bare=() sec=() ll=() view=() ns=() off=() enf=() all=() ovl=()
 for ((i = 0; i < RUNS; i++)); do
-	bare+=("$(ns_per_iter "$T/bin/mp" loop "$T/data/file" "$N")")
-	# the other layers alone (seccomp, Landlock, namespaces): what the monitors add is enf - off
-	off+=("$(WARD_MONITORS=off ns_per_iter "$WARD" run --allow-degraded -p "$P" -e none \
-		"${B[@]}" -- /probe-bin/mp loop /data/file "$N")")
-	enf+=("$(ns_per_iter "$WARD" run -p "$P" -e none "${B[@]}" -- \
-		/probe-bin/mp loop /data/file "$N")")
+	bare+=("$(ns_per_iter "$MP" loop "$F" "$N")")
+	sec+=("$(layers landlock,view)")
+	ll+=("$(layers seccomp,view)")
+	view+=("$(layers seccomp,landlock)")
+	ns+=("$(layers seccomp,landlock,view)")
+	off+=("$(layers "")")
+	enf+=("$(ns_per_iter "$WARD" run -p "$P" -e none "${B[@]}" -- "$MP" loop "$F" "$N")")
 	all+=("$(ns_per_iter "$WARD" run -p "$PA" -e "file:$T/ev.jsonl" "${B[@]}" -- \
-		/probe-bin/mp loop /data/file "$N")")
+		"$MP" loop "$F" "$N")")
 	rm -f "$T/ev.jsonl"
-	ovl+=("$(WARD_MONITORS=off ns_per_iter "$WARD" run --allow-degraded -p "$P" -e none \
-		"${B[@]}" -- /probe-bin/mp loop /etc/passwd "$N")")
+	ovl+=("$(layers "" /etc/passwd)")
 done
-b=$(printf '%s\n' "${bare[@]}" | median)
-o=$(printf '%s\n' "${off[@]}" | median)
-e=$(printf '%s\n' "${enf[@]}" | median)
-a=$(printf '%s\n' "${all[@]}" | median)
-v=$(printf '%s\n' "${ovl[@]}" | median)
+m() { printf '%s\n' "$@" | median; }
+b=$(m "${bare[@]}")
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN {printf "%.2f", x / y}'; }
-echo "open+read+close x $N, median of $RUNS runs (ns/iteration, launch subtracted)"
-echo "  bare                 $b"
-echo "  ward, monitors off   $o   ratio $(ratio "$o" "$b")x (seccomp, Landlock: not the monitors)"
-echo "  ward enforce         $e   ratio $(ratio "$e" "$b")x (target <= 1.15)"
-echo "  ward events.allowed  $a   ratio $(ratio "$a" "$b")x (target <= 1.35)"
+row() { printf '  %-44s %6s ns  %sx bare%s\n' "$1" "$2" "$(ratio "$2" "$b")" "${3:-}"; }
+echo "open+read+close x $N, median of $RUNS alternating runs (ns/iteration, launch subtracted)"
+row "bare" "$b"
+row "namespaces + cgroup only (no seccomp/LL/view)" "$(m "${ns[@]}")"
+row "seccomp only" "$(m "${sec[@]}")"
+row "Landlock only" "$(m "${ll[@]}")"
+row "mount view only" "$(m "${view[@]}")"
+o=$(m "${off[@]}")
+row "all layers, monitors off" "$o" " (target <= 1.05)"
+e=$(m "${enf[@]}")
+row "ward enforce, monitors on, no events" "$e" " (target <= 1.15)"
+a=$(m "${all[@]}")
+row "ward events.allowed (every open an event)" "$a" " (target <= 1.35)"
 echo "  monitors alone: enforce $(ratio "$e" "$o")x, events.allowed $(ratio "$a" "$o")x of monitors off"
-echo "  /etc/passwd under the overlay hiding /etc/shadow (monitors off): $v, $(ratio "$v" "$o")x the same loop outside it"
+v=$(m "${ovl[@]}")
+echo "  /etc/passwd under the overlay hiding /etc/shadow (monitors off): $v ns, $(ratio "$v" "$o")x the same loop outside it"

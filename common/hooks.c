@@ -22,6 +22,26 @@ static const char *env_str(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
+static unsigned layers_off(const char *v)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = {{"seccomp", WARD_LAYER_OFF_SECCOMP},
+		     {"landlock", WARD_LAYER_OFF_LANDLOCK},
+		     {"view", WARD_LAYER_OFF_VIEW}};
+	unsigned r = 0;
+
+	while (v && *v) {
+		size_t n = strcspn(v, ",");
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == n && strncmp(v, names[i].name, n) == 0)
+				r |= names[i].bit;
+		v += n + (v[n] == ',');
+	}
+	return r;
+}
+
 void ward_test_hooks_read(void)
 {
 	const char *mon = getenv("WARD_MONITORS");
@@ -35,4 +55,5 @@ void ward_test_hooks_read(void)
 	ward_hooks.bpf_no_syscall_progs = env_set("WARD_BPF_NO_SYSCALL_PROGS");
 	ward_hooks.bpf_no_pinned = env_set("WARD_BPF_NO_PINNED");
 	ward_hooks.spool_dir = env_str("WARD_SPOOL_DIR", WARD_SPOOL_DIR);
+	ward_hooks.layers_off = layers_off(getenv("WARD_LAYERS_OFF"));
 }

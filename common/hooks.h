@@ -18,7 +18,15 @@ struct ward_test_hooks {
 	bool bpf_no_syscall_progs; /* WARD_BPF_NO_SYSCALL_PROGS: as on a kernel without them */
 	bool bpf_no_pinned;	   /* WARD_BPF_NO_PINNED: ignore a pinned monitor set */
 	const char *spool_dir;	   /* WARD_SPOOL_DIR: the unix sink's spool directory */
+	unsigned layers_off;	   /* WARD_LAYERS_OFF=seccomp,landlock,view: benchmarks */
 };
+
+/* WARD_LAYERS_OFF: single layers switched off to measure each one's share (bench/syscall.sh).
+ * Each is a missing layer in the start event, so it needs --allow-degraded. "view" leaves the
+ * host's mount tree as it is (no tmpfs root, binds, masks or overlays). */
+#define WARD_LAYER_OFF_SECCOMP	(1u << 0)
+#define WARD_LAYER_OFF_LANDLOCK (1u << 1)
+#define WARD_LAYER_OFF_VIEW	(1u << 2)
 
 /* Defaults ("/dev", the built-in spool directory, everything else off) until
  * ward_test_hooks_read() fills it from the environment. */

@@ -5,6 +5,7 @@
  * workload's wait status to the supervisor. It never prints: failures go to the supervisor
  * as an ERROR message.
  */
+#include "common/hooks.h"
 #include "common/macro.h"
 #include "common/missing.h"
 #include "launcher/sandbox.h"
@@ -176,8 +177,11 @@ static _Noreturn void workload(struct ward_sandbox *sb, struct exec_report *rep,
 	char cmd[PATH_MAX];
 	const char *resolved = resolve_command(sb->argv[0], env, cmd, sizeof(cmd));
 	/* Seccomp last: after this only execve (always allowed) and exit are called. */
-	fd = sb->sc_prog_fd >= 0 ? ward_seccomp_load_fd(sb->sc, sb->sc_prog_fd)
-				 : ward_seccomp_load(sb->sc);
+	if (ward_hooks.layers_off & WARD_LAYER_OFF_SECCOMP) /* a missing layer (run.c) */
+		fd = -ENODATA;
+	else
+		fd = sb->sc_prog_fd >= 0 ? ward_seccomp_load_fd(sb->sc, sb->sc_prog_fd)
+					 : ward_seccomp_load(sb->sc);
 	if (fd < 0 && fd != -ENODATA) {
 		rep->err = -fd;
 		rep->code = WARD_EXIT_FAIL;

@@ -26,6 +26,7 @@ static const char *const layer_names[WARD_LAYER__N] = {
 	[WARD_LAYER_TIMEOUT] = "timeout",
 	[WARD_LAYER_MEMFD_NOEXEC] = "memfd_noexec",
 	[WARD_LAYER_MONITORS_OFF] = "bpf-monitors(off)",
+	[WARD_LAYER_VIEW_OFF] = "mount-view(off)",
 	[WARD_LAYER_MONITORS] = "bpf-monitors",
 	[WARD_LAYER_MONITORS_NETDEV] = "bpf-monitors(net/device)",
 	[WARD_LAYER_MONITORS_FILES] = "bpf-monitors(file/exec)",

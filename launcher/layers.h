@@ -28,6 +28,7 @@ enum ward_layer {
 	WARD_LAYER_TIMEOUT,
 	WARD_LAYER_MEMFD_NOEXEC, /* vm.memfd_noexec=2 in the sandbox's pid namespace */
 	WARD_LAYER_MONITORS_OFF, /* WARD_MONITORS=off */
+	WARD_LAYER_VIEW_OFF,	 /* WARD_LAYERS_OFF=view */
 	WARD_LAYER_MONITORS,
 	WARD_LAYER_MONITORS_NETDEV, /* only the cgroup programs loaded */
 	WARD_LAYER_MONITORS_FILES,  /* the syscall programs did not load */

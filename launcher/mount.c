@@ -14,6 +14,7 @@
  * under a read-only bind (say /usr/local on its own filesystem) cannot stay writable, which
  * remounting each bind by hand, as bubblewrap does, has to chase.
  */
+#include "common/hooks.h"
 #include "common/macro.h"
 #include "launcher/container.h"
 #include "launcher/sandbox.h"
@@ -962,7 +963,8 @@ int ward_mount_setup_child(struct ward_sandbox *sb, struct ward_error *err)
 	const char *base = NULL;
 	int r;
 
-	if (!(p->namespaces & WARD_NS_MOUNT))
+	/* WARD_LAYERS_OFF=view: the host's tree (a missing layer, run.c) */
+	if (!(p->namespaces & WARD_NS_MOUNT) || (ward_hooks.layers_off & WARD_LAYER_OFF_VIEW))
 		return 0;
 	/* Nothing we mount may propagate back to the host (mount_namespaces(7)). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

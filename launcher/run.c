@@ -171,6 +171,9 @@ static void prepare_layers(struct ward_sandbox *sb)
 	sb->layers.landlock_abi = sb->landlock_abi;
 	if (p->mode == WARD_MODE_AUDIT) {
 		/* audit observes; Landlock could only block */
+	} else if (ward_hooks.layers_off & WARD_LAYER_OFF_LANDLOCK) {
+		sb->landlock_abi = 0; /* ward_landlock_apply_child() then applies nothing */
+		ward_layer_missing(&sb->layers, WARD_LAYER_LANDLOCK);
 	} else if (sb->landlock_abi > 0) {
 		ward_layer_on(&sb->layers, WARD_LAYER_LANDLOCK);
 	} else {
@@ -185,7 +188,12 @@ static void prepare_layers(struct ward_sandbox *sb)
 		else
 			ward_layer_missing(&sb->layers, WARD_LAYER_MEMFD_NOEXEC);
 	}
-	ward_layer_on(&sb->layers, WARD_LAYER_SECCOMP);
+	if (ward_hooks.layers_off & WARD_LAYER_OFF_SECCOMP)
+		ward_layer_missing(&sb->layers, WARD_LAYER_SECCOMP);
+	else
+		ward_layer_on(&sb->layers, WARD_LAYER_SECCOMP);
+	if (ward_hooks.layers_off & WARD_LAYER_OFF_VIEW)
+		ward_layer_missing(&sb->layers, WARD_LAYER_VIEW_OFF);
 	ward_layer_on(&sb->layers, WARD_LAYER_CAPS);
 	ward_layer_on(&sb->layers, WARD_LAYER_NO_NEW_PRIVS);
 	if (p->wall_ns)

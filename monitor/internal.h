@@ -53,6 +53,7 @@ struct ward_monitor {
 	int ring_fd; /* pinned: our pool slot's ring; private: the skeleton's `ring` */
 	int slot_fd; /* flock'ed lock file of the pool slot, -1: private load */
 	unsigned slot;
+	bool hooks_ref; /* pinned: this sandbox linked or shares the hook links (pin.c) */
 	struct ring_buffer *rb;
 	size_t ring_bytes;
 	uint64_t cgid;
@@ -96,6 +97,8 @@ int ward_monitor_load_fresh(struct ward_monitor *m, bool attach_files, unsigned 
 
 /* pin.c: reuses the pinned set and claims a ring of its pool; < 0: load privately. */
 int ward_monitor_load_pinned(struct ward_monitor *m);
+/* pin.c: the last sandbox of the pool detaches the hook programs; call before the slot goes. */
+void ward_monitor_hooks_release(struct ward_monitor *m);
 
 /* policy.c; exec.c: exec.allow and the command -> exec_ok entries */
 int ward_monitor_exec_build(struct ward_monitor *m, char *const *command);

@@ -229,7 +229,7 @@ int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **r
 	 * (tests of that fallback) */
 	bool no_sys = ward_hooks.bpf_no_syscall_progs;
 	if (!no_sys && !ward_hooks.bpf_no_pinned && ward_monitor_load_pinned(m) >= 0) {
-		ward_monitor_timing("pinned set reused, slot claimed");
+		ward_monitor_timing("hooks linked (or shared)");
 	} else {
 		ward_monitor_fds_close(m);
 		m->pinned = false;
@@ -307,6 +307,8 @@ void ward_monitor_close(struct ward_monitor *m)
 		ward_monitor_policy_clear(m);
 	ward_monitor_timing("policy maps cleared");
 	ring_buffer__free(m->rb);
+	ward_monitor_hooks_release(m);
+	ward_monitor_timing("hooks released (last sandbox: detached)");
 	ward_monitor_fds_close(m);
 	monitor_bpf__destroy(m->skel);
 	ward_monitor_timing("programs released");

@@ -5,6 +5,16 @@
  * WARD_POOL_SLOTS ring buffers; ward_monitor_open() reuses the set (a few bpf_obj_get() calls
  * instead of a 12-16 ms load) and claims a ring of the pool with an flock on its lock file.
  * `--unpin` removes the set, `--status` says whether this build's set is pinned.
+ *
+ * The set keeps the syscall programs loaded, not attached: while a tp_btf/sys_exit link exists,
+ * every syscall of every process on the host takes the tracepoint slow path (1.17x on an
+ * open+read+close loop outside any sandbox). The first sandbox that claims a slot attaches the
+ * hooks and pins their links; the last one to leave unpins them (a raw_tp link costs ~0.1 ms to
+ * create or detach; a tracepoint/ one 65-90 ms). Both steps run under an flock on hooks.lock
+ * next to the slot locks, and a sandbox claims its slot before it takes that lock, so a leaving
+ * sandbox that finds every other slot free cannot detach under a starting one. The last one
+ * detaches them HOOKS_LINGER_S later (see ward_monitor_hooks_release()). A SIGKILLed last
+ * sandbox leaves the hooks attached until the next sandbox leaves (or --unpin).
  */
 #include <linux/types.h>
 
@@ -122,6 +132,158 @@ static int slot_claim(struct ward_monitor *m)
 	return -EBUSY;
 }
 
+/* The hook programs of the set: pinned as programs by --pin, linked while sandboxes run. */
+static const struct {
+	const char *prog, *pin, *link;
+} hooks[] = {
+	{"ward_sys_exit", "prog_sys_exit", "link_sys_exit"},
+	{"ward_exec_check", "prog_exec", "link_exec"},
+	{"ward_bprm_check", "prog_lsm", "link_lsm"},
+};
+
+static int hooks_lock(void)
+{
+	char dir[256], path[PATH_MAX];
+	int fd;
+
+	lock_dir_path(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/hooks.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Links the pinned hook programs unless another sandbox already has (its link pins stay). A set
+ * pinned before this scheme has link pins and no program pins: nothing to do. */
+static int hooks_attach(struct ward_monitor *m)
+{
+	_cleanup_close_ int lock = -1;
+	char path[PATH_MAX];
+	int r = 0;
+
+	lock = hooks_lock();
+	if (lock < 0)
+		return lock;
+	for (size_t i = 0; i < ARRAY_SIZE(hooks) && r >= 0; i++) {
+		struct stat st;
+		int pfd, lfd;
+
+		snprintf(path, sizeof(path), "%s/%s", m->pin_dir, hooks[i].link);
+		if (stat(path, &st) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", m->pin_dir, hooks[i].pin);
+		pfd = bpf_obj_get(path);
+		if (pfd < 0)
+			continue; /* not in this set (no LSM here) */
+		lfd = bpf_raw_tracepoint_open(NULL, pfd);
+		r = lfd < 0 ? -errno : 0;
+		close(pfd);
+		if (r < 0)
+			break;
+		snprintf(path, sizeof(path), "%s/%s", m->pin_dir, hooks[i].link);
+		if (bpf_obj_pin(lfd, path) < 0)
+			r = -errno;
+		close(lfd);
+	}
+	m->hooks_ref = r >= 0;
+	/* a start: a lingering detach forked before it must leave the links (see below) */
+	uint64_t gen = 0;
+	if (pread(lock, &gen, sizeof(gen), 0) != sizeof(gen))
+		gen = 0;
+	gen++;
+	if (pwrite(lock, &gen, sizeof(gen), 0) != sizeof(gen))
+		r = r < 0 ? r : 0;
+	return r;
+}
+
+/* Is any slot of the pool but `except` held by a running sandbox? */
+static bool slots_held(unsigned except)
+{
+	char dir[256], path[PATH_MAX];
+
+	lock_dir_path(dir, sizeof(dir));
+	for (unsigned k = 0; k < WARD_POOL_SLOTS; k++) {
+		int fd;
+		bool held;
+
+		if (k == except)
+			continue;
+		snprintf(path, sizeof(path), "%s/slot.%u", dir, k);
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		held = flock(fd, LOCK_EX | LOCK_NB) < 0;
+		close(fd);
+		if (held)
+			return true;
+	}
+	return false;
+}
+
+static void hooks_unpin(const char *pin_dir)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, hooks[i].pin);
+		if (stat(path, &st) < 0)
+			continue; /* an older set: its links are permanent */
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, hooks[i].link);
+		unlink(path);
+	}
+}
+
+/*
+ * The last sandbox of the pool leaves the hook links to a child that unpins them after
+ * HOOKS_LINGER_S unless a sandbox runs again by then. Detaching at once made the next launch
+ * wait for an RCU grace period (6-7 ms here, +80% on a launch): tracepoint_add_func() on a
+ * 0->1 transition calls tp_rcu_cond_sync(), which waits for a grace period after the last 1->0
+ * (kernel/tracepoint.c) so that the static call never sees stale data. Launches in a row share
+ * the links; a launch after the linger attaches long after the last detach and does not wait.
+ * The child closes every fd (a `$(ward run ...)` must not wait for it) and takes nothing but
+ * the hooks lock and a look at the slot locks.
+ */
+#define HOOKS_LINGER_S 2
+void ward_monitor_hooks_release(struct ward_monitor *m)
+{
+	_cleanup_close_ int lock = -1;
+	pid_t pid;
+
+	if (!m->hooks_ref)
+		return;
+	m->hooks_ref = false;
+	uint64_t gen = 0, now = 0;
+
+	lock = hooks_lock();
+	if (lock < 0 || slots_held(m->slot))
+		return;
+	if (pread(lock, &gen, sizeof(gen), 0) != sizeof(gen))
+		gen = 0;
+	pid = fork();
+	if (pid != 0)
+		return; /* the child is reparented when ward exits; a failed fork keeps the hooks */
+	setsid();
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup3(null, fd, 0);
+	close_range(3, ~0U, 0);
+	sleep(HOOKS_LINGER_S);
+	lock = hooks_lock();
+	/* a sandbox started since (the generation moved on): its own exit decides */
+	if (lock >= 0 && pread(lock, &now, sizeof(now), 0) >= 0 && now == gen &&
+	    !slots_held(WARD_POOL_SLOTS))
+		hooks_unpin(m->pin_dir);
+	_exit(0);
+}
+
 /* Reuses programs pinned by `ward monitor --pin`: a few bpf_obj_get() calls instead of a load. */
 int ward_monitor_load_pinned(struct ward_monitor *m)
 {
@@ -141,14 +303,22 @@ int ward_monitor_load_pinned(struct ward_monitor *m)
 		if (m->prog_fd[i] < 0)
 			return -errno;
 	}
-	snprintf(path, sizeof(path), "%s/link_sys_exit", m->pin_dir);
+	snprintf(path, sizeof(path), "%s/prog_sys_exit", m->pin_dir);
 	m->files = stat(path, &st) == 0;
-	snprintf(path, sizeof(path), "%s/link_lsm", m->pin_dir);
+	snprintf(path, sizeof(path), "%s/link_sys_exit", m->pin_dir);
+	m->files = m->files || stat(path, &st) == 0;
+	snprintf(path, sizeof(path), "%s/prog_lsm", m->pin_dir);
 	m->lsm = stat(path, &st) == 0;
+	snprintf(path, sizeof(path), "%s/link_lsm", m->pin_dir);
+	m->lsm = m->lsm || stat(path, &st) == 0;
 	if (m->files)
 		m->exec_mech = m->lsm ? "lsm" : "tp_btf";
 	m->pinned = true;
-	return slot_claim(m);
+	int r = slot_claim(m);
+	ward_monitor_timing("pinned set reused, slot claimed");
+	if (r >= 0 && m->files)
+		r = hooks_attach(m);
+	return r;
 }
 
 static int unpin_dir(const char *dir)
@@ -176,6 +346,10 @@ static int unpin_dir(const char *dir)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/link_lsm", dir);
 	unlink(path);
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, hooks[i].pin);
+		unlink(path);
+	}
 	if (rmdir(dir) < 0 && errno != ENOENT)
 		r = -errno;
 	return r;
@@ -237,15 +411,14 @@ static int pin_all(struct ward_error *err)
 					     m.skel->obj, ward_monitor_cg_progs[i].name),
 				     path);
 	}
-	if (r >= 0 && m.files) {
-		snprintf(path, sizeof(path), "%s/link_sys_exit", dir);
-		r = bpf_link__pin(m.skel->links.ward_sys_exit, path);
-		snprintf(path, sizeof(path), "%s/link_exec", dir);
-		if (r >= 0)
-			r = bpf_link__pin(m.skel->links.ward_exec_check, path);
-		snprintf(path, sizeof(path), "%s/link_lsm", dir);
-		if (r >= 0 && m.lsm)
-			r = bpf_link__pin(m.skel->links.ward_bprm_check, path);
+	/* the hook programs, not their links: sandboxes link them while any runs */
+	for (size_t i = 0; r >= 0 && m.files && i < ARRAY_SIZE(hooks); i++) {
+		struct bpf_program *prog =
+			bpf_object__find_program_by_name(m.skel->obj, hooks[i].prog);
+		if (!prog || bpf_program__fd(prog) < 0 || (i == 2 && !m.lsm))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, hooks[i].pin);
+		r = bpf_program__pin(prog, path);
 	}
 	for (int i = M__N - 1; r >= 0 && i >= 0; i--) {
 		snprintf(path, sizeof(path), "%s/%s", dir, ward_monitor_map_names[i]);
@@ -321,7 +494,12 @@ int ward_monitor_pin_main(int argc, char **argv)
 	} else if (strcmp(op, "--status") == 0) {
 		pin_dir_path(dir, sizeof(dir));
 		snprintf(path, sizeof(path), "%s/members", dir);
-		printf("%s %s\n", access(path, F_OK) == 0 ? "pinned" : "not-pinned", dir);
+		bool pinned = access(path, F_OK) == 0;
+		snprintf(path, sizeof(path), "%s/link_sys_exit", dir);
+		printf("%s %s%s\n", pinned ? "pinned" : "not-pinned", dir,
+		       !pinned			 ? ""
+		       : access(path, F_OK) == 0 ? " (syscall hook attached: a sandbox runs)"
+						 : " (syscall hook detached: no sandbox runs)");
 		return 0;
 	} else {
 		fprintf(stderr,

@@ -25,6 +25,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -203,6 +205,117 @@ static void test_default_deny(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	ward_seccomp_free(sc);
 	profile_free(p);
+}
+
+/*
+ * The kernel's seccomp action cache (kernel/seccomp.c, seccomp_cache_prepare(), Linux 5.11):
+ * when a filter is attached, the kernel runs it for every syscall number of the native and
+ * compat arch with an emulator that knows only nr and arch; a syscall whose result is
+ * SECCOMP_RET_ALLOW without any other load (no argument, no instruction pointer) is marked,
+ * and later calls of it skip every filter of the stack. This is that emulator
+ * (seccomp_is_const_allow()): whatever it cannot follow is "not constant".
+ */
+static bool const_allow(const struct sock_filter *f, size_t len, uint32_t arch, uint32_t nr)
+{
+	uint32_t a = 0;
+
+	for (size_t pc = 0; pc < len; pc++) {
+		const struct sock_filter *i = &f[pc];
+		bool res;
+
+		switch (i->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (i->k == offsetof(struct seccomp_data, nr))
+				a = nr;
+			else if (i->k == offsetof(struct seccomp_data, arch))
+				a = arch;
+			else
+				return false;
+			break;
+		case BPF_RET | BPF_K:
+			return i->k == SECCOMP_RET_ALLOW;
+		case BPF_JMP | BPF_JA:
+			pc += i->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+		case BPF_JMP | BPF_JGE | BPF_K:
+		case BPF_JMP | BPF_JGT | BPF_K:
+		case BPF_JMP | BPF_JSET | BPF_K:
+			switch (BPF_OP(i->code)) {
+			case BPF_JEQ:
+				res = a == i->k;
+				break;
+			case BPF_JGE:
+				res = a >= i->k;
+				break;
+			case BPF_JGT:
+				res = a > i->k;
+				break;
+			default:
+				res = a & i->k;
+				break;
+			}
+			pc += res ? i->jt : i->jf;
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= i->k;
+			break;
+		default:
+			return false;
+		}
+	}
+	return false;
+}
+
+/* Every syscall allowed without an argument check must hit the action cache, through the
+ * foreign-ABI prefix and libseccomp's arch check and binary tree (SCMP_FLTATR_CTL_OPTIMIZE 2);
+ * those with argument rules (socket, ioctl, clone), denied ones and the foreign ABIs must not. */
+static void check_cache(enum ward_sc_action def)
+{
+	struct ward_profile *p = profile_new(def);
+	struct ward_seccomp *sc = NULL;
+	struct sock_filter f[BPF_MAXINSNS];
+	static const char *const plain[] = {"read",  "write", "close", "openat",
+					    "fstat", "mmap",  "futex", "getpid"};
+	uint32_t native = seccomp_arch_native();
+	ssize_t n;
+	int fd;
+
+	add_base(p);
+	strv_add(&p->sc_allow, "openat");
+	strv_add(&p->sc_kill, "kexec_load");
+	if (def == WARD_SC_ALLOW)
+		strv_add(&p->sc_deny, "getuid");
+	assert_int_equal(ward_seccomp_build(p, &sc, NULL), 0);
+	fd = ward_seccomp_export(sc);
+	assert_true(fd >= 0);
+	n = pread(fd, f, sizeof(f), 0);
+	close(fd);
+	assert_true(n > 0 && n % (ssize_t)sizeof(f[0]) == 0);
+	n /= sizeof(f[0]);
+	for (size_t i = 0; i < ARRAY_SIZE(plain); i++) {
+		int nr = seccomp_syscall_resolve_name(plain[i]);
+		assert_true(nr >= 0);
+		if (!const_allow(f, n, native, nr))
+			fail_msg("%s (%d) misses the seccomp action cache", plain[i], nr);
+	}
+	assert_false(const_allow(f, n, native, seccomp_syscall_resolve_name("socket")));
+	assert_false(const_allow(f, n, native, seccomp_syscall_resolve_name("ioctl")));
+	assert_false(const_allow(f, n, native, seccomp_syscall_resolve_name("kexec_load")));
+	assert_false(const_allow(f, n, native, seccomp_syscall_resolve_name("ptrace")));
+	if (native == SCMP_ARCH_X86_64) {
+		assert_false(const_allow(f, n, SCMP_ARCH_X86, 3 /* i386 read */));
+		assert_false(const_allow(f, n, native,
+					 0x40000000u | seccomp_syscall_resolve_name("read")));
+	}
+	ward_seccomp_free(sc);
+	profile_free(p);
+}
+
+static void test_action_cache(void **state)
+{
+	check_cache(WARD_SC_DENY);
+	check_cache(WARD_SC_ALLOW);
 }
 
 static void *thread_fn(void *arg)
@@ -625,6 +738,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_notify_roundtrip),
 		cmocka_unit_test(test_import),
+		cmocka_unit_test(test_action_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
