@@ -235,13 +235,14 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 fuzz-build: $(FUZZ_BINS)
 
 # One target: the regressions once, then FUZZ_SECONDS of fuzzing from the seeds and what
-# earlier runs found; libFuzzer's last status line (execs, exec/s, cov) goes to build/fuzz/.
+# earlier runs found (a random seed; make check's smoke run uses seed 1, so that what it
+# explores does not change from run to run); libFuzzer's last status line (execs, exec/s, cov) goes to build/fuzz/.
 define fuzz_run
 	mkdir -p $(BUILD)/fuzz/corpus/$(1) $(BUILD)/fuzz/artifacts/$(1); \
 	if [ -n "$$(ls tests/fuzz/regressions/$(1) 2>/dev/null)" ]; then \
 		$(BUILD)/fuzz/fuzz_$(1) tests/fuzz/regressions/$(1)/* >$(BUILD)/fuzz/$(1).regress.log 2>&1 || \
 			{ tail -n 30 $(BUILD)/fuzz/$(1).regress.log; exit 1; }; fi; \
-	nice -n 10 $(BUILD)/fuzz/fuzz_$(1) -max_total_time=$(2) -print_final_stats=1 \
+	nice -n 10 $(BUILD)/fuzz/fuzz_$(1) -max_total_time=$(2) -seed=$(3) -print_final_stats=1 \
 		-artifact_prefix=$(BUILD)/fuzz/artifacts/$(1)/ \
 		-dict=tests/fuzz/$(if $(filter profile,$(1)),profile,json).dict \
 		$(BUILD)/fuzz/corpus/$(1) tests/fuzz/corpus/$(1) >$(BUILD)/fuzz/$(1).log 2>&1 || \
@@ -250,10 +251,10 @@ define fuzz_run
 endef
 
 fuzz: $(FUZZ_BINS)
-	$(Q)set -e; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),$(FUZZ_SECONDS)))
+	$(Q)set -e; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),$(FUZZ_SECONDS),0))
 
 fuzz-smoke: $(FUZZ_BINS)
-	$(Q)set -e; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),3))
+	$(Q)set -e; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),3,1))
 
 # ---- misc ---------------------------------------------------------------------------------
 install: all
