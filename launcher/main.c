@@ -214,16 +214,10 @@ static int cmd_run(int argc, char **argv)
 	struct ward_profile *p = sb.profile;
 	if (mode)
 		p->mode = strcmp(mode, "audit") == 0 ? WARD_MODE_AUDIT : WARD_MODE_ENFORCE;
-	if (net) {
-		p->net_mode = strcmp(net, "none") == 0	     ? WARD_NET_NONE
-			      : strcmp(net, "loopback") == 0 ? WARD_NET_LOOPBACK
-							     : WARD_NET_HOST;
-		/* the network namespace follows the mode: host shares, the others isolate */
-		if (p->net_mode == WARD_NET_HOST)
-			p->namespaces &= ~WARD_NS_NET;
-		else
-			p->namespaces |= WARD_NS_NET;
-	}
+	if (net)
+		ward_profile_set_net(p, strcmp(net, "none") == 0       ? WARD_NET_NONE
+					: strcmp(net, "loopback") == 0 ? WARD_NET_LOOPBACK
+								       : WARD_NET_HOST);
 	if (timeout)
 		p->wall_ns = timeout_ns;
 	if (sink) {

@@ -441,6 +441,16 @@ static int parse_gpu_list(const char *spec, bool *ret_all, int gpus[WARD_GPU_MAX
 	return 0;
 }
 
+void ward_profile_set_net(struct ward_profile *p, enum ward_net_mode mode)
+{
+	p->net_mode = mode;
+	/* the network namespace follows the mode: host shares, the others isolate */
+	if (mode == WARD_NET_HOST)
+		p->namespaces &= ~WARD_NS_NET;
+	else
+		p->namespaces |= WARD_NS_NET;
+}
+
 int ward_profile_set_gpu(struct ward_profile *p, const char *spec, struct ward_error *err)
 {
 	int gpus[WARD_GPU_MAX];

@@ -148,6 +148,8 @@ int ward_profile_add_env(struct ward_profile *p, const char *spec, struct ward_e
 int ward_profile_add_deny(struct ward_profile *p, const char *path, struct ward_loc loc);
 /* Applies --gpu none|all|N[,N]. */
 int ward_profile_set_gpu(struct ward_profile *p, const char *spec, struct ward_error *err);
+/* Applies --net (already validated): the mode, and the network namespace that goes with it. */
+void ward_profile_set_net(struct ward_profile *p, enum ward_net_mode mode);
 
 /* A variable name for env.pass, env.set and --env: [A-Za-z_][A-Za-z0-9_]*, len bytes of s. */
 bool ward_env_name_ok(const char *s, size_t len);

@@ -788,16 +788,10 @@ int ward_selftest_main(int argc, char **argv)
 	struct ward_profile *p = st.p;
 	if (mode)
 		p->mode = strcmp(mode, "audit") == 0 ? WARD_MODE_AUDIT : WARD_MODE_ENFORCE;
-	if (net) {
-		/* as `ward run --net`: the network namespace follows the mode */
-		p->net_mode = strcmp(net, "none") == 0	     ? WARD_NET_NONE
-			      : strcmp(net, "loopback") == 0 ? WARD_NET_LOOPBACK
-							     : WARD_NET_HOST;
-		if (p->net_mode == WARD_NET_HOST)
-			p->namespaces &= ~WARD_NS_NET;
-		else
-			p->namespaces |= WARD_NS_NET;
-	}
+	if (net)
+		ward_profile_set_net(p, strcmp(net, "none") == 0       ? WARD_NET_NONE
+					: strcmp(net, "loopback") == 0 ? WARD_NET_LOOPBACK
+								       : WARD_NET_HOST);
 	for (size_t i = 0; i < n_binds && r >= 0; i++)
 		r = ward_profile_add_bind(p, binds[i], &err);
 	if (r >= 0 && gpu)
