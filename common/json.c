@@ -287,6 +287,12 @@ void ward_json_strn(struct ward_json *j, const char *key, const char *val, size_
 		ward_json_escape(j, val, n);
 }
 
+void ward_json_raw(struct ward_json *j, const char *key, const char *json, size_t n)
+{
+	json_member(j, key);
+	json_put(j, json, n);
+}
+
 void ward_json_str(struct ward_json *j, const char *key, const char *val)
 {
 	ward_json_strn(j, key, val, val ? strlen(val) : 0);

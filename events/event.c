@@ -39,6 +39,8 @@ void ward_format_time(char buf[40], const struct timespec *ts)
 	buf[last_n + 11] = 0;
 }
 
+#define WARD_EVENT_CLOCK_EVERY 4096
+
 void ward_event_begin(struct ward_events *ev, struct ward_json *j, const char *kind,
 		      const char *action, bool violation, pid_t pid, const char *comm,
 		      const char *rule)
@@ -61,25 +63,45 @@ void ward_event_begin_at(struct ward_events *ev, struct ward_json *j, uint64_t m
 		ev->jcap = 0;
 	}
 	j->violation = violation;
-	clock_gettime(CLOCK_REALTIME, &ts);
 	if (mono_ns) {
-		/* realtime = now_realtime - (now_monotonic - mono_ns) */
-		struct timespec mono;
-		clock_gettime(CLOCK_MONOTONIC, &mono);
-		uint64_t now_mono = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
-		uint64_t real = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-		if (now_mono >= mono_ns && real >= now_mono - mono_ns) {
-			real -= now_mono - mono_ns;
-			ts.tv_sec = (time_t)(real / 1000000000ull);
-			ts.tv_nsec = (long)(real % 1000000000ull);
+		/* realtime = mono_ns + (realtime - monotonic): the offset moves only when the
+		 * clock is set or slewed, so read both clocks once per WARD_EVENT_CLOCK_EVERY
+		 * events rather than twice per event (a burst: 2% of the supervisor) */
+		if (ev->clock_uses == 0) {
+			struct timespec mono;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			clock_gettime(CLOCK_MONOTONIC, &mono);
+			ev->clock_off = ((int64_t)ts.tv_sec - mono.tv_sec) * 1000000000ll +
+					(ts.tv_nsec - mono.tv_nsec);
 		}
+		ev->clock_uses = (ev->clock_uses + 1) % WARD_EVENT_CLOCK_EVERY;
+		int64_t real = (int64_t)mono_ns + ev->clock_off;
+		if (real < 0)
+			real = 0;
+		ts.tv_sec = (time_t)(real / 1000000000ll);
+		ts.tv_nsec = (long)(real % 1000000000ll);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+	}
+	if (!ev->pre_sandbox.buf) {
+		ward_json_init(&ev->pre_sandbox);
+		ward_json_init(&ev->pre_host);
+		ward_json_escape(&ev->pre_sandbox, ev->sandbox, strlen(ev->sandbox));
+		ward_json_escape(&ev->pre_host, ev->host, strlen(ev->host));
 	}
 	ward_format_time(t, &ts);
 	ward_json_open(j);
 	ward_json_str(j, "time", t);
-	ward_json_str(j, "sandbox", ev->sandbox);
+	if (ev->pre_sandbox.oom)
+		ward_json_str(j, "sandbox", ev->sandbox);
+	else
+		ward_json_raw(j, "sandbox", ev->pre_sandbox.buf, ev->pre_sandbox.len);
 	ward_json_uint(j, "seq", ++ev->seq);
-	ward_json_str(j, "host", ev->host);
+	if (ev->pre_host.oom)
+		ward_json_str(j, "host", ev->host);
+	else
+		ward_json_raw(j, "host", ev->pre_host.buf, ev->pre_host.len);
 	ward_json_str(j, "kind", kind);
 	ward_json_str(j, "action", action);
 	ward_json_bool(j, "violation", violation);
@@ -128,4 +150,6 @@ void ward_events_release(struct ward_events *ev)
 	free(ev->jbuf);
 	ev->jbuf = NULL;
 	ev->jcap = 0;
+	ward_json_free(&ev->pre_sandbox);
+	ward_json_free(&ev->pre_host);
 }

@@ -22,6 +22,11 @@ struct ward_events {
 	uint64_t failed; /* events begun but not handed to the sink (no memory, sink error) */
 	char *jbuf;	 /* the last event's buffer, reused by the next (no malloc per event) */
 	size_t jcap;
+	/* sandbox and host escaped once, at the first event (both are set before it) */
+	struct ward_json pre_sandbox, pre_host;
+	/* CLOCK_REALTIME - CLOCK_MONOTONIC, read again every WARD_EVENT_CLOCK_EVERY events */
+	int64_t clock_off;
+	unsigned clock_uses;
 };
 /* Frees what the emitter keeps between events. */
 void ward_events_release(struct ward_events *ev);

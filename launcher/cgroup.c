@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,6 +51,11 @@ struct cg_dir {
 	char *path;
 	int fd;
 	bool v2;
+	/* v1: the hierarchy (a controller of it, its mount and mounted root), and the tasks
+	 * file of the supervisor's own cgroup there while ward_cgroup_clone_enter() holds it */
+	const char *ctrl;
+	char *mount, *mount_root;
+	int back_fd;
 	char name[64]; /* basename of the hierarchy's mount point, for ward_cgroup_view() */
 };
 
@@ -62,8 +68,15 @@ struct ward_cgroup {
 		int dir; /* index into dirs */
 	} ctrl[CG_N];
 	uint64_t id;
+	uint64_t pids_max;
+	bool entered;
 	unsigned missing; /* WARD_CGROUP_MISSING_* of limits asked for but not applicable */
 	bool v1_mounted;  /* the host mounts v1 hierarchies (hybrid or v1) */
+	/* ward_cgroup_attach_begin()'s thread, joined by ward_cgroup_attach_end() */
+	pthread_t attacher;
+	bool attaching;
+	pid_t attach_pid;
+	int attach_ret;
 };
 
 /* ---- small file helpers ------------------------------------------------------------------- */
@@ -159,6 +172,7 @@ static void unescape(char *s)
 struct cg_mounts {
 	char v2[PATH_MAX];
 	char v1[CG_N][PATH_MAX];
+	char v1_root[CG_N][PATH_MAX]; /* the hierarchy's directory mounted there ("/" on a host) */
 };
 
 static int find_mounts(struct cg_mounts *m)
@@ -171,11 +185,11 @@ static int find_mounts(struct cg_mounts *m)
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
-		char mnt[PATH_MAX], fstype[64], opts[1024];
+		char mnt[PATH_MAX], root[PATH_MAX], fstype[64], opts[1024];
 		const char *sep = strstr(line, " - ");
 
 		/* id parent maj:min root mountpoint options [optional...] - fstype source super */
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
 		    sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2)
 			continue;
 		unescape(mnt);
@@ -184,8 +198,11 @@ static int find_mounts(struct cg_mounts *m)
 				snprintf(m->v2, sizeof(m->v2), "%s", mnt);
 		} else if (!strcmp(fstype, "cgroup")) {
 			for (int c = 0; c < CG_N; c++)
-				if (!m->v1[c][0] && has_word(opts, ctrl_names[c], ","))
+				if (!m->v1[c][0] && has_word(opts, ctrl_names[c], ",")) {
+					unescape(root);
 					snprintf(m->v1[c], sizeof(m->v1[c]), "%s", mnt);
+					snprintf(m->v1_root[c], sizeof(m->v1_root[c]), "%s", root);
+				}
 		}
 	}
 	return 0;
@@ -421,6 +438,22 @@ static void gc_leftovers(const struct cg_mounts *m)
 
 /* mkdir <mount>/ward and <mount>/ward/<id>; records the leaf (so a failure later removes it). */
 static int make_dir(struct ward_cgroup *cg, const char *mount, const char *id, bool v2,
+		    struct ward_error *err);
+
+static int make_v1_dir(struct ward_cgroup *cg, const struct cg_mounts *m, int c, const char *id,
+		       struct ward_error *err)
+{
+	int r = make_dir(cg, m->v1[c], id, false, err);
+
+	if (r < 0)
+		return r;
+	cg->dirs[r].ctrl = ctrl_names[c];
+	cg->dirs[r].mount = strdup(m->v1[c]);
+	cg->dirs[r].mount_root = strdup(m->v1_root[c]);
+	return r;
+}
+
+static int make_dir(struct ward_cgroup *cg, const char *mount, const char *id, bool v2,
 		    struct ward_error *err)
 {
 	char parent[PATH_MAX];
@@ -453,6 +486,7 @@ static int make_dir(struct ward_cgroup *cg, const char *mount, const char *id, b
 	}
 	d->path = TAKE_PTR(path);
 	d->v2 = v2;
+	d->back_fd = -1;
 	snprintf(d->name, sizeof(d->name), "%s",
 		 strrchr(mount, '/') ? strrchr(mount, '/') + 1 : mount);
 	return (int)cg->n_dirs++;
@@ -524,6 +558,7 @@ int ward_cgroup_create(const char *id, const struct ward_cgroup_limits *lim,
 		cg->ctrl[c].dir = -1;
 	for (int c = 0; c < CG_N; c++)
 		cg->v1_mounted |= m.v1[c][0] != 0;
+	cg->pids_max = lim->pids_max;
 
 	if (m.v2[0]) {
 		r = make_dir(cg, m.v2, id, true, err);
@@ -565,7 +600,7 @@ int ward_cgroup_create(const char *id, const struct ward_cgroup_limits *lim,
 				if (!strcmp(cg->dirs[i].path, dir))
 					idx = (int)i;
 			if (idx < 0) {
-				r = make_dir(cg, m.v1[c], id, false, err);
+				r = make_v1_dir(cg, &m, c, id, err);
 				if (r < 0)
 					return r;
 				idx = r;
@@ -626,8 +661,9 @@ static int write_pid(int dfd, pid_t pid)
 	return write_at(dfd, "cgroup.procs", v);
 }
 
-/* Every dir, v2 included: writing a pid already there (CLONE_INTO_CGROUP) is a no-op, and a
- * child started without clone3 gets its identity this way. */
+/* Every dir, v2 included (v1 too: ward_cgroup_clone_enter() let the clone inherit them): writing a
+ * pid already there (CLONE_INTO_CGROUP) is a no-op, and a child started without clone3 gets its
+ * identity this way. */
 static bool pid_in(int dirfd, pid_t pid)
 {
 	char buf[4096], want[16];
@@ -652,7 +688,7 @@ int ward_cgroup_attach(struct ward_cgroup *cg, pid_t pid)
 		/* The v2 cgroup was joined by clone3(CLONE_INTO_CGROUP); writing it again would
 		 * be a no-op that still takes cgroup_threadgroup_rwsem for writing, which costs
 		 * an RCU grace period (several ms) when no other migration happened recently. */
-		if (cg->dirs[i].v2 && pid_in(cg->dirs[i].fd, pid))
+		if (pid_in(cg->dirs[i].fd, pid))
 			continue;
 		int r = write_pid(cg->dirs[i].fd, pid);
 
@@ -660,6 +696,147 @@ int ward_cgroup_attach(struct ward_cgroup *cg, pid_t pid)
 			return r;
 	}
 	return 0;
+}
+
+/* The tasks file of the calling thread's own cgroup in d's hierarchy, from
+ * /proc/thread-self/cgroup ("id:controllers:path", path below the hierarchy's root). */
+static int open_own_tasks(const struct cg_dir *d, const char *self)
+{
+	_cleanup_free_ char *copy = strdup(self);
+	size_t rl = d->mount_root ? strlen(d->mount_root) : 0;
+
+	if (!copy || !d->ctrl || !d->mount || !rl)
+		return -ENOMEM;
+	for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *ctrls = strchr(l, ':'), *path;
+		char file[PATH_MAX * 2];
+
+		if (!ctrls || !(path = strchr(ctrls + 1, ':')))
+			continue;
+		*path++ = '\0';
+		if (!has_word(ctrls + 1, d->ctrl, ","))
+			continue;
+		/* the mount shows root and below: path must lie there */
+		if (strcmp(d->mount_root, "/") != 0) {
+			if (strncmp(path, d->mount_root, rl) != 0 ||
+			    (path[rl] != '/' && path[rl] != '\0'))
+				return -ENOENT;
+			path += rl;
+		}
+		snprintf(file, sizeof(file), "%s%s%stasks", d->mount, path,
+			 path[0] && path[strlen(path) - 1] == '/' ? "" : "/");
+		int fd = open(file, O_WRONLY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Joining a v1 cgroup by writing a pid to cgroup.procs takes cgroup_threadgroup_rwsem for
+ * writing, and the first writer after a quiet while waits an RCU grace period for the
+ * semaphore's rcu_sync (6-16 ms on the 2-core test VM: most of a warm launch). A thread that
+ * moves only itself ("0" to the v1 "tasks" file) takes no such lock
+ * (kernel/cgroup/cgroup.c, cgroup_procs_write_start(): CGRP_ATTACH_LOCK_NONE), and a clone
+ * inherits its caller's v1 cgroups. So the supervisor's thread steps into the sandbox's v1
+ * cgroups for the clone3 and back out right after. Not with pids.max 1 (the thread would be
+ * counted and the clone refused); any failure: the caller joins by ward_cgroup_attach().
+ */
+int ward_cgroup_clone_enter(struct ward_cgroup *cg)
+{
+	char self[4096];
+	int r;
+
+	if (!cg || cg->entered)
+		return -EINVAL;
+	if (cg->pids_max == 1)
+		return -EDQUOT;
+	r = read_at(AT_FDCWD, "/proc/thread-self/cgroup", self, sizeof(self));
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < cg->n_dirs; i++) {
+		if (cg->dirs[i].v2)
+			continue;
+		r = open_own_tasks(&cg->dirs[i], self);
+		if (r < 0)
+			goto fail;
+		cg->dirs[i].back_fd = r;
+	}
+	cg->entered = true;
+	for (size_t i = 0; i < cg->n_dirs; i++) {
+		if (cg->dirs[i].v2)
+			continue;
+		r = write_at(cg->dirs[i].fd, "tasks", "0");
+		if (r < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	ward_cgroup_clone_leave(cg);
+	return r;
+}
+
+void ward_cgroup_clone_leave(struct ward_cgroup *cg)
+{
+	if (!cg)
+		return;
+	for (size_t i = 0; i < cg->n_dirs; i++) {
+		struct cg_dir *d = &cg->dirs[i];
+
+		if (d->back_fd < 0)
+			continue;
+		/* Back home; a failure leaves the supervisor's thread counted in the sandbox's
+		 * cgroup, which the destroy at exit cannot rmdir: report it once. */
+		if (cg->entered && write(d->back_fd, "0", 1) < 0)
+			ward_log("warning: leaving the sandbox's cgroup %s: %m", d->path);
+		close(d->back_fd);
+		d->back_fd = -1;
+	}
+	cg->entered = false;
+}
+
+static void *attach_thread(void *arg)
+{
+	struct ward_cgroup *cg = arg;
+
+	cg->attach_ret = ward_cgroup_attach(cg, cg->attach_pid);
+	return NULL;
+}
+
+int ward_cgroup_attach_begin(struct ward_cgroup *cg, pid_t pid)
+{
+	bool v1 = false;
+	int r;
+
+	if (!cg || pid <= 0 || cg->attaching)
+		return -EINVAL;
+	for (size_t i = 0; i < cg->n_dirs; i++)
+		v1 |= !cg->dirs[i].v2 && !pid_in(cg->dirs[i].fd, pid);
+	cg->attach_pid = pid;
+	/* born in all of them (CLONE_INTO_CGROUP, ward_cgroup_clone_enter()): nothing to wait for
+	 */
+	if (!v1) {
+		cg->attach_ret = ward_cgroup_attach(cg, pid);
+		return 0;
+	}
+	r = -pthread_create(&cg->attacher, NULL, attach_thread, cg);
+	if (r < 0) {
+		cg->attach_ret = ward_cgroup_attach(cg, pid);
+		return 0;
+	}
+	cg->attaching = true;
+	return 0;
+}
+
+int ward_cgroup_attach_end(struct ward_cgroup *cg)
+{
+	if (!cg)
+		return -EINVAL;
+	if (cg->attaching) {
+		pthread_join(cg->attacher, NULL);
+		cg->attaching = false;
+	}
+	return cg->attach_ret;
 }
 
 int ward_cgroup_oom_kills(struct ward_cgroup *cg, uint64_t *ret)
@@ -762,6 +939,8 @@ void ward_cgroup_destroy(struct ward_cgroup *cg)
 
 	if (!cg)
 		return;
+	(void)ward_cgroup_attach_end(cg);
+	ward_cgroup_clone_leave(cg);
 	deadline = ward_now_ms() + DESTROY_TIMEOUT_MS;
 	/* Processes of a dying pid namespace leave the cgroup a moment after SIGKILL. */
 	for (;;) {
@@ -780,6 +959,8 @@ void ward_cgroup_destroy(struct ward_cgroup *cg)
 		while (rmdir(d->path) < 0 && errno == EBUSY && ward_now_ms() < deadline)
 			nanosleep(&tick, NULL);
 		free(d->path);
+		free(d->mount);
+		free(d->mount_root);
 	}
 	free(cg);
 }

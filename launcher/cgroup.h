@@ -36,6 +36,15 @@ unsigned ward_cgroup_missing(const struct ward_cgroup *cg);
 int ward_cgroup_v2_fd(struct ward_cgroup *cg);	 /* for CLONE_INTO_CGROUP / BPF attach; -1 */
 uint64_t ward_cgroup_id(struct ward_cgroup *cg); /* v2 cgroup id (inode), 0 if none */
 int ward_cgroup_attach(struct ward_cgroup *cg, pid_t pid); /* v1 hierarchies (v2 by clone) */
+/* The same in a thread: on a hybrid host the first v1 cgroup.procs write of a while waits an
+ * RCU grace period (cgroup_threadgroup_rwsem's rcu_sync), so the caller starts the monitors
+ * meanwhile. _end() joins it and returns ward_cgroup_attach()'s result; destroy joins too. */
+/* Moves the calling thread into the sandbox's v1 cgroups so that a clone it makes is born
+ * there (no grace period, see cgroup.c); _leave() moves it back (destroy does too). */
+int ward_cgroup_clone_enter(struct ward_cgroup *cg);
+void ward_cgroup_clone_leave(struct ward_cgroup *cg);
+int ward_cgroup_attach_begin(struct ward_cgroup *cg, pid_t pid);
+int ward_cgroup_attach_end(struct ward_cgroup *cg);
 /* The sandbox's own cgroup as the runtime inside should see it at /sys/fs/cgroup (mount.c
  * binds each entry read-only). root: the host has cgroup2 only, entry 0 (the v2 directory)
  * is /sys/fs/cgroup itself. Otherwise each entry is a directory of /sys/fs/cgroup named after

@@ -9,10 +9,11 @@
  *       everything that can fail on bad input fails here, before anything is created
  *    2. create the sandbox cgroup(s) and apply limits
  *    3. refuse (125) if a protection the profile asks for is missing, unless --allow-degraded
- *    4. clone3(CLONE_NEWUSER|NEWPID|NEWNS|NEWNET|NEWIPC|NEWUTS|NEWCGROUP|CLONE_INTO_CGROUP)
+ *    4. clone3(CLONE_NEWUSER|NEWPID|NEWNS|NEWNET|NEWIPC|NEWUTS|NEWCGROUP|CLONE_INTO_CGROUP),
+ *       the calling thread inside the sandbox's v1 cgroups for it (hybrid hosts, cgroup.c)
  *    5. write the child's uid/gid maps, send GO; while init builds the view: join the v1
- *       cgroups (hybrid hosts), load and attach the BPF monitors (a failure kills init and
- *       refuses, 125), export the seccomp program; then send CGROUPS
+ *       cgroups where init was not born in them, load and attach the BPF monitors (a
+ *       failure kills init and refuses, 125), export the seccomp program; send CGROUPS
  *    6. wait for READY (with the seccomp listener fd) or ERROR; then supervise (supervisor.c)
  *
  *  init (PID 1 in the new namespaces; full capabilities, but only in its own user namespace)
@@ -336,6 +337,14 @@ static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
 	return 0;
 }
 
+/* WARD_MONITOR_TIMING=1 also prints the launch's phases, as time since ward_run() started. */
+static void launch_timing(const struct ward_sandbox *sb, const char *step)
+{
+	if (ward_hooks.monitor_timing)
+		fprintf(stderr, "ward launch timing: %-28s %8.3f ms\n", step,
+			(ward_now_ns() - sb->start_ns) / 1e6);
+}
+
 static int spawn(struct ward_sandbox *sb)
 {
 	int sv[2];
@@ -355,7 +364,11 @@ static int spawn(struct ward_sandbox *sb)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	fflush(NULL);
+	/* Born in the v1 cgroups too where this works; else joined after (a grace period). */
+	bool entered = ward_cgroup_clone_enter(sb->cg) >= 0;
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid != 0 && entered)
+		ward_cgroup_clone_leave(sb->cg);
 	if (pid < 0) {
 		int r = -errno;
 		close(sv[0]);
@@ -481,13 +494,16 @@ int ward_run(struct ward_sandbox *sb)
 	r = prepare(sb);
 	if (r < 0)
 		goto out;
+	launch_timing(sb, "prepared");
 	r = spawn(sb);
 	if (r < 0) {
 		ward_log("creating the sandbox (clone3): %s%s", strerror(-r),
 			 ward_container_hint(WARD_CONTAINER_CLONE, r));
 		goto out;
 	}
+	launch_timing(sb, "cloned");
 	r = ward_userns_setup_parent(sb, sb->init_pid, &err);
+
 	if (r >= 0) {
 		/* Joining a v1 cgroup costs an RCU grace period (cgroup_threadgroup_rwsem), up to
 		 * 10 ms here: let init build the view meanwhile; it waits for CGROUPS before it
@@ -496,8 +512,9 @@ int ward_run(struct ward_sandbox *sb)
 		m.code = 1;
 		r = ward_msg_send(sb->sync_fd, &m, -1);
 	}
+	/* In a thread, so that the grace period overlaps the monitors' start as well. */
 	if (r >= 0 && sb->cg)
-		r = ward_cgroup_attach(sb->cg, sb->init_pid);
+		r = ward_cgroup_attach_begin(sb->cg, sb->init_pid);
 	if (r < 0) {
 		if (!err.msg[0])
 			snprintf(err.msg, sizeof(err.msg), "joining cgroups: %s", strerror(-r));
@@ -516,6 +533,17 @@ int ward_run(struct ward_sandbox *sb)
 			goto out;
 		}
 	}
+	if (sb->cg) {
+		launch_timing(sb, "monitors started");
+		r = ward_cgroup_attach_end(sb->cg);
+		if (r < 0) {
+			ward_log("joining cgroups: %s", strerror(-r));
+			kill(sb->init_pid, SIGKILL);
+			waitpid(sb->init_pid, NULL, 0);
+			goto out;
+		}
+	}
+	launch_timing(sb, "monitors started, cgroups joined");
 	/* Compiled while init builds the view; init falls back to compiling itself. */
 	int prog_fd = ward_seccomp_export(sb->sc);
 	m = (struct ward_msg){.type = WARD_MSG_CGROUPS};
@@ -556,12 +584,15 @@ int ward_run(struct ward_sandbox *sb)
 		goto out;
 	}
 	sb->notify_fd = lfd;
+	launch_timing(sb, "init ready (view built)");
 	sb->landlock_abi = m.aux;
 	if (m.code > 0 && sb->cwd)
 		ward_mount_cwd_warning(sb, m.code);
 	start_event(sb);
 	status = ward_supervise(sb);
+	launch_timing(sb, "workload exited");
 out:
 	cleanup(sb);
+	launch_timing(sb, "cleaned up");
 	return status;
 }
