@@ -153,3 +153,15 @@ void ward_events_release(struct ward_events *ev)
 	ward_json_free(&ev->pre_sandbox);
 	ward_json_free(&ev->pre_host);
 }
+
+void ward_event_args(struct ward_json *j, const uint64_t args[6])
+{
+	char hex[24];
+
+	ward_json_array_open(j, "args");
+	for (int i = 0; i < 6; i++) {
+		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)args[i]);
+		ward_json_str(j, NULL, hex);
+	}
+	ward_json_array_close(j);
+}

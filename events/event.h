@@ -41,6 +41,8 @@ void ward_event_begin(struct ward_events *ev, struct ward_json *j, const char *k
 void ward_event_begin_at(struct ward_events *ev, struct ward_json *j, uint64_t mono_ns,
 			 const char *kind, const char *action, bool violation, pid_t pid,
 			 const char *comm, const char *rule);
-int ward_event_emit(struct ward_events *ev, struct ward_json *j); /* closes, writes, frees */
+int ward_event_emit(struct ward_events *ev, struct ward_json *j);
+/* "args": the six raw syscall arguments as lower-case hex strings (they may exceed 2^53). */
+void ward_event_args(struct ward_json *j, const uint64_t args[6]); /* closes, writes, frees */
 /* RFC 3339 UTC with nanoseconds: "2026-11-25T20:09:04.123456789Z" */
 void ward_format_time(char buf[40], const struct timespec *ts);

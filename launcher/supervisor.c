@@ -78,14 +78,7 @@ static void lifecycle(struct ward_sandbox *sb, const char *what, const char *rul
 
 static void syscall_args_json(struct ward_json *j, const struct seccomp_notif *req)
 {
-	char hex[24];
-
-	ward_json_array_open(j, "args");
-	for (int i = 0; i < 6; i++) {
-		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)req->data.args[i]);
-		ward_json_str(j, NULL, hex);
-	}
-	ward_json_array_close(j);
+	ward_event_args(j, (const uint64_t *)req->data.args);
 }
 
 /*

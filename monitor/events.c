@@ -92,7 +92,7 @@ static const char *refusal_layer(const struct ward_monitor *m, pid_t pid, const 
 	return "landlock";
 }
 
-static void comm_copy(char dst[17], const char src[16])
+void ward_monitor_comm_copy(char dst[17], const char src[16])
 {
 	memcpy(dst, src, 16);
 	dst[16] = 0;
@@ -155,7 +155,7 @@ static const char *action_for(const struct ward_monitor *m, bool violation, bool
 	return failed ? "deny" : "allow";
 }
 
-static void result_fields(struct ward_json *j, int64_t ret)
+void ward_monitor_result_fields(struct ward_json *j, int64_t ret)
 {
 	ward_json_int(j, "ret", ret);
 	if (ret < 0) {
@@ -255,30 +255,6 @@ void ward_monitor_set_init(struct ward_monitor *m, pid_t init_pid)
 		m->init_pid = init_pid;
 }
 
-void ward_monitor_seccomp_answered(struct ward_monitor *m, pid_t tid, int nr)
-{
-	if (!m)
-		return;
-	m->answered[m->answered_next] = (struct ward_answered){.tid = (uint32_t)tid, .nr = nr};
-	m->answered_next = (m->answered_next + 1) % WARD_ANSWERED_N;
-}
-
-/* Was this failed syscall answered by seccomp (and so reported already)? Consumes the note:
- * a thread blocks in its notified syscall until answered, so each answer matches at most
- * the one sys_exit record that follows it. */
-static bool seccomp_reported(struct ward_monitor *m, uint32_t tid, int nr)
-{
-	for (unsigned i = 0; i < WARD_ANSWERED_N; i++) {
-		struct ward_answered *a = &m->answered[i];
-
-		if (a->nr == nr && a->tid == tid) {
-			a->nr = -1;
-			return true;
-		}
-	}
-	return false;
-}
-
 static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, size_t size)
 {
 	size_t data_len = size - offsetof(struct ward_file_rec, data);
@@ -291,7 +267,7 @@ static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, si
 	if (r->path_len == 0 || r->path_len > WARD_PATH_MAX || r->path_len > data_len)
 		return -EBADMSG;
 	/* denied by seccomp: the supervisor reported it already */
-	if (r->ret < 0 && seccomp_reported(m, r->h.tid, (int)r->nr))
+	if (r->ret < 0 && ward_monitor_seccomp_reported(m, r->h.tid, (int)r->nr))
 		return 0;
 	has2 = r->path2_len && r->path2_len <= WARD_PATH_MAX &&
 	       WARD_PATH_MAX + (size_t)r->path2_len <= data_len;
@@ -372,7 +348,7 @@ static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, si
 		snprintf(rule, sizeof(rule), "%s: refused", layer);
 	else
 		rule_text(rule, sizeof(rule), e, cls, w1);
-	comm_copy(comm, r->h.comm);
+	ward_monitor_comm_copy(comm, r->h.comm);
 	ward_event_begin_at(m->ev, &j, r->h.ts, "file", action_for(m, viol, r->ret < 0), viol,
 			    r->h.pid, comm, rule);
 	ward_json_str(&j, "op", r->op < ARRAY_SIZE(fop_names) ? fop_names[r->op] : "?");
@@ -384,7 +360,7 @@ static int handle_file(struct ward_monitor *m, const struct ward_file_rec *r, si
 		ward_json_str(&j, r->op == WARD_FOP_SYMLINK ? "target" : "path2", path2);
 	ward_json_uint(&j, "flags", r->flags);
 	ward_json_bool(&j, "write", w1 || w2);
-	result_fields(&j, r->ret);
+	ward_monitor_result_fields(&j, r->ret);
 	if (layer)
 		ward_json_str(&j, "layer", layer);
 	return ward_event_emit(m->ev, &j);
@@ -468,7 +444,7 @@ static int handle_exec(struct ward_monitor *m, const struct ward_exec_rec *x, si
 		action = "kill";
 	else
 		action = x->ret < 0 ? "deny" : "allow";
-	comm_copy(comm, x->h.comm);
+	ward_monitor_comm_copy(comm, x->h.comm);
 	ward_event_begin_at(m->ev, &j, x->h.ts, "exec", action, viol, x->h.pid, comm, rule);
 	ward_json_str(&j, "path", path);
 	ward_json_array_open(&j, "argv");
@@ -479,7 +455,7 @@ static int handle_exec(struct ward_monitor *m, const struct ward_exec_rec *x, si
 		off += l + 1;
 	}
 	ward_json_array_close(&j);
-	result_fields(&j, x->ret);
+	ward_monitor_result_fields(&j, x->ret);
 	if (layer)
 		ward_json_str(&j, "layer", layer);
 	return ward_event_emit(m->ev, &j);
@@ -521,7 +497,7 @@ static int handle_net(struct ward_monitor *m, const struct ward_net_rec *r, size
 	else
 		snprintf(rule, sizeof(rule), "network.allow: no match");
 	action = (r->verdict & WARD_V_BLOCKED) ? "deny" : viol ? "audit" : "allow";
-	comm_copy(comm, r->h.comm);
+	ward_monitor_comm_copy(comm, r->h.comm);
 	ward_event_begin_at(m->ev, &j, r->h.ts, "net", action, viol, r->h.pid, comm, rule);
 	ward_json_str(&j, "op", net_op_name(r->op));
 	ward_json_str(&j, "family", r->family == 10 ? "inet6" : "inet");
@@ -670,7 +646,7 @@ static int unix_event(struct ward_monitor *m, const struct ward_unix_rec *r, int
 	}
 	if (!viol && !m->p->events_allowed)
 		return 0;
-	comm_copy(comm, r->h.comm);
+	ward_monitor_comm_copy(comm, r->h.comm);
 	ward_event_begin_at(m->ev, &j, r->h.ts, "net", action_for(m, viol, r->ret < 0), viol,
 			    r->h.pid, comm, rule);
 	ward_json_str(&j, "op", net_op_name(r->op));
@@ -680,7 +656,7 @@ static int unix_event(struct ward_monitor *m, const struct ward_unix_rec *r, int
 	else
 		ward_json_str(&j, "addr", path);
 	ward_json_bool(&j, "abstract", abstract);
-	result_fields(&j, r->ret);
+	ward_monitor_result_fields(&j, r->ret);
 	return ward_event_emit(m->ev, &j);
 }
 
@@ -700,87 +676,6 @@ static int deferred_run(struct ward_monitor *m)
 		return 0;
 	m->has_deferred = false;
 	return unix_event(m, r, host_has_abstract(r->path + 1, r->len - 1));
-}
-
-/* A refused namespace creation or join (clone3's flags read from user memory): a syscall
- * violation naming the namespaces; seccomp never saw the flags of clone3, and the kernel
- * (user.max_*_namespaces = 0, capabilities) refused it. */
-static int handle_ns(struct ward_monitor *m, const struct ward_ns_rec *r, size_t size)
-{
-	char comm[17], rule[128];
-	const char *name;
-	struct ward_json j;
-	int err;
-
-	if (size < sizeof(*r))
-		return -EBADMSG;
-	name = ward_syscall_name(r->nr);
-	/* denied by seccomp (by name or builtin): the supervisor reported it already */
-	if (seccomp_reported(m, r->h.tid, (int)r->nr))
-		return 0;
-	err = r->ret < 0 ? (int)-r->ret : 0;
-	snprintf(rule, sizeof(rule), "builtin: namespaces (%s)",
-		 err == ENOSPC			 ? "user.max_*_namespaces = 0"
-		 : err == EPERM || err == EACCES ? "no capability in the sandbox"
-						 : "refused by the kernel");
-	comm_copy(comm, r->h.comm);
-	ward_event_begin_at(m->ev, &j, r->h.ts, "syscall",
-			    m->p->mode == WARD_MODE_AUDIT ? "audit" : "deny", true, r->h.pid, comm,
-			    rule);
-	ward_json_str(&j, "syscall", name ? name : "unknown");
-	ward_json_int(&j, "nr", r->nr);
-	ward_json_array_open(&j, "args");
-	for (int i = 0; i < 6; i++) {
-		char hex[24];
-
-		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->args[i]);
-		ward_json_str(&j, NULL, hex);
-	}
-	ward_json_array_close(&j);
-	ward_json_namespaces(&j, "namespaces", r->flags);
-	result_fields(&j, r->ret);
-	return ward_event_emit(m->ev, &j);
-}
-
-/* A signal (kill, tkill, tgkill, rt_*sigqueueinfo) or pidfd_open that found no such process
- * (ESRCH): the pid namespace hid its target. A pid above any the sandbox's namespace has
- * handed out, that exists on the host, is an attempt on a process outside the sandbox; a pid
- * the sandbox once had (a child it reaped) is its own business. */
-static int handle_signal(struct ward_monitor *m, const struct ward_ns_rec *r, size_t size)
-{
-	char comm[17], p[64];
-	const char *name;
-	unsigned long target, next;
-	struct ward_json j;
-	struct stat st;
-
-	if (size < sizeof(*r))
-		return -EBADMSG;
-	/* flags: the next pid the sandbox's pid namespace hands out (idr_next) */
-	target = (unsigned long)r->args[0];
-	next = (unsigned long)r->flags;
-	snprintf(p, sizeof(p), "/proc/%lu", target);
-	if (!next || target < next || stat(p, &st) < 0)
-		return 0;
-	if (seccomp_reported(m, r->h.tid, (int)r->nr))
-		return 0;
-	name = ward_syscall_name(r->nr);
-	comm_copy(comm, r->h.comm);
-	ward_event_begin_at(m->ev, &j, r->h.ts, "syscall",
-			    m->p->mode == WARD_MODE_AUDIT ? "audit" : "deny", true, r->h.pid, comm,
-			    "pid namespace: a process outside the sandbox");
-	ward_json_str(&j, "syscall", name ? name : "unknown");
-	ward_json_int(&j, "nr", r->nr);
-	ward_json_array_open(&j, "args");
-	for (int i = 0; i < 6; i++) {
-		char hex[24];
-
-		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->args[i]);
-		ward_json_str(&j, NULL, hex);
-	}
-	ward_json_array_close(&j);
-	result_fields(&j, r->ret);
-	return ward_event_emit(m->ev, &j);
 }
 
 static int handle_dev(struct ward_monitor *m, const struct ward_dev_rec *r, size_t size)
@@ -807,7 +702,7 @@ static int handle_dev(struct ward_monitor *m, const struct ward_dev_rec *r, size
 	ward_dev_classify(&m->majors, type, r->major, r->minor, &info);
 	snprintf(rule, sizeof(rule), viol ? "devices: %c %u:%u not allowed" : "devices: %c %u:%u",
 		 type, r->major, r->minor);
-	comm_copy(comm, r->h.comm);
+	ward_monitor_comm_copy(comm, r->h.comm);
 	ward_event_begin_at(m->ev, &j, r->h.ts, "device",
 			    (r->verdict & WARD_V_BLOCKED) ? "deny"
 			    : viol			  ? "audit"
@@ -863,10 +758,10 @@ static int record_handle(struct ward_monitor *m, const void *data, size_t size)
 		r = handle_unix(m, data, h->size);
 		break;
 	case WARD_REC_NS:
-		r = handle_ns(m, data, h->size);
+		r = ward_monitor_handle_ns(m, data, h->size);
 		break;
 	case WARD_REC_SIGNAL:
-		r = handle_signal(m, data, h->size);
+		r = ward_monitor_handle_signal(m, data, h->size);
 		break;
 	default:
 		r = -EBADMSG;

@@ -120,3 +120,11 @@ int ward_monitor_net_entries(const struct ward_net_rule *rules, size_t n, uint64
  * too long for a key, -EINVAL. */
 int ward_monitor_path_entry(const struct ward_pathset *view, size_t i, uint64_t cgid,
 			    struct ward_path_key *ret_key, struct ward_path_val *ret_val);
+
+/* events.c helpers shared with syscalls.c */
+void ward_monitor_comm_copy(char dst[17], const char src[16]);
+void ward_monitor_result_fields(struct ward_json *j, int64_t ret);
+/* syscalls.c: was this failed syscall answered (and reported) by seccomp? Consumes the note. */
+bool ward_monitor_seccomp_reported(struct ward_monitor *m, uint32_t tid, int nr);
+int ward_monitor_handle_ns(struct ward_monitor *m, const struct ward_ns_rec *r, size_t size);
+int ward_monitor_handle_signal(struct ward_monitor *m, const struct ward_ns_rec *r, size_t size);
