@@ -6,7 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_ward
-plan 4
+plan 5
+# Mutated flags include `-e unix:/nonexistent`: with no collector ward spools, here and not in
+# the host's /var/lib/ward/spool.
+export WARD_SPOOL_DIR=$T/spool
+host_spool_before=$(ls /var/lib/ward/spool 2>/dev/null | sort)
 # sandbox cgroups present before (other tests' leftovers are not ours to judge)
 sandboxes() { find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -path '*/ward/*' -type d 2>/dev/null | sort; }
 before=$(sandboxes)
@@ -21,3 +25,5 @@ for kind in profiles:300 oci:200 flags:150; do
 	fi
 done
 check "nothing left behind: no sandbox cgroup more than before" test "$(sandboxes)" = "$before"
+check "nothing spooled into the host's /var/lib/ward/spool" \
+	test "$(ls /var/lib/ward/spool 2>/dev/null | sort)" = "$host_spool_before"
