@@ -204,20 +204,13 @@ static int cmd_run(int argc, char **argv)
 				  timeout);
 	}
 
-	r = profile ? ward_profile_load(profile, &sb.profile, &err)
-		    : ward_profile_load_default(&sb.profile, &err);
+	r = ward_profile_load_cli(profile, mode, net, &sb.profile, &err);
 	if (r < 0) {
 		free(extra);
 		fprintf(stderr, "ward: %s\n", err.msg);
 		return WARD_EXIT_FAIL;
 	}
 	struct ward_profile *p = sb.profile;
-	if (mode)
-		p->mode = strcmp(mode, "audit") == 0 ? WARD_MODE_AUDIT : WARD_MODE_ENFORCE;
-	if (net)
-		ward_profile_set_net(p, strcmp(net, "none") == 0       ? WARD_NET_NONE
-					: strcmp(net, "loopback") == 0 ? WARD_NET_LOOPBACK
-								       : WARD_NET_HOST);
 	if (timeout)
 		p->wall_ns = timeout_ns;
 	if (sink) {

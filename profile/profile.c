@@ -441,6 +441,22 @@ static int parse_gpu_list(const char *spec, bool *ret_all, int gpus[WARD_GPU_MAX
 	return 0;
 }
 
+int ward_profile_load_cli(const char *name, const char *mode, const char *net,
+			  struct ward_profile **ret, struct ward_error *err)
+{
+	int r = name ? ward_profile_load(name, ret, err) : ward_profile_load_default(ret, err);
+
+	if (r < 0)
+		return r;
+	if (mode)
+		(*ret)->mode = strcmp(mode, "audit") == 0 ? WARD_MODE_AUDIT : WARD_MODE_ENFORCE;
+	if (net)
+		ward_profile_set_net(*ret, strcmp(net, "none") == 0	  ? WARD_NET_NONE
+					   : strcmp(net, "loopback") == 0 ? WARD_NET_LOOPBACK
+									  : WARD_NET_HOST);
+	return 0;
+}
+
 void ward_profile_set_net(struct ward_profile *p, enum ward_net_mode mode)
 {
 	p->net_mode = mode;

@@ -148,6 +148,10 @@ int ward_profile_add_env(struct ward_profile *p, const char *spec, struct ward_e
 int ward_profile_add_deny(struct ward_profile *p, const char *path, struct ward_loc loc);
 /* Applies --gpu none|all|N[,N]. */
 int ward_profile_set_gpu(struct ward_profile *p, const char *spec, struct ward_error *err);
+/* The profile of `ward run`/`ward selftest`: NAME (NULL: the default) with the already
+ * validated -m and --net applied (either may be NULL). */
+int ward_profile_load_cli(const char *name, const char *mode, const char *net,
+			  struct ward_profile **ret, struct ward_error *err);
 /* Applies --net (already validated): the mode, and the network namespace that goes with it. */
 void ward_profile_set_net(struct ward_profile *p, enum ward_net_mode mode);
 

@@ -779,19 +779,12 @@ int ward_selftest_main(int argc, char **argv)
 		return WARD_EXIT_FAIL;
 	}
 
-	r = profile ? ward_profile_load(profile, &st.p, &err)
-		    : ward_profile_load_default(&st.p, &err);
+	r = ward_profile_load_cli(profile, mode, net, &st.p, &err);
 	if (r < 0) {
 		fprintf(stderr, "ward: %s\n", err.msg);
 		return WARD_EXIT_FAIL;
 	}
 	struct ward_profile *p = st.p;
-	if (mode)
-		p->mode = strcmp(mode, "audit") == 0 ? WARD_MODE_AUDIT : WARD_MODE_ENFORCE;
-	if (net)
-		ward_profile_set_net(p, strcmp(net, "none") == 0       ? WARD_NET_NONE
-					: strcmp(net, "loopback") == 0 ? WARD_NET_LOOPBACK
-								       : WARD_NET_HOST);
 	for (size_t i = 0; i < n_binds && r >= 0; i++)
 		r = ward_profile_add_bind(p, binds[i], &err);
 	if (r >= 0 && gpu)

@@ -130,6 +130,36 @@ mkdir -p "$PROBE_DIR"
 [ -x "$PROBE_SRC" ] && cp "$PROBE_SRC" "$PROBE_DIR/probe"
 PROBE_BIND="$PROBE_DIR:/probe-bin:ro"
 
+# require_monitor_probe: make's build/tests/monitor_probe copied to $MP (seen as /probe-bin/mp)
+# and the BPF monitors loadable here; else the whole script is skipped (a failure with CI=true).
+require_monitor_probe() {
+	MP=$PROBE_DIR/mp
+	mkdir -p "$PROBE_DIR"
+	if ! cp "$BUILD/tests/monitor_probe" "$MP" 2>"$T/cc.err"; then
+		echo "1..0 # SKIP no monitor probe (make): $(head -c 200 "$T/cc.err")"
+		[ "${CI:-}" = true ] && exit 1
+		exit 0
+	fi
+	if ! "$WARD" features 2>/dev/null | grep -q 'monitors: file tp_btf'; then
+		echo "1..0 # SKIP the BPF monitors do not load here"
+		[ "${CI:-}" = true ] && exit 1
+		exit 0
+	fi
+}
+
+# mp PROFILE [WARD_ARGS...] -- ARGS...: run_ward with the monitor probe bound in.
+mp() {
+	local profile=$1
+	shift
+	local wargs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		wargs+=("$1")
+		shift
+	done
+	shift
+	run_ward run -p "$profile" --bind "$PROBE_BIND" "${wargs[@]}" -- /probe-bin/mp "$@"
+}
+
 _run_n=0
 # run_ward ARGS...: `ward ARGS` with stdin from /dev/null. When ARGS start with `run`, events go
 # to a fresh file unless the caller passed -e itself.

@@ -10,31 +10,10 @@ require_ward
 
 P=$PROFILES/monitor-enforce.yaml
 PA=$PROFILES/monitor-allowed.yaml
-MP=$PROBE_DIR/mp
-if ! cp "$BUILD/tests/monitor_probe" "$MP" 2>"$T/cc.err"; then
-	echo "1..0 # SKIP no monitor probe (make): $(head -c 200 "$T/cc.err")"
-	[ "${CI:-}" = true ] && exit 1
-	exit 0
-fi
-if ! "$WARD" features 2>/dev/null | grep -q 'monitors: file tp_btf'; then
-	echo "1..0 # SKIP the BPF monitors do not load here"
-	[ "${CI:-}" = true ] && exit 1
-	exit 0
-fi
+require_monitor_probe
 
 plan 50
 
-mp() { # mp PROFILE [WARD_ARGS...] -- ARGS...
-	local profile=$1
-	shift
-	local wargs=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		wargs+=("$1")
-		shift
-	done
-	shift
-	run_ward run -p "$profile" --bind "$PROBE_BIND" "${wargs[@]}" -- /probe-bin/mp "$@"
-}
 
 file_viol() { # file_viol PATH SYSCALL: exactly one file violation with this path and syscall
 	event_count_is 1 "select(.kind == \"file\" and .violation and .path == \"$1\" and .syscall == \"$2\")" &&
