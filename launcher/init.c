@@ -212,6 +212,7 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	if (ward_msg_recv(sync_fd, &m, NULL) < 0 || m.type != WARD_MSG_GO)
 		_exit(WARD_EXIT_FAIL);
 
+	ward_launch_timing(sb, "init: go");
 	r = ward_sysctl_setup_early(sb, &err);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
@@ -231,6 +232,7 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	r = ward_net_setup_child(sb, &err);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
+	ward_launch_timing(sb, "init: ids, net set up");
 	r = ward_mount_setup_child(sb, &err);
 	if (r < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, r, err.msg);
@@ -242,8 +244,10 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	 * hierarchy at the cgroups init is in, so /proc/self/cgroup reads "/" and its paths
 	 * resolve under the cgroup view at /sys/fs/cgroup (mount.c), instead of
 	 * "/../../ward/<id>" (cgroup_namespaces(7)). */
+	ward_launch_timing(sb, "init: view built");
 	if (ward_msg_recv(sync_fd, &m, &sb->sc_prog_fd) < 0 || m.type != WARD_MSG_CGROUPS)
 		_exit(WARD_EXIT_FAIL);
+	ward_launch_timing(sb, "init: cgroups joined");
 	if ((p->namespaces & WARD_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
 		fail(sync_fd, WARD_EXIT_FAIL, -errno, "unshare(CLONE_NEWCGROUP)");
 	/* After the cgroup namespace above: max_cgroup_namespaces = 0 would refuse it. */
@@ -271,6 +275,7 @@ _Noreturn void ward_init_main(struct ward_sandbox *sb, int sync_fd)
 	 * made before the workload starts, so that a failure refuses the run instead of
 	 * leaving signals unforwarded. (The workload shares the fd table until its execve,
 	 * which closes this close-on-exec fd in its copy.) */
+	ward_launch_timing(sb, "init: landlock applied");
 	sigset_t set;
 	ward_forwarded_sigset(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);

@@ -337,8 +337,9 @@ static int monitors_start(struct ward_sandbox *sb, struct ward_error *err)
 	return 0;
 }
 
-/* WARD_MONITOR_TIMING=1 also prints the launch's phases, as time since ward_run() started. */
-static void launch_timing(const struct ward_sandbox *sb, const char *step)
+/* WARD_MONITOR_TIMING=1 also prints the launch's phases, as time since ward_run() started
+ * (init's too: its lines say "init"). */
+void ward_launch_timing(const struct ward_sandbox *sb, const char *step)
 {
 	if (ward_hooks.monitor_timing)
 		fprintf(stderr, "ward launch timing: %-28s %8.3f ms\n", step,
@@ -494,14 +495,14 @@ int ward_run(struct ward_sandbox *sb)
 	r = prepare(sb);
 	if (r < 0)
 		goto out;
-	launch_timing(sb, "prepared");
+	ward_launch_timing(sb, "prepared");
 	r = spawn(sb);
 	if (r < 0) {
 		ward_log("creating the sandbox (clone3): %s%s", strerror(-r),
 			 ward_container_hint(WARD_CONTAINER_CLONE, r));
 		goto out;
 	}
-	launch_timing(sb, "cloned");
+	ward_launch_timing(sb, "cloned");
 	r = ward_userns_setup_parent(sb, sb->init_pid, &err);
 
 	if (r >= 0) {
@@ -534,7 +535,7 @@ int ward_run(struct ward_sandbox *sb)
 		}
 	}
 	if (sb->cg) {
-		launch_timing(sb, "monitors started");
+		ward_launch_timing(sb, "monitors started");
 		r = ward_cgroup_attach_end(sb->cg);
 		if (r < 0) {
 			ward_log("joining cgroups: %s", strerror(-r));
@@ -543,13 +544,20 @@ int ward_run(struct ward_sandbox *sb)
 			goto out;
 		}
 	}
-	launch_timing(sb, "monitors started, cgroups joined");
+	ward_launch_timing(sb, "monitors started, cgroups joined");
 	/* Compiled while init builds the view; init falls back to compiling itself. */
 	int prog_fd = ward_seccomp_export(sb->sc);
 	m = (struct ward_msg){.type = WARD_MSG_CGROUPS};
 	r = ward_msg_send(sb->sync_fd, &m, prog_fd);
 	if (prog_fd >= 0)
 		close(prog_fd);
+	/* Records wait in the kernel's ring until it is mapped; a failure kills the sandbox. */
+	if (r >= 0 && sb->mon && ward_monitor_map_ring(sb->mon, &err) < 0) {
+		ward_log("%s", err.msg);
+		kill(sb->init_pid, SIGKILL);
+		waitpid(sb->init_pid, NULL, 0);
+		goto out;
+	}
 	if (r < 0) {
 		/* init waits for CGROUPS and never starts the workload without it. A closed
 		 * socket: init failed building the view and said why before it exited. */
@@ -584,15 +592,15 @@ int ward_run(struct ward_sandbox *sb)
 		goto out;
 	}
 	sb->notify_fd = lfd;
-	launch_timing(sb, "init ready (view built)");
+	ward_launch_timing(sb, "init ready (view built)");
 	sb->landlock_abi = m.aux;
 	if (m.code > 0 && sb->cwd)
 		ward_mount_cwd_warning(sb, m.code);
 	start_event(sb);
 	status = ward_supervise(sb);
-	launch_timing(sb, "workload exited");
+	ward_launch_timing(sb, "workload exited");
 out:
 	cleanup(sb);
-	launch_timing(sb, "cleaned up");
+	ward_launch_timing(sb, "cleaned up");
 	return status;
 }

@@ -54,6 +54,8 @@ struct ward_sandbox {
 
 /* run.c: the orchestrator (supervisor side). Returns the exit status for ward. */
 int ward_run(struct ward_sandbox *sb);
+/* run.c: with WARD_MONITOR_TIMING=1, "step" and the time since the launch began on stderr. */
+void ward_launch_timing(const struct ward_sandbox *sb, const char *step);
 /* init.c: the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2) and
  * SIGCHLD, blocked by the supervisor before clone and read through signalfds. */
 void ward_forwarded_sigset(sigset_t *set);

@@ -7,6 +7,8 @@
  *                            policy maps, attach the cgroup programs to the sandbox's v2 cgroup
  *                            and add its cgroup id to the membership map (init waits for this,
  *                            so nothing the workload does is missed)
+ *   ward_monitor_map_ring()  once init may start the workload (off the launch's critical
+ *                            path): map the ring buffer; records wait in the kernel until then
  *   ward_monitor_fd() + ward_monitor_poll()   in the epoll loop: ring buffer -> JSON events
  *   ward_monitor_finish()    after the workload exited: drain, loss totals, per-GPU counters
  *                            added to the exit event
@@ -51,6 +53,7 @@ int ward_monitor_open(const struct ward_monitor_opts *o, struct ward_monitor **r
 		      struct ward_error *err);
 int ward_monitor_attach(struct ward_monitor *m, int cgroup_v2_fd, uint64_t cgroup_id,
 			struct ward_error *err);
+int ward_monitor_map_ring(struct ward_monitor *m, struct ward_error *err);
 /* false when the syscall programs (file and exec monitors) could not be loaded and only the
  * cgroup programs (network, devices) run. */
 bool ward_monitor_files_active(struct ward_monitor *m);

@@ -12,26 +12,29 @@
  * hooks and pins their links; the last one to leave unpins them (a raw_tp link costs ~0.1 ms to
  * create or detach; a tracepoint/ one 65-90 ms). Both steps run under an flock on hooks.lock
  * next to the slot locks, and a sandbox claims its slot before it takes that lock, so a leaving
- * sandbox that finds every other slot free cannot detach under a starting one. The last one
- * detaches them HOOKS_LINGER_S later (see ward_monitor_hooks_release()). A SIGKILLed last
- * sandbox leaves the hooks attached until the next sandbox leaves (or --unpin).
+ * sandbox that finds every other slot free cannot detach under a starting one. A lingering
+ * process detaches them 2 s after the last release (see ward_monitor_hooks_release()).
  */
 #include <linux/types.h>
 
 #include "common/macro.h"
 #include "monitor/internal.h"
 #include "monitor.skel.h"
+#include "monitor.tag.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BPFFS_MAGIC 0xcafe4a11
@@ -44,21 +47,12 @@
 #define WARD_POOL_SLOTS 16
 
 /* Programs pinned by one build must not be reused by another (record layouts change): the
- * pin directory is named after a hash of the BPF object. */
-static void build_tag(char *buf, size_t n)
-{
-	size_t sz = 0;
-	const void *elf = monitor_bpf__elf_bytes(&sz);
-
-	snprintf(buf, n, "%016llx", (unsigned long long)ward_path_hash(elf, sz));
-}
-
+ * pin directory is named after a hash of the BPF object, computed when the skeleton is
+ * generated (build/monitor.tag.h; hashing the 190 KB object here cost 0.3 ms a call, five
+ * calls a launch). */
 static void pin_dir_path(char *buf, size_t n)
 {
-	char tag[32];
-
-	build_tag(tag, sizeof(tag));
-	snprintf(buf, n, "%s/%s", PIN_ROOT, tag);
+	snprintf(buf, n, "%s/%s", PIN_ROOT, WARD_BPF_TAG);
 }
 
 static int bpffs_ensure(void)
@@ -76,10 +70,7 @@ static int bpffs_ensure(void)
 
 static void lock_dir_path(char *buf, size_t n)
 {
-	char tag[32];
-
-	build_tag(tag, sizeof(tag));
-	snprintf(buf, n, "%s/%s", LOCK_ROOT, tag);
+	snprintf(buf, n, "%s/%s", LOCK_ROOT, WARD_BPF_TAG);
 }
 
 /* Claims a free ring of the pinned pool: an flock on its lock file, starting at a slot that
@@ -159,10 +150,14 @@ static int hooks_lock(void)
 	return fd;
 }
 
+static void linger_ensure(const char *pin_dir);
+
 /* Links the pinned hook programs unless another sandbox already has (its link pins stay). A set
- * pinned before this scheme has link pins and no program pins: nothing to do. */
+ * pinned before this scheme has link pins and no program pins: nothing to do. A new link gets
+ * a lingerer at once, so that a sandbox SIGKILLed before it released does not leave it. */
 static int hooks_attach(struct ward_monitor *m)
 {
+	bool linked = false;
 	_cleanup_close_ int lock = -1;
 	char path[PATH_MAX];
 	int r = 0;
@@ -190,20 +185,16 @@ static int hooks_attach(struct ward_monitor *m)
 		if (bpf_obj_pin(lfd, path) < 0)
 			r = -errno;
 		close(lfd);
+		linked = linked || r >= 0;
 	}
 	m->hooks_ref = r >= 0;
-	/* a start: a lingering detach forked before it must leave the links (see below) */
-	uint64_t gen = 0;
-	if (pread(lock, &gen, sizeof(gen), 0) != sizeof(gen))
-		gen = 0;
-	gen++;
-	if (pwrite(lock, &gen, sizeof(gen), 0) != sizeof(gen))
-		r = r < 0 ? r : 0;
+	if (linked)
+		linger_ensure(m->pin_dir);
 	return r;
 }
 
-/* Is any slot of the pool but `except` held by a running sandbox? */
-static bool slots_held(unsigned except)
+/* Is any slot of the pool held by a running sandbox? */
+static bool slots_held(void)
 {
 	char dir[256], path[PATH_MAX];
 
@@ -212,8 +203,6 @@ static bool slots_held(unsigned except)
 		int fd;
 		bool held;
 
-		if (k == except)
-			continue;
 		snprintf(path, sizeof(path), "%s/slot.%u", dir, k);
 		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
@@ -242,46 +231,110 @@ static void hooks_unpin(const char *pin_dir)
 }
 
 /*
- * The last sandbox of the pool leaves the hook links to a child that unpins them after
- * HOOKS_LINGER_S unless a sandbox runs again by then. Detaching at once made the next launch
- * wait for an RCU grace period (6-7 ms here, +80% on a launch): tracepoint_add_func() on a
- * 0->1 transition calls tp_rcu_cond_sync(), which waits for a grace period after the last 1->0
- * (kernel/tracepoint.c) so that the static call never sees stale data. Launches in a row share
- * the links; a launch after the linger attaches long after the last detach and does not wait.
- * The child closes every fd (a `$(ward run ...)` must not wait for it) and takes nothing but
- * the hooks lock and a look at the slot locks.
+ * The last sandbox of the pool leaves the hook links to a lingering process that unpins them
+ * HOOKS_LINGER_S after the last release, unless a sandbox runs by then. Detaching at once made
+ * the next launch wait for an RCU grace period (6-7 ms here, +80% on a launch):
+ * tracepoint_add_func() on a 0->1 transition calls tp_rcu_cond_sync(), which waits for a grace
+ * period after the last 1->0 (kernel/tracepoint.c) so that the static call never sees stale
+ * data. Launches in a row share the links; a launch after the linger attaches long after the
+ * last detach and does not wait.
+ *
+ * One lingerer a set, not one a launch: forked by the sandbox that links the hook, it holds an
+ * flock on linger.lock for its life, and a release only writes its time into hooks.lock (a
+ * fork at each release cost the exit path 0.15-0.3 ms, and a loop of launches left one
+ * sleeping child per launch). The lingerer re-reads that time under the hooks lock, so a
+ * release it has not seen yet cannot be missed; it gives up its flock before the hooks lock,
+ * so a release after it decided to go forks a new one. While sandboxes run it looks again
+ * every 2 s: a SIGKILLed last sandbox, which never releases, is noticed too. It closes every other
+ * fd (a `$(ward run ...)` must not wait for it) and takes nothing but the hooks lock and a look at
+ * the slot locks.
  */
-#define HOOKS_LINGER_S 2
+#define HOOKS_LINGER_NS (2 * 1000000000ULL)
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* hooks.lock holds the time of the last release (CLOCK_MONOTONIC, host-wide). */
+static uint64_t released_at(int lock)
+{
+	uint64_t t = 0;
+
+	return pread(lock, &t, sizeof(t), 0) == sizeof(t) ? t : 0;
+}
+
+static _Noreturn void linger(const char *pin_dir, int linger_fd)
+{
+	sigset_t none;
+
+	setsid();
+	prctl(PR_SET_NAME, "ward-linger");
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup3(null, fd, 0);
+	if (linger_fd != 3 && dup3(linger_fd, 3, 0) < 0)
+		_exit(1); /* its flock goes with it: the next release forks again */
+	close_range(4, ~0U, 0);
+	for (uint64_t deadline = mono_ns() + HOOKS_LINGER_NS;;) {
+		struct timespec ts = {.tv_sec = deadline / 1000000000ULL,
+				      .tv_nsec = deadline % 1000000000ULL};
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+		_cleanup_close_ int lock = hooks_lock();
+		if (lock < 0)
+			_exit(1);
+		uint64_t now = mono_ns(), last = released_at(lock);
+		if (slots_held()) {
+			deadline = now + HOOKS_LINGER_NS;
+			continue;
+		}
+		if (last && now - last < HOOKS_LINGER_NS) {
+			deadline = last + HOOKS_LINGER_NS;
+			continue;
+		}
+		hooks_unpin(pin_dir);
+		close(3); /* the flock first, then the hooks lock (at exit) */
+		_exit(0);
+	}
+}
+
+/* Forks the lingerer unless one runs (it holds linger.lock). */
+static void linger_ensure(const char *pin_dir)
+{
+	_cleanup_close_ int lfd = -1;
+	char dir[256], path[PATH_MAX];
+
+	lock_dir_path(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/linger.lock", dir);
+	lfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB) < 0)
+		return; /* a lingerer runs */
+	if (fork() == 0)
+		linger(pin_dir, lfd); /* reparented when ward exits */
+				      /* a failed fork: the next release tries again */
+}
+
+/* A release only writes its time: the lingerer decides, once no slot is held (this sandbox
+ * holds its own until after this). */
 void ward_monitor_hooks_release(struct ward_monitor *m)
 {
 	_cleanup_close_ int lock = -1;
-	pid_t pid;
 
 	if (!m->hooks_ref)
 		return;
 	m->hooks_ref = false;
-	uint64_t gen = 0, now = 0;
-
 	lock = hooks_lock();
-	if (lock < 0 || slots_held(m->slot))
+	if (lock < 0)
 		return;
-	if (pread(lock, &gen, sizeof(gen), 0) != sizeof(gen))
-		gen = 0;
-	pid = fork();
-	if (pid != 0)
-		return; /* the child is reparented when ward exits; a failed fork keeps the hooks */
-	setsid();
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	for (int fd = 0; fd < 3 && null >= 0; fd++)
-		dup3(null, fd, 0);
-	close_range(3, ~0U, 0);
-	sleep(HOOKS_LINGER_S);
-	lock = hooks_lock();
-	/* a sandbox started since (the generation moved on): its own exit decides */
-	if (lock >= 0 && pread(lock, &now, sizeof(now), 0) >= 0 && now == gen &&
-	    !slots_held(WARD_POOL_SLOTS))
-		hooks_unpin(m->pin_dir);
-	_exit(0);
+	uint64_t now = mono_ns();
+	if (pwrite(lock, &now, sizeof(now), 0) == sizeof(now))
+		linger_ensure(m->pin_dir);
 }
 
 /* Reuses programs pinned by `ward monitor --pin`: a few bpf_obj_get() calls instead of a load. */
@@ -497,9 +550,10 @@ int ward_monitor_pin_main(int argc, char **argv)
 		bool pinned = access(path, F_OK) == 0;
 		snprintf(path, sizeof(path), "%s/link_sys_exit", dir);
 		printf("%s %s%s\n", pinned ? "pinned" : "not-pinned", dir,
-		       !pinned			 ? ""
-		       : access(path, F_OK) == 0 ? " (syscall hook attached: a sandbox runs)"
-						 : " (syscall hook detached: no sandbox runs)");
+		       !pinned ? ""
+		       : access(path, F_OK) == 0
+			       ? " (syscall hook attached: a sandbox runs, or ran in the last 2 s)"
+			       : " (syscall hook detached: no sandbox runs)");
 		return 0;
 	} else {
 		fprintf(stderr,
