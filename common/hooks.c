@@ -54,6 +54,7 @@ void ward_test_hooks_read(void)
 	ward_hooks.monitor_timing = env_set("WARD_MONITOR_TIMING");
 	ward_hooks.bpf_no_syscall_progs = env_set("WARD_BPF_NO_SYSCALL_PROGS");
 	ward_hooks.bpf_no_pinned = env_set("WARD_BPF_NO_PINNED");
+	ward_hooks.bpf_vmlinux_btf = env_set("WARD_BPF_VMLINUX_BTF");
 	ward_hooks.spool_dir = env_str("WARD_SPOOL_DIR", WARD_SPOOL_DIR);
 	ward_hooks.layers_off = layers_off(getenv("WARD_LAYERS_OFF"));
 }

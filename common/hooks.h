@@ -17,8 +17,9 @@ struct ward_test_hooks {
 	bool monitor_timing;	   /* WARD_MONITOR_TIMING: cost of each monitor step */
 	bool bpf_no_syscall_progs; /* WARD_BPF_NO_SYSCALL_PROGS: as on a kernel without them */
 	bool bpf_no_pinned;	   /* WARD_BPF_NO_PINNED: ignore a pinned monitor set */
-	const char *spool_dir;	   /* WARD_SPOOL_DIR: the unix sink's spool directory */
-	unsigned layers_off;	   /* WARD_LAYERS_OFF=seccomp,landlock,view: benchmarks */
+	bool bpf_vmlinux_btf;  /* WARD_BPF_VMLINUX_BTF: relocate against the whole vmlinux BTF */
+	const char *spool_dir; /* WARD_SPOOL_DIR: the unix sink's spool directory */
+	unsigned layers_off;   /* WARD_LAYERS_OFF=seccomp,landlock,view: benchmarks */
 };
 
 /* WARD_LAYERS_OFF: single layers switched off to measure each one's share (bench/syscall.sh).

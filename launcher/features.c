@@ -152,6 +152,7 @@ int ward_features_main(int argc, char **argv)
 			ward_json_str(&j, "net", f.bpf.net_mech);
 			ward_json_str(&j, "device", f.bpf.dev_mech);
 			ward_json_object_close(&j);
+			ward_json_str(&j, "core_btf", f.bpf.core_btf);
 		}
 		ward_json_object_close(&j);
 		ward_json_object_open(&j, "protections");
@@ -201,6 +202,11 @@ int ward_features_main(int argc, char **argv)
 		       yesno(f.bpf.cgroup_skb), yesno(f.bpf.cgroup_sysctl));
 		printf("  monitors: file %s, exec %s, net %s, device %s\n", f.bpf.file_mech,
 		       f.bpf.exec_mech, f.bpf.net_mech, f.bpf.dev_mech);
+		printf("  CO-RE relocation BTF: %s\n",
+		       strcmp(f.bpf.core_btf, "minimal") == 0
+			       ? "minimal (cut at build time from this kernel)"
+			       : "vmlinux (this kernel is not the build host's: slower fresh "
+				 "loads)");
 	}
 	printf("protections ward can apply here\n");
 	printf("  namespaces                %s\n", yesno(f.userns));

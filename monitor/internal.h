@@ -99,6 +99,9 @@ int ward_monitor_load_fresh(struct ward_monitor *m, bool attach_files, unsigned 
 int ward_monitor_load_pinned(struct ward_monitor *m);
 /* pin.c: the last sandbox of the pool detaches the hook programs; call before the slot goes. */
 void ward_monitor_hooks_release(struct ward_monitor *m);
+/* btf.c: the minimal BTF cut at build time, when this kernel is the one it was cut from. */
+bool ward_monitor_min_btf_usable(void);
+int ward_monitor_min_btf_fd(void); /* a memfd holding it, or -errno (-ENOENT: not usable) */
 
 /* policy.c; exec.c: exec.allow and the command -> exec_ok entries */
 int ward_monitor_exec_build(struct ward_monitor *m, char *const *command);

@@ -89,7 +89,12 @@ int ward_monitor_load_fresh(struct ward_monitor *m, bool attach_files, unsigned 
 	int r;
 
 	libbpf_set_print(silent_print);
-	s = monitor_bpf__open();
+	/* CO-RE against the minimal BTF where it was cut from this kernel (monitor/btf.c) */
+	_cleanup_close_ int btf_fd = ward_monitor_min_btf_fd();
+	char btf_path[64];
+	snprintf(btf_path, sizeof(btf_path), "/proc/self/fd/%d", btf_fd);
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_fd >= 0 ? btf_path : NULL);
+	s = monitor_bpf__open_opts(&oo);
 	if (!s)
 		return ward_error_set(err, -errno ?: -ENOMEM, "opening the BPF monitors: %m");
 	ward_monitor_timing("bpf open");

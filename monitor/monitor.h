@@ -32,6 +32,9 @@ struct ward_monitor_features {
 	bool cgroup_dev, cgroup_sock_addr, cgroup_skb, cgroup_sysctl;
 	/* Per monitor: "lsm", "raw_tp", "tp_btf", "cgroup/dev", ... or "off". */
 	const char *file_mech, *exec_mech, *net_mech, *dev_mech;
+	/* CO-RE relocations: "minimal" (the BTF cut at build time, this is its kernel) or
+	 * "vmlinux" (the whole /sys/kernel/btf/vmlinux; slower to load). */
+	const char *core_btf;
 };
 int ward_monitor_probe(struct ward_monitor_features *ret);
 /* Whether a BPF LSM program loads here (one probe load). */

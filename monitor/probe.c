@@ -8,7 +8,7 @@
 #include <linux/types.h>
 
 #include "common/macro.h"
-#include "monitor/monitor.h"
+#include "monitor/internal.h"
 #include "monitor/gpu.h"
 #include "monitor/pathset.h"
 
@@ -101,5 +101,6 @@ int ward_monitor_probe(struct ward_monitor_features *ret)
 	ret->exec_mech = ret->tp_btf && ret->lsm ? "lsm" : ret->file_mech;
 	ret->net_mech = ret->cgroup_sock_addr ? "cgroup/sock_addr" : "off";
 	ret->dev_mech = ret->cgroup_dev ? "cgroup/dev" : "off";
+	ret->core_btf = ward_monitor_min_btf_usable() ? "minimal" : "vmlinux";
 	return 0;
 }

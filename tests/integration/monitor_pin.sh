@@ -3,6 +3,8 @@
 # only while a sandbox runs and for 2 s after the last one (one lingering process a set, however
 # many launches), a SIGKILLed last sandbox does not leave the hook attached, and the kernel
 # agrees with what `ward monitor --status` says (the hook program's links, from bpftool).
+# Fresh loads relocate against the minimal BTF cut at build time from this kernel, and against
+# the whole vmlinux BTF where told to (as on any other kernel): both report.
 # Pins this build's set for the test and unpins it after, unless it was pinned before.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -10,7 +12,7 @@ require_ward
 require_monitor_probe
 P=$PROFILES/monitor-enforce.yaml
 
-plan 14
+plan 17
 
 TAG=$(sed -n 's/^#define WARD_BPF_TAG "\(.*\)"$/\1/p' "$BUILD/monitor.tag.h")
 PIN=/sys/fs/bpf/ward/$TAG
@@ -96,3 +98,13 @@ kill -KILL "$long"
 wait "$long" 2>/dev/null
 check "a SIGKILLed last sandbox: the lingerer detaches the hook within 5 s" wait_detached 5
 check "and goes" eval '[ "$(lingerers)" = 0 ]'
+
+# ---- fresh loads: the minimal BTF and the vmlinux BTF ----
+check "ward features: CO-RE against the minimal BTF (this is the build host's kernel)" \
+	eval '"$WARD" features --json | jq -e ".bpf.core_btf == \"minimal\"" >/dev/null'
+WARD_BPF_NO_PINNED=1 mp "$P" -- openat /etc/shadow
+check "a fresh load with the minimal BTF reports the denied open (bpf: loaded)" \
+	eval 'event_count_is 1 "select(.event == \"start\" and .bpf == \"loaded\")" && event_count_is 1 "select(.kind == \"file\" and .violation and .path == \"/etc/shadow\" and .comm == \"mp\")"'
+WARD_BPF_NO_PINNED=1 WARD_BPF_VMLINUX_BTF=1 mp "$P" -- openat /etc/shadow
+check "a fresh load against the whole vmlinux BTF reports it the same way" \
+	eval 'event_count_is 1 "select(.event == \"start\" and .bpf == \"loaded\")" && event_count_is 1 "select(.kind == \"file\" and .violation and .path == \"/etc/shadow\" and .comm == \"mp\")"'
