@@ -148,7 +148,9 @@ $(BUILD)/monitor.min.btf: $(BUILD)/bpf/monitor.bpf.o
 $(BUILD)/monitor_btf.c: $(BUILD)/monitor.min.btf tools/embed-btf.sh
 	$(call msg,GEN,$@)
 	$(Q)cat /sys/kernel/notes >$(BUILD)/kernel.notes 2>/dev/null || : >$(BUILD)/kernel.notes
-	$(Q)$(SHELL) tools/embed-btf.sh $< $(BUILD)/kernel.notes >$@
+	$(Q)$(SHELL) tools/embed-btf.sh $< $(BUILD)/kernel.notes \
+		"$$($(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | \
+		   sed -n "s/^\[\([0-9]*\)\] FUNC 'bpf_lsm_bprm_check_security' .*/\1/p")" >$@
 
 $(MINBTF_OBJ): $(BUILD)/monitor_btf.c $(BUILD)/cflags.stamp
 	$(call msg,CC,$<)

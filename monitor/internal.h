@@ -102,6 +102,9 @@ void ward_monitor_hooks_release(struct ward_monitor *m);
 /* btf.c: the minimal BTF cut at build time, when this kernel is the one it was cut from. */
 bool ward_monitor_min_btf_usable(void);
 int ward_monitor_min_btf_fd(void); /* a memfd holding it, or -errno (-ENOENT: not usable) */
+/* This kernel's BTF id of bpf_lsm_bprm_check_security as the build recorded it: > 0, 0 (the
+ * build host's kernel has none), -1 (another kernel: look it up). */
+int ward_monitor_min_btf_lsm_id(void);
 
 /* policy.c; exec.c: exec.allow and the command -> exec_ok entries */
 int ward_monitor_exec_build(struct ward_monitor *m, char *const *command);

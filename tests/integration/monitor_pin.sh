@@ -103,8 +103,9 @@ check "and goes" eval '[ "$(lingerers)" = 0 ]'
 check "ward features: CO-RE against the minimal BTF (this is the build host's kernel)" \
 	eval '"$WARD" features --json | jq -e ".bpf.core_btf == \"minimal\"" >/dev/null'
 WARD_BPF_NO_PINNED=1 mp "$P" -- openat /etc/shadow
-check "a fresh load with the minimal BTF reports the denied open (bpf: loaded)" \
-	eval 'event_count_is 1 "select(.event == \"start\" and .bpf == \"loaded\")" && event_count_is 1 "select(.kind == \"file\" and .violation and .path == \"/etc/shadow\" and .comm == \"mp\")"'
+MONS=$("$WARD" features --json | jq -r '.bpf.monitors | "file:\(.file),exec:\(.exec),net:\(.net),device:\(.device)"')
+check "a fresh load with the minimal BTF reports the denied open (bpf: loaded, the mechanisms ward features names)" \
+	eval 'event_count_is 1 "select(.event == \"start\" and .bpf == \"loaded\" and .monitors == \"$MONS\")" && event_count_is 1 "select(.kind == \"file\" and .violation and .path == \"/etc/shadow\" and .comm == \"mp\")"'
 WARD_BPF_NO_PINNED=1 WARD_BPF_VMLINUX_BTF=1 mp "$P" -- openat /etc/shadow
-check "a fresh load against the whole vmlinux BTF reports it the same way" \
-	eval 'event_count_is 1 "select(.event == \"start\" and .bpf == \"loaded\")" && event_count_is 1 "select(.kind == \"file\" and .violation and .path == \"/etc/shadow\" and .comm == \"mp\")"'
+check "a fresh load against the whole vmlinux BTF (LSM probe by name) reports it the same way" \
+	eval 'event_count_is 1 "select(.event == \"start\" and .bpf == \"loaded\" and .monitors == \"$MONS\")" && event_count_is 1 "select(.kind == \"file\" and .violation and .path == \"/etc/shadow\" and .comm == \"mp\")"'
