@@ -7,6 +7,7 @@
  * monitor.bpf.c, not built on its own.
  */
 #include "maps.bpf.h"
+#include "pathcache.bpf.h"
 
 /* A file syscall's arguments, read at sys_exit: the saved user registers still hold them. */
 struct fargs {
@@ -269,13 +270,15 @@ static __always_inline __u64 zero_bytes(__u64 v) /* 0x80 in each byte of v that 
 
 struct scan_ctx {
 	const char *p;
+	const char *ent; /* the cache entry's path, compared as the words go by */
 	__u64 len;
+	__u64 diff;
 	bool bad;
 };
 
-/* One 8-byte word of the path: a '/' followed by '.' or '/'? bpf_loop, not a bounded loop:
- * the verifier checks the callback once instead of every iteration at every call site (the
- * bounded loop made the object take 0.5 s to load). */
+/* One 8-byte word of the path: a '/' followed by '.' or '/'? And is it the cache entry's word?
+ * bpf_loop, not a bounded loop: the verifier checks the callback once instead of every
+ * iteration at every call site (the bounded loop made the object take 0.5 s to load). */
 static long scan_step(__u32 i, struct scan_ctx *c)
 {
 	__u64 w, next, slash, follow, keep, off = (i & 31) * 8;
@@ -284,7 +287,8 @@ static long scan_step(__u32 i, struct scan_ctx *c)
 		return 1;
 	w = *(const __u64 *)(c->p + off);
 	next = *(const __u64 *)(c->p + off + 8);
-	keep = c->len - off >= 8 ? ~0ULL : (1ULL << ((c->len - off) * 8)) - 1;
+	keep = ward_pcache_keep(c->len, off);
+	c->diff |= (w ^ *(const __u64 *)(c->ent + off)) & keep;
 	slash = zero_bytes(w ^ (ONES * '/'));
 	follow = (w >> 8) | (next << 56);
 	follow = zero_bytes(follow ^ (ONES * '/')) | zero_bytes(follow ^ (ONES * '.'));
@@ -301,7 +305,10 @@ __noinline int ward_classify(__u64 cgid, struct scratch *s, long n)
 {
 	struct scan_ctx c;
 	struct ward_path_val *v;
-	__u64 len = n - 1;
+	struct pcache_ent *ent;
+	__u64 len = n - 1, last_off;
+	__u32 slot;
+	int cls;
 	char *p;
 
 	if (!s)
@@ -309,26 +316,41 @@ __noinline int ward_classify(__u64 cgid, struct scratch *s, long n)
 	p = s->k.path;
 	if (p[0] != '/' || len > WARD_LPM_PATH - 2)
 		return WARD_PC_NONE | CLS_UNDECIDED;
+	last_off = (len - 1) & 0xf8;
+	slot = ward_pcache_slot(len,
+				*(const __u64 *)(p + last_off) & ward_pcache_keep(len, last_off));
+	ent = bpf_map_lookup_elem(&path_cache, &slot);
+	if (!ent)
+		return WARD_PC_NONE | CLS_UNDECIDED;
 	/* "/." or "//" anywhere, 8 bytes at a time; bytes after the NUL are masked off */
 	c.p = p;
+	c.ent = ent->path;
 	c.len = len;
+	c.diff = 0;
 	c.bad = false;
 	bpf_loop(WARD_LPM_PATH / 8, scan_step, &c, 0);
 	if (c.bad)
 		return WARD_PC_NONE | CLS_UNDECIDED;
-	if (p[len - 1] != '/') {
+	if (!c.diff && ent->len == len && ent->cgid == cgid)
+		return ent->cls;
+	if (p[(len - 1) & (WARD_PATH_MAX - 1)] != '/') {
 		p[len & (WARD_PATH_MAX - 1)] = '/';
 		len++;
 	}
 	s->k.prefixlen = 64 + len * 8;
 	__builtin_memcpy(s->k.cgid, &cgid, sizeof(cgid));
 	v = bpf_map_lookup_elem(&paths, &s->k);
+	cls = !v ? WARD_PC_NONE : v->len == len ? v->cls : v->below;
 	/* back to the string as read */
-	if (n - 1 != len)
-		p[(n - 1) & (WARD_PATH_MAX - 1)] = 0;
-	if (!v)
-		return WARD_PC_NONE;
-	return v->len == len ? v->cls : v->below;
+	if (n - 1 != len) {
+		len = n - 1;
+		p[len & (WARD_PATH_MAX - 1)] = 0;
+	}
+	ent->cgid = cgid;
+	ent->len = len;
+	ent->cls = cls;
+	__builtin_memcpy(ent->path, p, sizeof(ent->path));
+	return cls;
 }
 
 static __always_inline __u32 classify(__u64 cgid, struct scratch *s, long n, __u32 *ret_flags)
