@@ -7,6 +7,7 @@
  * monitor.bpf.c, not built on its own.
  */
 #include "maps.bpf.h"
+#include "pathcache.bpf.h"
 
 /* A file syscall's arguments, read at sys_exit: the saved user registers still hold them. */
 struct fargs {
@@ -269,22 +270,24 @@ static __always_inline __u64 zero_bytes(__u64 v) /* 0x80 in each byte of v that 
 
 struct scan_ctx {
 	const char *p;
+	const char *ent; /* the cache entry's path, compared as the words go by */
 	__u64 len;
+	__u64 diff;
 	bool bad;
 };
 
-/* One 8-byte word of the path: a '/' followed by '.' or '/'? bpf_loop, not a bounded loop:
- * the verifier checks the callback once instead of every iteration at every call site (the
- * bounded loop made the object take 0.5 s to load). */
-static long scan_step(__u32 i, struct scan_ctx *c)
+/* One 8-byte word of the path at off: a '/' followed by '.' or '/'? And is it the cache entry's
+ * word? Returns 1 to stop: past the end, or a bad component. */
+static __always_inline long scan_word(struct scan_ctx *c, __u64 off)
 {
-	__u64 w, next, slash, follow, keep, off = (i & 31) * 8;
+	__u64 w, next, slash, follow, keep;
 
 	if (off >= c->len || off >= WARD_LPM_PATH)
 		return 1;
 	w = *(const __u64 *)(c->p + off);
 	next = *(const __u64 *)(c->p + off + 8);
-	keep = c->len - off >= 8 ? ~0ULL : (1ULL << ((c->len - off) * 8)) - 1;
+	keep = ward_pcache_keep(c->len, off);
+	c->diff |= (w ^ *(const __u64 *)(c->ent + off)) & keep;
 	slash = zero_bytes(w ^ (ONES * '/'));
 	follow = (w >> 8) | (next << 56);
 	follow = zero_bytes(follow ^ (ONES * '/')) | zero_bytes(follow ^ (ONES * '.'));
@@ -295,46 +298,96 @@ static long scan_step(__u32 i, struct scan_ctx *c)
 	return 0;
 }
 
+/* Four words a step: bpf_loop, not a bounded loop, because the verifier checks the callback
+ * once instead of every iteration at every call site (the bounded loop made the object take
+ * 0.5 s to load); four words, not one, because each callback is a call and a return through
+ * the return thunk (retpoline/call depth tracking kernels): one word a step made the scan of
+ * a 31-byte path ~50 ns, more than the LPM lookup the cache saves. */
+#define SCAN_WORDS 4
+static long scan_step(__u32 i, struct scan_ctx *c)
+{
+	__u64 off = (i & 7) * 8 * SCAN_WORDS;
+
+	return scan_word(c, off) || scan_word(c, off + 8) || scan_word(c, off + 16) ||
+	       scan_word(c, off + 24);
+}
+
 /* Returns the class, | CLS_UNDECIDED when the kernel leaves the path to user space. */
 #define CLS_UNDECIDED 0x10000
-__noinline int ward_classify(__u64 cgid, struct scratch *s, long n)
+/* A cache miss: one LPM lookup of (sandbox, path + "/"), then the class goes to the entry. */
+__noinline int ward_path_lookup(__u64 cgid, struct scratch *s, long n, struct pcache_ent *ent)
 {
-	struct scan_ctx c;
 	struct ward_path_val *v;
 	__u64 len = n - 1;
 	char *p;
+	int cls;
 
-	if (!s)
+	if (!s || !ent || len > WARD_LPM_PATH - 2)
 		return WARD_PC_NONE | CLS_UNDECIDED;
 	p = s->k.path;
-	if (p[0] != '/' || len > WARD_LPM_PATH - 2)
-		return WARD_PC_NONE | CLS_UNDECIDED;
-	/* "/." or "//" anywhere, 8 bytes at a time; bytes after the NUL are masked off */
-	c.p = p;
-	c.len = len;
-	c.bad = false;
-	bpf_loop(WARD_LPM_PATH / 8, scan_step, &c, 0);
-	if (c.bad)
-		return WARD_PC_NONE | CLS_UNDECIDED;
-	if (p[len - 1] != '/') {
+	if (p[(len - 1) & (WARD_PATH_MAX - 1)] != '/') {
 		p[len & (WARD_PATH_MAX - 1)] = '/';
 		len++;
 	}
 	s->k.prefixlen = 64 + len * 8;
 	__builtin_memcpy(s->k.cgid, &cgid, sizeof(cgid));
 	v = bpf_map_lookup_elem(&paths, &s->k);
+	cls = !v ? WARD_PC_NONE : v->len == len ? v->cls : v->below;
 	/* back to the string as read */
-	if (n - 1 != len)
-		p[(n - 1) & (WARD_PATH_MAX - 1)] = 0;
-	if (!v)
-		return WARD_PC_NONE;
-	return v->len == len ? v->cls : v->below;
+	if (n - 1 != len) {
+		len = n - 1;
+		p[len & (WARD_PATH_MAX - 1)] = 0;
+	}
+	ent->cgid = cgid;
+	ent->len = len;
+	ent->cls = cls;
+	__builtin_memcpy(ent->path, p, sizeof(ent->path));
+	return cls;
 }
 
-static __always_inline __u32 classify(__u64 cgid, struct scratch *s, long n, __u32 *ret_flags)
+/* The path's class from the cache (a hit is the common case: it stays inline in the caller,
+ * no call through the return thunk), else from ward_path_lookup(). */
+static __always_inline int classify_path(__u64 cgid, struct scratch *s, long n)
 {
-	int r = ward_classify(cgid, s, n);
+	struct scan_ctx c;
+	struct pcache_ent *ent;
+	__u64 len = n - 1, last_off;
+	__u32 slot;
+	char *p = s->k.path;
 
+	if (p[0] != '/' || len > WARD_LPM_PATH - 2)
+		return WARD_PC_NONE | CLS_UNDECIDED;
+	last_off = (len - 1) & 0xf8;
+	slot = ward_pcache_slot(len,
+				*(const __u64 *)(p + last_off) & ward_pcache_keep(len, last_off));
+	ent = bpf_map_lookup_elem(&path_cache, &slot);
+	if (!ent)
+		return WARD_PC_NONE | CLS_UNDECIDED;
+	/* "/." or "//" anywhere, 8 bytes at a time; bytes after the NUL are masked off */
+	c.p = p;
+	c.ent = ent->path;
+	c.len = len;
+	c.diff = 0;
+	c.bad = false;
+	bpf_loop(WARD_LPM_PATH / 8 / SCAN_WORDS + 1, scan_step, &c, 0);
+	if (c.bad)
+		return WARD_PC_NONE | CLS_UNDECIDED;
+	if (!c.diff && ent->len == len && ent->cgid == cgid)
+		return ent->cls;
+	return ward_path_lookup(cgid, s, n, ent);
+}
+
+/* The second path of a rename or link (rare): the same, behind a call of its own so the
+ * verifier checks the inline body once more, not once per caller state. */
+__noinline int ward_classify(__u64 cgid, struct scratch *s, long n)
+{
+	if (!s)
+		return WARD_PC_NONE | CLS_UNDECIDED;
+	return classify_path(cgid, s, n);
+}
+
+static __always_inline __u32 cls_flags(int r, __u32 *ret_flags)
+{
 	if (r & CLS_UNDECIDED)
 		*ret_flags |= WARD_V_UNDECIDED;
 	return r & 0xffff;
@@ -409,15 +462,19 @@ static __always_inline void gpu_ioctl(struct pt_regs *regs, __u64 cgid)
 		__sync_fetch_and_add(&u->ioctls, 1);
 }
 
+/* BTF pointer walks (direct loads, a fault reads 0), not BPF_CORE_READ: five probe reads were
+ * a helper call each on every reported file access. */
 static __always_inline bool is_ward_self(const struct ward_sandbox_cfg *cfg)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct inode *ino = BPF_CORE_READ(t, mm, exe_file, f_inode);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct inode *ino;
 
-	if (!cfg->self_ino || !ino)
+	if (!cfg->self_ino)
 		return false;
-	return BPF_CORE_READ(ino, i_ino) == cfg->self_ino &&
-	       BPF_CORE_READ(ino, i_sb, s_dev) == cfg->self_dev;
+	ino = t->mm->exe_file->f_inode;
+	if (!ino)
+		return false;
+	return ino->i_ino == cfg->self_ino && ino->i_sb->s_dev == cfg->self_dev;
 }
 
 /* The syscall hooks run for every syscall of every process on the host: the first test is on
@@ -581,7 +638,7 @@ __noinline int ward_file_exit(struct fargs *ea, struct ward_sandbox_cfg *cfg, __
 	if (n == 1 && e.op >= WARD_FOP_STAT)
 		return 0; /* fstat(), AT_EMPTY_PATH: the fd, not a path */
 	r->path_len = n;
-	cls = classify(cgid, s, n, &verdict);
+	cls = cls_flags(classify_path(cgid, s, n), &verdict);
 	switch (e.op) {
 	case WARD_FOP_OPEN:
 		write = e.flags & WARD_O_WRITE_INTENT;
@@ -605,7 +662,7 @@ __noinline int ward_file_exit(struct fargs *ea, struct ward_sandbox_cfg *cfg, __
 			if (e.op == WARD_FOP_SYMLINK) {
 				verdict |= WARD_V_UNDECIDED;
 			} else {
-				cls2 = classify(cgid, s, n, &verdict);
+				cls2 = cls_flags(ward_classify(cgid, s, n), &verdict);
 				viol |= cls_violation(cls2, true);
 			}
 			bpf_probe_read_kernel(r->data + WARD_PATH_MAX,

@@ -12,7 +12,7 @@ P=$PROFILES/monitor-enforce.yaml
 PA=$PROFILES/monitor-allowed.yaml
 require_monitor_probe
 
-plan 50
+plan 52
 
 
 file_viol() { # file_viol PATH SYSCALL: exactly one file violation with this path and syscall
@@ -40,6 +40,16 @@ check "allowed read: no event" event_count_is 0 'select(.kind == "file")'
 mp "$PA" -- openat /etc/passwd
 check "events.allowed: the allowed read is an event" \
 	event_count_is 1 'select(.kind == "file" and (.violation | not) and .path == "/etc/passwd" and .action == "allow")'
+# The kernel caches a path's class per CPU (bpf/pathcache.bpf.h): paths that share a cache slot
+# (same length, same last word) or a cached path opened with another intent keep their verdicts.
+mp "$P" -- seq 40 /tmp/ab/passwd:w /etc/ab/passwd:w
+check "path cache: a path sharing a slot with an allowed one still reports each write" \
+	eval 'event_count_is 40 "select(.kind == \"file\" and .violation and .path == \"/etc/ab/passwd\")" &&
+		event_count_is 0 "select(.kind == \"file\" and .path == \"/tmp/ab/passwd\")"'
+mp "$P" -- seq 40 /etc/passwd:r /etc/passwd:w
+check "path cache: a cached read-only path reports every write, no read" \
+	eval 'event_count_is 40 "select(.kind == \"file\" and .violation and .write and .path == \"/etc/passwd\")" &&
+		event_count_is 40 "select(.kind == \"file\")"'
 
 # ---- exec ----
 mp "$P" -- exec /bin/sh -c true

@@ -161,6 +161,26 @@ int main(int argc, char **argv)
 			open(argv[2], O_RDONLY | O_CLOEXEC);
 		return result(op, 0);
 	}
+	if (strcmp(op, "seq") == 0 && argc >= 4) { /* N rounds of opening each PATH:r|w in turn */
+		long n = atol(argv[2]);
+
+		for (long i = 0; i < n; i++)
+			for (int a = 3; a < argc; a++) {
+				char path[256];
+				size_t l = strlen(argv[a]);
+				bool w = l > 2 && strcmp(argv[a] + l - 2, ":w") == 0;
+
+				if (l < 2 || l - 2 >= sizeof(path))
+					return 2;
+				memcpy(path, argv[a], l - 2);
+				path[l - 2] = 0;
+				fd = open(path, (w ? O_WRONLY | O_CREAT : O_RDONLY) | O_CLOEXEC,
+					  0600);
+				if (fd >= 0)
+					close(fd);
+			}
+		return result(op, 0);
+	}
 	if ((strcmp(op, "connect") == 0 || strcmp(op, "udp-send") == 0 || strcmp(op, "bind") == 0 ||
 	     strcmp(op, "udp-bind") == 0) &&
 	    argc == 4) {
@@ -234,10 +254,10 @@ int main(int argc, char **argv)
 		}
 		return result(op, 0);
 	}
-	fprintf(stderr,
-		"usage: monitor_probe open|openat|openat2|write PATH | dirfd DIR NAME |\n"
-		"  cwd DIR NAME | dev PATH | burst PATH N | connect|udp-send|bind|udp-bind ADDR"
-		" PORT | exec PATH [ARG...] | fork-exec-missing | unix-connect|unix-send "
-		"PATH|@NAME | loop PATH N\n");
+	fprintf(stderr, "usage: monitor_probe open|openat|openat2|write PATH | dirfd DIR NAME |\n"
+			"  cwd DIR NAME | dev PATH | burst PATH N | seq N PATH:r|w... | "
+			"connect|udp-send|bind|udp-bind ADDR"
+			" PORT | exec PATH [ARG...] | fork-exec-missing | unix-connect|unix-send "
+			"PATH|@NAME | loop PATH N\n");
 	return 2;
 }
