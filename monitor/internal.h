@@ -84,6 +84,7 @@ struct ward_monitor {
 	struct ward_unix_rec deferred;
 	bool has_deferred;
 	uint64_t loss_checked_ms; /* CLOCK_MONOTONIC_COARSE of the last counter read */
+	uint64_t consume_ns; /* WARD_MONITOR_TIMING: thread CPU time spent in ward_monitor_poll */
 	char pin_dir[256];
 };
 
