@@ -31,15 +31,13 @@ void ward_json_free(struct ward_json *j)
 	j->len = j->cap = 0;
 }
 
-static bool json_reserve(struct ward_json *j, size_t extra)
+static bool json_grow(struct ward_json *j, size_t extra)
 {
 	size_t want, cap;
 	char *b;
 
 	if (j->oom)
 		return false;
-	if (j->len + extra + 1 <= j->cap)
-		return true;
 	want = j->len + extra + 1;
 	cap = j->cap ? j->cap : 256;
 	while (cap < want) {
@@ -57,6 +55,14 @@ static bool json_reserve(struct ward_json *j, size_t extra)
 	j->buf = b;
 	j->cap = cap;
 	return true;
+}
+
+/* Room for extra bytes and the NUL. Inline: every member asks, and almost always there is. */
+static inline bool json_reserve(struct ward_json *j, size_t extra)
+{
+	if (__builtin_expect(j->len + extra + 1 <= j->cap && !j->oom, 1))
+		return true;
+	return json_grow(j, extra);
 }
 
 static void json_put(struct ward_json *j, const char *s, size_t n)
@@ -110,6 +116,17 @@ size_t ward_utf8_valid(const unsigned char *s, size_t n, size_t *bad)
 	return need;
 }
 
+/* Bytes copied as they are inside a JSON string: printable ASCII and DEL, but '"' and '\\'. */
+#define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const bool json_plain[256] = {
+	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, P16, /* 0x30 */
+	P16,							      /* 0x40 */
+	1,	    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,      /* 0x50, '\\' at 0x5c */
+	P16,							      /* 0x60 */
+	P16,							      /* 0x70, DEL included */
+};
+#undef P16
+
 void ward_json_escape(struct ward_json *j, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -129,12 +146,13 @@ void ward_json_escape(struct ward_json *j, const char *str, size_t n)
 		char *o = j->buf + j->len;
 		size_t ok, bad;
 
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			/* plain ASCII, DEL included: copy runs */
+		if (json_plain[c]) {
+			/* plain ASCII, DEL included: copied byte by byte (runs are short: a
+			 * memcpy call costs more than it saves) */
 			run = i;
-			while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
-				i++;
-			memcpy(o, s + run, i - run);
+			do
+				*o++ = (char)s[i++];
+			while (i < n && json_plain[s[i]]);
 			j->len += i - run;
 			continue;
 		}
@@ -190,34 +208,38 @@ void ward_json_escape(struct ward_json *j, const char *str, size_t n)
 }
 
 /* Comma and key before a value; key NULL inside arrays. Keys are ward's own field names
- * (plain ASCII, never from the sandbox): copied as they are, escaped only if one is not. */
+ * (plain ASCII, never from the sandbox): copied as they are in one pass while they are plain and
+ * no longer than JSON_KEY_FAST, escaped otherwise. */
+#define JSON_KEY_FAST 60
+static void json_member_slow(struct ward_json *j, const char *key)
+{
+	if (j->need_comma)
+		json_putc(j, ',');
+	ward_json_escape(j, key, strlen(key));
+	json_putc(j, ':');
+	j->need_comma = true;
+}
+
 static void json_member(struct ward_json *j, const char *key)
 {
-	size_t n = 0;
-	bool plain = true;
 	char *o;
 
-	if (key)
-		for (; key[n]; n++)
-			if ((unsigned char)key[n] < 0x20 || (unsigned char)key[n] >= 0x80 ||
-			    key[n] == '"' || key[n] == '\\')
-				plain = false;
-	if (!plain) {
-		if (j->need_comma)
-			json_putc(j, ',');
-		ward_json_escape(j, key, n);
-		json_putc(j, ':');
-		j->need_comma = true;
-		return;
-	}
-	if (!json_reserve(j, n + 4))
+	if (!json_reserve(j, JSON_KEY_FAST + 4))
 		return;
 	o = j->buf + j->len;
 	if (j->need_comma)
 		*o++ = ',';
 	if (key) {
+		size_t n;
+
 		*o++ = '"';
-		memcpy(o, key, n);
+		for (n = 0; key[n]; n++) {
+			if (n == JSON_KEY_FAST || !json_plain[(unsigned char)key[n]]) {
+				json_member_slow(j, key); /* nothing written counts yet */
+				return;
+			}
+			o[n] = key[n];
+		}
 		o += n;
 		*o++ = '"';
 		*o++ = ':';
@@ -290,6 +312,11 @@ void ward_json_strn(struct ward_json *j, const char *key, const char *val, size_
 void ward_json_raw(struct ward_json *j, const char *key, const char *json, size_t n)
 {
 	json_member(j, key);
+	json_put(j, json, n);
+}
+
+void ward_json_append(struct ward_json *j, const char *json, size_t n)
+{
 	json_put(j, json, n);
 }
 

@@ -167,24 +167,45 @@ void ward_monitor_result_fields(struct ward_json *j, int64_t ret)
 	}
 }
 
+/* "list: path" + tail, cut to n - 1 bytes like snprintf (which was a twentieth of the
+ * supervisor's time in a burst of file events). */
+static void rule_join(char *buf, size_t n, const char *list, const char *path, const char *tail)
+{
+	const char *parts[] = {list, ": ", path, tail};
+	size_t o = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+		size_t l = strlen(parts[i]);
+
+		if (l > n - 1 - o)
+			l = n - 1 - o;
+		memcpy(buf + o, parts[i], l);
+		o += l;
+	}
+	buf[o] = 0;
+}
+
 static void rule_text(char *buf, size_t n, const struct ward_path_entry *e, int cls, bool write)
 {
 	if (!e || cls == WARD_PC_NONE)
 		snprintf(buf, n, "filesystem: outside the view");
 	else if (cls == WARD_PC_DENY)
-		snprintf(buf, n, "%s: %s", e->list, e->path);
+		rule_join(buf, n, e->list, e->path, "");
 	else if (write && (cls == WARD_PC_RO || cls == WARD_PC_SKEL))
-		snprintf(buf, n, "%s: %s (read-only)", e->list, e->path);
+		rule_join(buf, n, e->list, e->path, " (read-only)");
 	else
-		snprintf(buf, n, "%s: %s", e->list, e->path);
+		rule_join(buf, n, e->list, e->path, "");
 }
 
 /* Resolves one path of a record to the in-sandbox absolute path. */
 static int resolve(const struct ward_file_rec *r, const char *path, int dfd, bool use_base,
 		   char *out, size_t out_len, bool *ret_unresolved)
 {
-	char base[PATH_MAX] = "/";
+	char base[PATH_MAX];
 
+	/* not = "/": that zeroes all 4 KiB, for every record */
+	base[0] = '/';
+	base[1] = 0;
 	*ret_unresolved = false;
 	if (path[0] != '/') {
 		if (use_base && r->base_len &&

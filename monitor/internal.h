@@ -43,6 +43,7 @@ struct ward_monitor {
 	struct ward_answered answered[WARD_ANSWERED_N];
 	pid_t init_pid; /* 0: unknown */
 	unsigned answered_next;
+	unsigned answered_live; /* notes in answered[] with nr != -1 */
 	struct ward_events *ev;
 	struct monitor_bpf *skel; /* NULL when the pinned programs are reused */
 	bool pinned;

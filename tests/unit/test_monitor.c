@@ -333,15 +333,15 @@ static void test_path_entries(void **state)
 {
 	char longp[300];
 	struct ward_path_entry ents[] = {
-		{"/", WARD_PC_SKEL, true, "skel"},
-		{"/etc", WARD_PC_RO, false, "filesystem.readonly"},
-		{"/etc/shadow", WARD_PC_DENY, false, "filesystem.deny"},
-		{"/home", WARD_PC_DENY, false, "filesystem.deny"},
-		{"/home/me/work", WARD_PC_RW, false, "filesystem.readwrite"},
-		{"/dev", WARD_PC_SKEL, true, "skel"},
-		{"/dev/null", WARD_PC_DEV, true, "filesystem.devices"},
-		{longp, WARD_PC_RO, false, "filesystem.readonly"},
-		{"etc", WARD_PC_RO, false, "filesystem.readonly"},
+		{"/", WARD_PC_SKEL, true, "skel", 0},
+		{"/etc", WARD_PC_RO, false, "filesystem.readonly", 0},
+		{"/etc/shadow", WARD_PC_DENY, false, "filesystem.deny", 0},
+		{"/home", WARD_PC_DENY, false, "filesystem.deny", 0},
+		{"/home/me/work", WARD_PC_RW, false, "filesystem.readwrite", 0},
+		{"/dev", WARD_PC_SKEL, true, "skel", 0},
+		{"/dev/null", WARD_PC_DEV, true, "filesystem.devices", 0},
+		{longp, WARD_PC_RO, false, "filesystem.readonly", 0},
+		{"etc", WARD_PC_RO, false, "filesystem.readonly", 0},
 	};
 	struct ward_pathset view = {ents, ARRAY_SIZE(ents)};
 	struct ward_path_key k;
@@ -352,6 +352,8 @@ static void test_path_entries(void **state)
 	memset(longp, 'a', sizeof(longp) - 1);
 	longp[0] = '/';
 	longp[sizeof(longp) - 1] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(ents); i++)
+		ents[i].len = strlen(ents[i].path); /* as ward_pathset_build() sets it */
 
 	assert_int_equal(ward_monitor_path_entry(&view, 0, cgid, &k, &v), 1);
 	assert_string_equal(k.path, "/"); /* the root already ends in '/' */
