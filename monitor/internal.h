@@ -62,6 +62,13 @@ struct ward_monitor {
 	int ncpus;
 
 	struct ward_pathset view;
+	/* the last path the file records classified (a burst repeats one): events.c */
+	struct {
+		char path[WARD_PATH_MAX];
+		size_t len; /* 0: empty */
+		int cls;
+		const struct ward_path_entry *e;
+	} last_cls;
 	struct ward_dev_majors majors;
 	struct ward_dev_key *devkeys;
 	size_t n_devkeys;
