@@ -31,15 +31,13 @@ void ward_json_free(struct ward_json *j)
 	j->len = j->cap = 0;
 }
 
-static bool json_reserve(struct ward_json *j, size_t extra)
+static bool json_grow(struct ward_json *j, size_t extra)
 {
 	size_t want, cap;
 	char *b;
 
 	if (j->oom)
 		return false;
-	if (j->len + extra + 1 <= j->cap)
-		return true;
 	want = j->len + extra + 1;
 	cap = j->cap ? j->cap : 256;
 	while (cap < want) {
@@ -57,6 +55,14 @@ static bool json_reserve(struct ward_json *j, size_t extra)
 	j->buf = b;
 	j->cap = cap;
 	return true;
+}
+
+/* Room for extra bytes and the NUL. Inline: every member asks, and almost always there is. */
+static inline bool json_reserve(struct ward_json *j, size_t extra)
+{
+	if (__builtin_expect(j->len + extra + 1 <= j->cap && !j->oom, 1))
+		return true;
+	return json_grow(j, extra);
 }
 
 static void json_put(struct ward_json *j, const char *s, size_t n)
@@ -110,133 +116,170 @@ size_t ward_utf8_valid(const unsigned char *s, size_t n, size_t *bad)
 	return need;
 }
 
-void ward_json_escape(struct ward_json *j, const char *str, size_t n)
+/* Bytes copied as they are inside a JSON string: printable ASCII and DEL, but '"' and '\\'. */
+#define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const bool json_plain[256] = {
+	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, P16, /* 0x30 */
+	P16,							      /* 0x40 */
+	1,	    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,      /* 0x50, '\\' at 0x5c */
+	P16,							      /* 0x60 */
+	P16,							      /* 0x70, DEL included */
+};
+#undef P16
+
+/* Writes s as a JSON string literal, quotes included, at o (room for 6 * n + 2 bytes: the
+ * caller reserved it); returns the end. */
+static char *escape_to(char *o, const unsigned char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0;
+	size_t i = 0;
 
-	/* Worst case 6 output bytes per input byte: reserve once, then append unchecked. */
-	if (n > (SIZE_MAX - 2) / 6) {
-		j->oom = true;
-		return;
-	}
-	if (!json_reserve(j, 6 * n + 2))
-		return;
-	j->buf[j->len++] = '"';
+	*o++ = '"';
 	while (i < n) {
 		unsigned char c = s[i];
-		char *o = j->buf + j->len;
 		size_t ok, bad;
 
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			/* plain ASCII, DEL included: copy runs */
-			run = i;
-			while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
-				i++;
-			memcpy(o, s + run, i - run);
-			j->len += i - run;
+		if (json_plain[c]) {
+			/* plain ASCII, DEL included: copied byte by byte (runs are short: a
+			 * memcpy call costs more than it saves) */
+			do
+				*o++ = (char)s[i++];
+			while (i < n && json_plain[s[i]]);
 			continue;
 		}
 		if (c < 0x80) {
-			o[0] = '\\';
+			*o++ = '\\';
 			switch (c) {
 			case '"':
-				o[1] = '"';
+				*o++ = '"';
 				break;
 			case '\\':
-				o[1] = '\\';
+				*o++ = '\\';
 				break;
 			case '\n':
-				o[1] = 'n';
+				*o++ = 'n';
 				break;
 			case '\t':
-				o[1] = 't';
+				*o++ = 't';
 				break;
 			case '\r':
-				o[1] = 'r';
+				*o++ = 'r';
 				break;
 			case '\b':
-				o[1] = 'b';
+				*o++ = 'b';
 				break;
 			case '\f':
-				o[1] = 'f';
+				*o++ = 'f';
 				break;
 			default:
-				memcpy(o + 1, "u00", 3);
-				o[4] = hex[c >> 4];
-				o[5] = hex[c & 0xf];
-				j->len += 6;
-				i++;
-				continue;
+				memcpy(o, "u00", 3);
+				o[3] = hex[c >> 4];
+				o[4] = hex[c & 0xf];
+				o += 5;
 			}
-			j->len += 2;
 			i++;
 			continue;
 		}
 		ok = ward_utf8_valid(s + i, n - i, &bad);
 		if (ok) {
 			memcpy(o, s + i, ok);
-			j->len += ok;
+			o += ok;
 			i += ok;
 		} else {
 			memcpy(o, "\\ufffd", 6);
-			j->len += 6;
+			o += 6;
 			i += bad;
 		}
 	}
-	j->buf[j->len++] = '"';
-	j->buf[j->len] = '\0';
+	*o++ = '"';
+	return o;
 }
 
-/* Comma and key before a value; key NULL inside arrays. Keys are ward's own field names
- * (plain ASCII, never from the sandbox): copied as they are, escaped only if one is not. */
-static void json_member(struct ward_json *j, const char *key)
+/* Room for a string of n bytes, escaped: 6 output bytes per input byte at worst, and quotes. */
+static bool escape_room(struct ward_json *j, size_t n, size_t extra)
 {
-	size_t n = 0;
-	bool plain = true;
+	if (n > (SIZE_MAX - 2 - extra) / 6) {
+		j->oom = true;
+		return false;
+	}
+	return json_reserve(j, 6 * n + 2 + extra);
+}
+
+static void json_end(struct ward_json *j, char *o)
+{
+	*o = '\0';
+	j->len = (size_t)(o - j->buf);
+}
+
+void ward_json_escape(struct ward_json *j, const char *str, size_t n)
+{
+	if (escape_room(j, n, 0))
+		json_end(j, escape_to(j->buf + j->len, (const unsigned char *)str, n));
+}
+
+/* Comma and key before a value, with room for `value` more bytes after them; returns where the
+ * value goes (the caller ends with json_end()), NULL when out of memory. key NULL inside arrays.
+ * Keys are ward's own field names (plain ASCII, never from the sandbox): copied as they are in
+ * one pass while they are plain and no longer than JSON_KEY_FAST, escaped otherwise. */
+#define JSON_KEY_FAST 60
+static char *json_member_slow(struct ward_json *j, const char *key, size_t value)
+{
+	size_t n = strlen(key);
+
+	if (!escape_room(j, n, 2 + value))
+		return NULL;
+	char *o = j->buf + j->len;
+	if (j->need_comma)
+		*o++ = ',';
+	o = escape_to(o, (const unsigned char *)key, n);
+	*o++ = ':';
+	j->need_comma = true;
+	return o;
+}
+
+static char *json_member(struct ward_json *j, const char *key, size_t value)
+{
 	char *o;
 
-	if (key)
-		for (; key[n]; n++)
-			if ((unsigned char)key[n] < 0x20 || (unsigned char)key[n] >= 0x80 ||
-			    key[n] == '"' || key[n] == '\\')
-				plain = false;
-	if (!plain) {
-		if (j->need_comma)
-			json_putc(j, ',');
-		ward_json_escape(j, key, n);
-		json_putc(j, ':');
-		j->need_comma = true;
-		return;
-	}
-	if (!json_reserve(j, n + 4))
-		return;
+	if (value > SIZE_MAX / 2 || !json_reserve(j, JSON_KEY_FAST + 4 + value))
+		return NULL;
 	o = j->buf + j->len;
 	if (j->need_comma)
 		*o++ = ',';
 	if (key) {
+		size_t n;
+
 		*o++ = '"';
-		memcpy(o, key, n);
+		for (n = 0; key[n]; n++) {
+			if (n == JSON_KEY_FAST || !json_plain[(unsigned char)key[n]])
+				return json_member_slow(j, key, value); /* nothing counted yet */
+			o[n] = key[n];
+		}
 		o += n;
 		*o++ = '"';
 		*o++ = ':';
 	}
-	*o = '\0';
-	j->len = (size_t)(o - j->buf);
 	j->need_comma = true;
+	return o;
 }
 
 void ward_json_key(struct ward_json *j, const char *key)
 {
-	json_member(j, key);
+	char *o = json_member(j, key, 0);
+
+	if (o)
+		json_end(j, o);
 	j->need_comma = false; /* the value (an object or array) follows the colon directly */
 }
 
 static void json_open(struct ward_json *j, const char *key, char c)
 {
-	json_member(j, key);
-	json_putc(j, c);
+	char *o = json_member(j, key, 1);
+
+	if (o) {
+		*o++ = c;
+		json_end(j, o);
+	}
 	j->need_comma = false;
 	j->depth++;
 }
@@ -280,16 +323,33 @@ void ward_json_array_close(struct ward_json *j)
 
 void ward_json_strn(struct ward_json *j, const char *key, const char *val, size_t n)
 {
-	json_member(j, key);
-	if (!val)
-		json_put(j, "null", 4);
-	else
-		ward_json_escape(j, val, n);
+	char *o;
+
+	if (!val) {
+		ward_json_raw(j, key, "null", 4);
+		return;
+	}
+	if (n > (SIZE_MAX / 2 - 2) / 6) {
+		j->oom = true;
+		return;
+	}
+	o = json_member(j, key, 6 * n + 2);
+	if (o)
+		json_end(j, escape_to(o, (const unsigned char *)val, n));
 }
 
 void ward_json_raw(struct ward_json *j, const char *key, const char *json, size_t n)
 {
-	json_member(j, key);
+	char *o = json_member(j, key, n);
+
+	if (o) {
+		memcpy(o, json, n);
+		json_end(j, o + n);
+	}
+}
+
+void ward_json_append(struct ward_json *j, const char *json, size_t n)
+{
 	json_put(j, json, n);
 }
 
@@ -309,29 +369,35 @@ static char *u64_digits(char *end, uint64_t v)
 	return end;
 }
 
+static void json_number(struct ward_json *j, const char *key, uint64_t mag, bool neg)
+{
+	char b[24], *p = u64_digits(b + sizeof(b), mag), *o;
+
+	if (neg)
+		*--p = '-';
+	o = json_member(j, key, sizeof(b));
+	if (o) {
+		size_t n = (size_t)(b + sizeof(b) - p);
+
+		memcpy(o, p, n);
+		json_end(j, o + n);
+	}
+}
+
 void ward_json_int(struct ward_json *j, const char *key, int64_t val)
 {
-	char b[24], *p = u64_digits(b + sizeof(b), val < 0 ? -(uint64_t)val : (uint64_t)val);
-
-	if (val < 0)
-		*--p = '-';
-	json_member(j, key);
-	json_put(j, p, (size_t)(b + sizeof(b) - p));
+	json_number(j, key, val < 0 ? -(uint64_t)val : (uint64_t)val, val < 0);
 }
 
 void ward_json_uint(struct ward_json *j, const char *key, uint64_t val)
 {
-	char b[24], *p = u64_digits(b + sizeof(b), val);
-
-	json_member(j, key);
-	json_put(j, p, (size_t)(b + sizeof(b) - p));
+	json_number(j, key, val, false);
 }
 
 void ward_json_bool(struct ward_json *j, const char *key, bool val)
 {
-	json_member(j, key);
 	if (val)
-		json_put(j, "true", 4);
+		ward_json_raw(j, key, "true", 4);
 	else
-		json_put(j, "false", 5);
+		ward_json_raw(j, key, "false", 5);
 }

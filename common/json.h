@@ -34,6 +34,9 @@ void ward_json_object_close(struct ward_json *j);
 void ward_json_escape(struct ward_json *j, const char *s, size_t n);
 /* A member whose value is already JSON (a string escaped once by ward_json_escape()). */
 void ward_json_raw(struct ward_json *j, const char *key, const char *json, size_t n);
+/* Appends n bytes of JSON text as they are, no comma: the caller's, valid at this place (a
+ * precomputed run of members); need_comma and depth stay as they are. */
+void ward_json_append(struct ward_json *j, const char *json, size_t n);
 
 /* For a sequence starting with a byte >= 0x80 (n > 0): the length of the valid multi-byte UTF-8
  * sequence at s (2..4), or 0 with *bad set to the length of the maximal ill-formed prefix (to be

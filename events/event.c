@@ -41,6 +41,23 @@ void ward_format_time(char buf[40], const struct timespec *ts)
 
 #define WARD_EVENT_CLOCK_EVERY 4096
 
+/* The envelope's constant members, escaped once (ev->env). */
+static void envelope_build(struct ward_events *ev)
+{
+	struct ward_json *e = &ev->env;
+
+	ward_json_init(e);
+	ward_json_append(e, "\",\"sandbox\":", 12);
+	ward_json_escape(e, ev->sandbox, strlen(ev->sandbox));
+	ward_json_append(e, ",\"seq\":", 7);
+	ev->env_mid = e->len;
+	ward_json_append(e, ",\"host\":", 8);
+	ward_json_escape(e, ev->host, strlen(ev->host));
+	ward_json_append(e, ",\"kind\":", 8);
+	if (e->oom)
+		ward_json_free(e);
+}
+
 void ward_event_begin(struct ward_events *ev, struct ward_json *j, const char *kind,
 		      const char *action, bool violation, pid_t pid, const char *comm,
 		      const char *rule)
@@ -84,25 +101,24 @@ void ward_event_begin_at(struct ward_events *ev, struct ward_json *j, uint64_t m
 	} else {
 		clock_gettime(CLOCK_REALTIME, &ts);
 	}
-	if (!ev->pre_sandbox.buf) {
-		ward_json_init(&ev->pre_sandbox);
-		ward_json_init(&ev->pre_host);
-		ward_json_escape(&ev->pre_sandbox, ev->sandbox, strlen(ev->sandbox));
-		ward_json_escape(&ev->pre_host, ev->host, strlen(ev->host));
-	}
+	if (!ev->env.buf && !ev->env.oom)
+		envelope_build(ev);
 	ward_format_time(t, &ts);
 	ward_json_open(j);
-	ward_json_str(j, "time", t);
-	if (ev->pre_sandbox.oom)
+	if (!ev->env.oom) {
+		ward_json_append(j, "\"time\":\"", 8);
+		ward_json_append(j, t, strlen(t));
+		ward_json_append(j, ev->env.buf, ev->env_mid);
+		ward_json_uint(j, NULL, ++ev->seq);
+		ward_json_append(j, ev->env.buf + ev->env_mid, ev->env.len - ev->env_mid);
+		ward_json_escape(j, kind, strlen(kind));
+	} else {
+		ward_json_str(j, "time", t);
 		ward_json_str(j, "sandbox", ev->sandbox);
-	else
-		ward_json_raw(j, "sandbox", ev->pre_sandbox.buf, ev->pre_sandbox.len);
-	ward_json_uint(j, "seq", ++ev->seq);
-	if (ev->pre_host.oom)
+		ward_json_uint(j, "seq", ++ev->seq);
 		ward_json_str(j, "host", ev->host);
-	else
-		ward_json_raw(j, "host", ev->pre_host.buf, ev->pre_host.len);
-	ward_json_str(j, "kind", kind);
+		ward_json_str(j, "kind", kind);
+	}
 	ward_json_str(j, "action", action);
 	ward_json_bool(j, "violation", violation);
 	if (pid > 0)
@@ -150,8 +166,8 @@ void ward_events_release(struct ward_events *ev)
 	free(ev->jbuf);
 	ev->jbuf = NULL;
 	ev->jcap = 0;
-	ward_json_free(&ev->pre_sandbox);
-	ward_json_free(&ev->pre_host);
+	ward_json_free(&ev->env);
+	ev->env.oom = false;
 }
 
 void ward_event_args(struct ward_json *j, const uint64_t args[6])

@@ -22,8 +22,11 @@ struct ward_events {
 	uint64_t failed; /* events begun but not handed to the sink (no memory, sink error) */
 	char *jbuf;	 /* the last event's buffer, reused by the next (no malloc per event) */
 	size_t jcap;
-	/* sandbox and host escaped once, at the first event (both are set before it) */
-	struct ward_json pre_sandbox, pre_host;
+	/* What is constant around seq, built at the first event (sandbox and host are set
+	 * before it): `","sandbox":"..","seq":` then `,"host":"..","kind":`, env_mid bytes
+	 * apart; env.oom: escaped per event instead. */
+	struct ward_json env;
+	size_t env_mid;
 	/* CLOCK_REALTIME - CLOCK_MONOTONIC, read again every WARD_EVENT_CLOCK_EVERY events */
 	int64_t clock_off;
 	unsigned clock_uses;

@@ -813,9 +813,12 @@ static int buf_commit(struct ward_sink *s)
 		size_t want = s->len - s->off;
 		ssize_t n;
 
-		if (want > s->batch) {
+		if (want > s->batch && !s->w.regular) {
 			/* whole lines only, so a pipe write stays atomic; a single longer
-			 * line goes alone (and may be split: nobody can interleave then) */
+			 * line goes alone (and may be split: nobody can interleave then). A
+			 * regular file takes all of it in one write: O_APPEND writes do not
+			 * interleave whatever their size (the inode lock), and cutting left a
+			 * second write of one line after every batch. */
 			const char *nl = memrchr(s->buf + s->off, '\n', s->batch);
 
 			if (nl)

@@ -43,6 +43,7 @@ struct ward_monitor {
 	struct ward_answered answered[WARD_ANSWERED_N];
 	pid_t init_pid; /* 0: unknown */
 	unsigned answered_next;
+	unsigned answered_live; /* notes in answered[] with nr != -1 */
 	struct ward_events *ev;
 	struct monitor_bpf *skel; /* NULL when the pinned programs are reused */
 	bool pinned;
@@ -61,6 +62,13 @@ struct ward_monitor {
 	int ncpus;
 
 	struct ward_pathset view;
+	/* the last path the file records classified (a burst repeats one): events.c */
+	struct {
+		char path[WARD_PATH_MAX];
+		size_t len; /* 0: empty */
+		int cls;
+		const struct ward_path_entry *e;
+	} last_cls;
 	struct ward_dev_majors majors;
 	struct ward_dev_key *devkeys;
 	size_t n_devkeys;
@@ -84,6 +92,7 @@ struct ward_monitor {
 	struct ward_unix_rec deferred;
 	bool has_deferred;
 	uint64_t loss_checked_ms; /* CLOCK_MONOTONIC_COARSE of the last counter read */
+	uint64_t consume_ns; /* WARD_MONITOR_TIMING: thread CPU time spent in ward_monitor_poll */
 	char pin_dir[256];
 };
 

@@ -13,6 +13,7 @@ struct ward_path_entry {
 	int cls;	  /* enum ward_path_class (include/ward/events.h) */
 	bool exact;	  /* matches only the path itself (SKEL parents, device nodes) */
 	const char *list; /* "filesystem.readonly", ... for the event's rule */
+	size_t len;	  /* strlen(path): classify compares lengths before bytes */
 };
 struct ward_pathset {
 	struct ward_path_entry *v;

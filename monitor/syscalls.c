@@ -18,6 +18,7 @@ void ward_monitor_seccomp_answered(struct ward_monitor *m, pid_t tid, int nr)
 {
 	if (!m)
 		return;
+	m->answered_live += (nr != -1) - (m->answered[m->answered_next].nr != -1);
 	m->answered[m->answered_next] = (struct ward_answered){.tid = (uint32_t)tid, .nr = nr};
 	m->answered_next = (m->answered_next + 1) % WARD_ANSWERED_N;
 }
@@ -27,11 +28,13 @@ void ward_monitor_seccomp_answered(struct ward_monitor *m, pid_t tid, int nr)
  * the one sys_exit record that follows it. */
 bool ward_monitor_seccomp_reported(struct ward_monitor *m, uint32_t tid, int nr)
 {
-	for (unsigned i = 0; i < WARD_ANSWERED_N; i++) {
+	/* a burst of failed opens asks for every record: most often nothing is noted */
+	for (unsigned i = 0; m->answered_live && i < WARD_ANSWERED_N; i++) {
 		struct ward_answered *a = &m->answered[i];
 
 		if (a->nr == nr && a->tid == tid) {
 			a->nr = -1;
+			m->answered_live--;
 			return true;
 		}
 	}

@@ -78,6 +78,81 @@ static void test_escape_utf8_invalid(void **state)
 	ESC("a\xc3", "\"a\\ufffd\"");
 }
 
+/* The escape's byte table against the rules spelled out: every single byte, alone and inside
+ * a run of plain ASCII (the copy loop and the escape switch hand over in both directions). */
+static void test_escape_every_byte(void **state)
+{
+	for (int c = 0; c < 256; c++) {
+		char in[4] = {'a', (char)c, 'b', 0}, want[16], full[32];
+
+		if (c == '"' || c == '\\')
+			snprintf(want, sizeof(want), "\\%c", c);
+		else if (c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f')
+			snprintf(want, sizeof(want), "\\%c",
+				 c == '\n'   ? 'n'
+				 : c == '\t' ? 't'
+				 : c == '\r' ? 'r'
+				 : c == '\b' ? 'b'
+					     : 'f');
+		else if (c < 0x20)
+			snprintf(want, sizeof(want), "\\u%04x", c);
+		else if (c >= 0x80)
+			snprintf(want, sizeof(want), "\\ufffd"); /* no valid sequence alone */
+		else
+			snprintf(want, sizeof(want), "%c", c);
+		snprintf(full, sizeof(full), "\"a%sb\"", want);
+		check_escape(in, 3, full);
+		snprintf(full, sizeof(full), "\"%s\"", want);
+		check_escape(in + 1, 1, full);
+	}
+}
+
+/* Keys are copied in one pass while plain and short; a key that is not (a quote late in it, or
+ * longer than the fast path takes) is written again, escaped, over what the pass copied. */
+static void test_writer_keys(void **state)
+{
+	char longkey[200], want[600];
+	struct ward_json j;
+
+	memset(longkey, 'k', sizeof(longkey) - 1);
+	longkey[sizeof(longkey) - 1] = 0;
+	ward_json_init(&j);
+	ward_json_open(&j);
+	ward_json_uint(&j, "first", 1);
+	ward_json_str(&j, "abcdefgh\"ij", "v");
+	ward_json_bool(&j, "tab\there", true);
+	ward_json_uint(&j, longkey, 7);
+	ward_json_str(&j, "\xc3\xa9t\xc3\xa9", "e");
+	ward_json_close(&j);
+	snprintf(want, sizeof(want),
+		 "{\"first\":1,\"abcdefgh\\\"ij\":\"v\",\"tab\\there\":true,\"%s\":7,"
+		 "\"\xc3\xa9t\xc3\xa9\":\"e\"}",
+		 longkey);
+	assert_false(j.oom);
+	assert_string_equal(j.buf, want);
+	assert_int_equal(j.len, strlen(want));
+	ward_json_free(&j);
+}
+
+/* ward_json_append: verbatim text between members, no comma of its own (the envelope's
+ * constant run); the member after it still gets its comma. */
+static void test_writer_append(void **state)
+{
+	struct ward_json j;
+
+	ward_json_init(&j);
+	ward_json_open(&j);
+	ward_json_append(&j, "\"a\":1,\"seq\":", 12);
+	ward_json_uint(&j, NULL, 42);
+	ward_json_append(&j, ",\"kind\":", 8);
+	ward_json_escape(&j, "file", 4);
+	ward_json_str(&j, "action", "deny");
+	ward_json_close(&j);
+	assert_string_equal(j.buf, "{\"a\":1,\"seq\":42,\"kind\":\"file\",\"action\":\"deny\"}");
+	assert_int_equal(j.depth, 0);
+	ward_json_free(&j);
+}
+
 /* Integers are formatted by hand (no snprintf on the hot path): the edges. */
 static void test_writer_integers(void **state)
 {
@@ -439,6 +514,7 @@ static void test_event_at_kernel_time(void **state)
 	t = timegm(&tm);
 	assert_true(t - real.tv_sec >= 0 && t - real.tv_sec <= 1);
 	ward_json_free(&j);
+	ward_events_release(&ev); /* the envelope's constant members */
 }
 
 int main(void)
@@ -447,6 +523,9 @@ int main(void)
 		cmocka_unit_test(test_escape_ascii),
 		cmocka_unit_test(test_escape_utf8_valid),
 		cmocka_unit_test(test_escape_utf8_invalid),
+		cmocka_unit_test(test_escape_every_byte),
+		cmocka_unit_test(test_writer_keys),
+		cmocka_unit_test(test_writer_append),
 		cmocka_unit_test(test_writer_structure),
 		cmocka_unit_test(test_writer_integers),
 		cmocka_unit_test(test_large_string),

@@ -254,6 +254,61 @@ static void test_allowed_filtered(void **state)
 	assert_non_null(strstr(sink_text(f), "\"rule\":\"filesystem.readonly: /usr (read-only)\""));
 }
 
+/* The last classification is remembered (a burst names one path again and again): records that
+ * alternate between paths, and a second path (rename) after the first, each get their own. */
+static void test_classify_repeats(void **state)
+{
+	struct fixture *f = *state;
+	struct ward_str ro[] = {{.s = "/etc"}};
+	struct ward_str deny[] = {{.s = "/etc/shadow"}};
+	struct ward_str tmp[] = {{.s = "/tmp"}};
+	static const char *const want[] = {
+		"\"rule\":\"filesystem.deny: /etc/shadow\",\"op\":\"open\"",
+		"\"rule\":\"filesystem.readonly: /etc (read-only)\",\"op\":\"open\"",
+		"\"rule\":\"filesystem.deny: /etc/shadow\",\"op\":\"open\"",
+		"\"rule\":\"filesystem.deny: /etc/shadow\",\"op\":\"rename\"",
+		"\"rule\":\"filesystem.readonly: /etc (read-only)\",\"op\":\"rename\"",
+	};
+	struct ward_file_rec fr = {0};
+	char *t;
+
+	ward_pathset_free(&f->m.view);
+	f->p.fs_readonly = (struct ward_strv){.v = ro, .n = 1};
+	f->p.fs_deny = (struct ward_strv){.v = deny, .n = 1};
+	f->p.fs_tmpfs = (struct ward_strv){.v = tmp, .n = 1};
+	assert_int_equal(ward_pathset_build(&f->p, NULL, &f->m.view), 0);
+	hdr(&fr.h, WARD_REC_FILE, sizeof(fr));
+	fr.op = WARD_FOP_OPEN;
+	fr.ret = -2;
+	strcpy(fr.data, "/etc/shadow");
+	fr.path_len = 12;
+	assert_int_equal(ward_monitor_handle_record(&f->m, &fr, sizeof(fr)), 0);
+	fr.flags = 01; /* a write to /etc: read-only */
+	strcpy(fr.data, "/etc/passwd");
+	assert_int_equal(ward_monitor_handle_record(&f->m, &fr, sizeof(fr)), 0);
+	fr.flags = 0;
+	strcpy(fr.data, "/etc/shadow");
+	assert_int_equal(ward_monitor_handle_record(&f->m, &fr, sizeof(fr)), 0);
+	/* rename /tmp/a (no violation) -> /etc/shadow, then -> /etc/passwd: the second path's */
+	fr.op = WARD_FOP_RENAME;
+	fr.nr = 82;
+	strcpy(fr.data, "/tmp/a");
+	fr.path_len = 7;
+	strcpy(fr.data + WARD_PATH_MAX, "/etc/shadow");
+	fr.path2_len = 12;
+	assert_int_equal(ward_monitor_handle_record(&f->m, &fr, sizeof(fr)), 0);
+	strcpy(fr.data + WARD_PATH_MAX, "/etc/passwd");
+	assert_int_equal(ward_monitor_handle_record(&f->m, &fr, sizeof(fr)), 0);
+	t = sink_text(f);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		char *hit = strstr(t, want[i]);
+
+		assert_non_null(hit);
+		t = hit + strlen(want[i]); /* in this order */
+	}
+	assert_int_equal(f->m.bad_records, 0);
+}
+
 /* Unix socket records: a path judged like a file, an abstract name by Landlock's EPERM. */
 static void test_unix_records(void **state)
 {
@@ -333,15 +388,15 @@ static void test_path_entries(void **state)
 {
 	char longp[300];
 	struct ward_path_entry ents[] = {
-		{"/", WARD_PC_SKEL, true, "skel"},
-		{"/etc", WARD_PC_RO, false, "filesystem.readonly"},
-		{"/etc/shadow", WARD_PC_DENY, false, "filesystem.deny"},
-		{"/home", WARD_PC_DENY, false, "filesystem.deny"},
-		{"/home/me/work", WARD_PC_RW, false, "filesystem.readwrite"},
-		{"/dev", WARD_PC_SKEL, true, "skel"},
-		{"/dev/null", WARD_PC_DEV, true, "filesystem.devices"},
-		{longp, WARD_PC_RO, false, "filesystem.readonly"},
-		{"etc", WARD_PC_RO, false, "filesystem.readonly"},
+		{"/", WARD_PC_SKEL, true, "skel", 0},
+		{"/etc", WARD_PC_RO, false, "filesystem.readonly", 0},
+		{"/etc/shadow", WARD_PC_DENY, false, "filesystem.deny", 0},
+		{"/home", WARD_PC_DENY, false, "filesystem.deny", 0},
+		{"/home/me/work", WARD_PC_RW, false, "filesystem.readwrite", 0},
+		{"/dev", WARD_PC_SKEL, true, "skel", 0},
+		{"/dev/null", WARD_PC_DEV, true, "filesystem.devices", 0},
+		{longp, WARD_PC_RO, false, "filesystem.readonly", 0},
+		{"etc", WARD_PC_RO, false, "filesystem.readonly", 0},
 	};
 	struct ward_pathset view = {ents, ARRAY_SIZE(ents)};
 	struct ward_path_key k;
@@ -352,6 +407,8 @@ static void test_path_entries(void **state)
 	memset(longp, 'a', sizeof(longp) - 1);
 	longp[0] = '/';
 	longp[sizeof(longp) - 1] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(ents); i++)
+		ents[i].len = strlen(ents[i].path); /* as ward_pathset_build() sets it */
 
 	assert_int_equal(ward_monitor_path_entry(&view, 0, cgid, &k, &v), 1);
 	assert_string_equal(k.path, "/"); /* the root already ends in '/' */
@@ -398,6 +455,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allowed_filtered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_classify_repeats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_records, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -115,6 +115,13 @@ test_classify(void **state)
 	assert_int_equal(ward_pathset_classify(&s, "/dev/nvidia0", NULL), WARD_PC_DEV);
 	assert_int_equal(ward_pathset_classify(&s, "/dev/nvidia1", NULL), WARD_PC_NONE);
 	assert_int_equal(ward_pathset_classify(&s, "/dev/null/x", NULL), WARD_PC_NONE);
+	/* lengths are compared first: a name that only begins like an entry is not under it */
+	assert_int_equal(ward_pathset_classify(&s, "/dev/nul", NULL), WARD_PC_NONE);
+	assert_int_equal(ward_pathset_classify(&s, "/usrx/lib", NULL), WARD_PC_NONE);
+	assert_int_equal(ward_pathset_classify(&s, "/usr", &e), WARD_PC_RO);
+	assert_string_equal(e->path, "/usr");
+	assert_int_equal(ward_pathset_classify(&s, "/etc/shadowx", NULL), WARD_PC_RO);
+	assert_int_equal(ward_pathset_classify(&s, "/etc/shadow/x", NULL), WARD_PC_DENY);
 	assert_int_equal(ward_pathset_classify(&s, "/proc/self/maps", NULL), WARD_PC_IMPLICIT);
 	assert_int_equal(ward_pathset_classify(&s, "/dev/pts/0", NULL), WARD_PC_IMPLICIT);
 	assert_int_equal(ward_pathset_classify(&s, "relative", NULL), -EINVAL);
