@@ -1,7 +1,9 @@
 #!/bin/bash
 # Inference throughput of the real engines, bare vs sandboxed: llama.cpp (node-llama-cpp,
-# tokens/s of greedy generation on the tiny GGUF) under profiles/llama-cpu.yaml and ONNX
-# Runtime (onnxruntime-node, inferences/s of the small MLP) under profiles/onnx-cpu.yaml.
+# tokens/s of greedy generation on the tiny GGUF) under profiles/llama-cpu.yaml, ONNX
+# Runtime (onnxruntime-node, inferences/s of the small MLP) under profiles/onnx-cpu.yaml and
+# PyTorch (Debian's python3-torch, forward passes/s of bench/torch_infer.py's MLP, one thread)
+# under profiles/python-cpu.yaml.
 # Runs alternate (bare, sandboxed, bare, ...) so that drift hits both alike; each figure is the
 # engine's own rate over SECONDS after the model is loaded and run once, so the launch is not
 # in it. Prints the medians and the median of the per-pair slowdowns (bare rate / sandboxed
@@ -15,6 +17,7 @@ RUNS=${1:-7}
 SECS=${2:-3}
 WARD=${WARD:-build/ward}
 NODE=/usr/bin/node
+PY=/usr/bin/python3
 make -s engines
 T=$(mktemp -d /var/tmp/ward-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -35,7 +38,7 @@ fi
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 rate() { sed -n "s|^$1: \([0-9.]*\).*|\1|p" | tail -n 1; }
 
-lb=() ls=() ob=() os=() lr=() or=()
+lb=() ls=() ob=() os=() tb=() ts=() lr=() or=() tr=()
 for ((i = 0; i < RUNS; i++)); do
 	a=$($NODE engines/llama_infer.mjs "$T/tiny.gguf" --tokens 64 --bench "$SECS" | rate tokens/s)
 	b=$("$WARD" run -p llama-cpu -e none "${B[@]}" -- $NODE /opt/engines/llama_infer.mjs \
@@ -43,10 +46,14 @@ for ((i = 0; i < RUNS; i++)); do
 	c=$($NODE engines/onnx_infer.mjs "$T/tiny.onnx" --bench "$SECS" | rate inferences/s)
 	d=$("$WARD" run -p onnx-cpu -e none "${B[@]}" -- $NODE /opt/engines/onnx_infer.mjs \
 		/opt/models/tiny.onnx --bench "$SECS" | rate inferences/s)
-	lb+=("$a") ls+=("$b") ob+=("$c") os+=("$d")
+	e=$($PY bench/torch_infer.py "$SECS" | rate inferences/s)
+	f=$("$WARD" run -p python-cpu -e none --bind "$PWD/bench:/opt/bench:ro" -- $PY \
+		/opt/bench/torch_infer.py "$SECS" | rate inferences/s)
+	lb+=("$a") ls+=("$b") ob+=("$c") os+=("$d") tb+=("$e") ts+=("$f")
 	lr+=("$(echo "$a $b" | awk '{printf "%.4f", $1 / $2}')")
 	or+=("$(echo "$c $d" | awk '{printf "%.4f", $1 / $2}')")
-	echo "# run $((i + 1)): llama $a / $b tokens/s, onnx $c / $d inferences/s (bare / sandboxed)" >&2
+	tr+=("$(echo "$e $f" | awk '{printf "%.4f", $1 / $2}')")
+	echo "# run $((i + 1)): llama $a / $b tokens/s, onnx $c / $d inferences/s, torch $e / $f inferences/s (bare / sandboxed)" >&2
 done
 
 # Launch: `node -e 0`, bare vs under node-cpu, 21 alternating runs, medians in ms.
@@ -70,5 +77,8 @@ printf 'llama.cpp    (node-llama-cpp 3.21.1, 1 thread): bare %s tokens/s, sandbo
 	"$(m "${lb[@]}")" "$(m "${ls[@]}")" "$(m "${lr[@]}")" "$RUNS" "$SECS"
 printf 'ONNX Runtime (onnxruntime-node 1.30.0, 1 thread): bare %s inferences/s, sandboxed %s inferences/s, slowdown %sx (median of %d pairs, %ss each)\n' \
 	"$(m "${ob[@]}")" "$(m "${os[@]}")" "$(m "${or[@]}")" "$RUNS" "$SECS"
+printf 'PyTorch      (python3-torch %s, 1 thread): bare %s inferences/s, sandboxed %s inferences/s, slowdown %sx (median of %d pairs, %ss each)\n' \
+	"$($PY -c 'import torch; print(torch.__version__.split("+")[0])')" \
+	"$(m "${tb[@]}")" "$(m "${ts[@]}")" "$(m "${tr[@]}")" "$RUNS" "$SECS"
 printf 'launch (node -e 0): bare %s ms, under node-cpu %s ms, ward adds %s ms (medians of 21)\n' \
 	"$(m "${nb[@]}")" "$(m "${ns[@]}")" "$(($(m "${ns[@]}") - $(m "${nb[@]}")))"
