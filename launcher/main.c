@@ -306,8 +306,11 @@ int main(int argc, char **argv)
 		return ward_features_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "collector") == 0)
 		return ward_collector_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "monitor") == 0)
-		return ward_monitor_pin_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "monitor") == 0) {
+		struct ward_cgroup_info ci;
+		bool v2 = ward_cgroup_probe(&ci) >= 0;
+		return ward_monitor_pin_main(argc - 1, argv + 1, v2 ? ci.v2_mount : NULL);
+	}
 	fprintf(stderr, "ward: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return WARD_EXIT_FAIL;

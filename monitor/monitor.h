@@ -77,7 +77,9 @@ void ward_monitor_close(struct ward_monitor *m); /* NULL ok */
 
 /* `ward monitor --pin | --unpin | --status`: load the programs once and pin them under
  * /sys/fs/bpf/ward/<build tag>/ so later launches reuse them (see docs/monitors.md). */
-int ward_monitor_pin_main(int argc, char **argv);
+/* cg_v2: the cgroup2 mount (for the cgroup that keeps the kernel's cgroup-BPF keys on while
+ * the set is pinned); NULL or "": none. */
+int ward_monitor_pin_main(int argc, char **argv, const char *cg_v2);
 
 /* Test knobs (common/hooks.h): ward_hooks.ringbuf_bytes overrides opts (the loss test uses a
  * tiny ring). */

@@ -433,7 +433,63 @@ static int pool_fill(struct ward_monitor *m)
 	return r;
 }
 
-static int pin_all(struct ward_error *err)
+/*
+ * The kernel runs cgroup BPF programs behind a static key per attach type, switched on by the
+ * first attachment anywhere and off by the last: code patching with an IPI to every CPU
+ * (smp_text_poke_batch_finish), 3.5% of a pinned launch's CPU here, where each launch's seven
+ * links were the only ones. While the set is pinned, an empty cgroup <v2>/ward/.monitor-keys-
+ * <tag> (gc_leftovers() leaves dot names alone) holds one pinned link of each of its programs,
+ * which never run there (nothing joins it), so a launch's links switch no key. Hosts where
+ * systemd attaches device and IP programs have the keys on anyway. Best effort: without a
+ * cgroup2 mount the launches only pay the patching.
+ */
+static void keys_path(char *buf, size_t n, const char *cg_v2, const char *tag)
+{
+	snprintf(buf, n, "%s/ward/.monitor-keys-%s", cg_v2, tag);
+}
+
+static void keys_attach(const struct ward_monitor *m, const char *dir, const char *cg_v2)
+{
+	char cg[PATH_MAX], path[PATH_MAX + 64];
+	_cleanup_close_ int cgfd = -1;
+
+	if (!cg_v2 || !*cg_v2)
+		return;
+	snprintf(cg, sizeof(cg), "%s/ward", cg_v2);
+	if (mkdir(cg, 0755) < 0 && errno != EEXIST)
+		return;
+	keys_path(cg, sizeof(cg), cg_v2, WARD_BPF_TAG);
+	if (mkdir(cg, 0755) < 0 && errno != EEXIST)
+		return;
+	cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; cgfd >= 0 && i < N_CG; i++) {
+		int lfd = bpf_link_create(m->prog_fd[i], cgfd, ward_monitor_cg_progs[i].type, NULL);
+
+		if (lfd < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/keys_%s", dir, ward_monitor_cg_progs[i].name);
+		(void)bpf_obj_pin(lfd, path);
+		close(lfd);
+	}
+}
+
+/* Unpinning the links detaches them; the cgroup goes once empty of links (rmdir works
+ * regardless: a removed cgroup's links are released). */
+static void keys_detach(const char *dir, const char *cg_v2, const char *tag)
+{
+	char path[PATH_MAX + 64];
+
+	for (size_t i = 0; i < N_CG; i++) {
+		snprintf(path, sizeof(path), "%s/keys_%s", dir, ward_monitor_cg_progs[i].name);
+		unlink(path);
+	}
+	if (cg_v2 && *cg_v2) {
+		keys_path(path, sizeof(path), cg_v2, tag);
+		rmdir(path);
+	}
+}
+
+static int pin_all(const char *cg_v2, struct ward_error *err)
 {
 	struct ward_monitor m = {0};
 	char path[PATH_MAX], dir[256];
@@ -473,6 +529,8 @@ static int pin_all(struct ward_error *err)
 		snprintf(path, sizeof(path), "%s/%s", dir, hooks[i].pin);
 		r = bpf_program__pin(prog, path);
 	}
+	if (r >= 0)
+		keys_attach(&m, dir, cg_v2);
 	for (int i = M__N - 1; r >= 0 && i >= 0; i--) {
 		snprintf(path, sizeof(path), "%s/%s", dir, ward_monitor_map_names[i]);
 		r = bpf_map__pin(
@@ -480,6 +538,7 @@ static int pin_all(struct ward_error *err)
 	}
 	monitor_bpf__destroy(m.skel);
 	if (r < 0) {
+		keys_detach(dir, cg_v2, WARD_BPF_TAG);
 		unpin_dir(dir);
 		return ward_error_set(err, r, "pinning under %s: %s", dir, strerror(-r));
 	}
@@ -508,7 +567,7 @@ static void unlock_dirs(void)
 	rmdir(LOCK_ROOT);
 }
 
-static int unpin_all(struct ward_error *err)
+static int unpin_all(const char *cg_v2, struct ward_error *err)
 {
 	_cleanup_(closedirp) DIR *d = NULL;
 	struct dirent *de;
@@ -524,6 +583,7 @@ static int unpin_all(struct ward_error *err)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", PIN_ROOT, de->d_name);
+		keys_detach(dir, cg_v2, de->d_name);
 		if (unpin_dir(dir) < 0)
 			r = ward_error_set(err, -errno, "removing %s: %m", dir);
 	}
@@ -533,7 +593,7 @@ static int unpin_all(struct ward_error *err)
 	return r;
 }
 
-int ward_monitor_pin_main(int argc, char **argv)
+int ward_monitor_pin_main(int argc, char **argv, const char *cg_v2)
 {
 	struct ward_error err = {""};
 	const char *op = argc > 1 ? argv[1] : "--status";
@@ -541,9 +601,9 @@ int ward_monitor_pin_main(int argc, char **argv)
 	int r;
 
 	if (strcmp(op, "--pin") == 0) {
-		r = pin_all(&err);
+		r = pin_all(cg_v2, &err);
 	} else if (strcmp(op, "--unpin") == 0) {
-		r = unpin_all(&err);
+		r = unpin_all(cg_v2, &err);
 	} else if (strcmp(op, "--status") == 0) {
 		pin_dir_path(dir, sizeof(dir));
 		snprintf(path, sizeof(path), "%s/members", dir);

@@ -5,6 +5,8 @@
 # agrees with what `ward monitor --status` says (the hook program's links, from bpftool).
 # Fresh loads relocate against the minimal BTF cut at build time from this kernel, and against
 # the whole vmlinux BTF where told to (as on any other kernel): both report.
+# While pinned, an empty cgroup holds a link of each cgroup program (the kernel's cgroup-BPF
+# static keys stay on, so launches patch no code); --unpin removes it.
 # Pins this build's set for the test and unpins it after, unless it was pinned before.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -12,17 +14,17 @@ require_ward
 require_monitor_probe
 P=$PROFILES/monitor-enforce.yaml
 
-plan 17
+plan 20
 
 TAG=$(sed -n 's/^#define WARD_BPF_TAG "\(.*\)"$/\1/p' "$BUILD/monitor.tag.h")
 PIN=/sys/fs/bpf/ward/$TAG
 LOCKS=/run/ward/monitor-slots/$TAG
-pinned_here=0
-if ! "$WARD" monitor --status | grep -q '^pinned'; then
-	"$WARD" monitor --pin && pinned_here=1
-fi
+KEYS=$("$WARD" features --json | jq -r '.cgroup.v2_mount // empty')/ward/.monitor-keys-$TAG
+pinned_before=0
+"$WARD" monitor --status | grep -q '^pinned' && pinned_before=1
+"$WARD" monitor --pin
 _pin_cleanup() {
-	[ "$pinned_here" = 1 ] && "$WARD" monitor --unpin
+	if [ "$pinned_before" = 1 ]; then "$WARD" monitor --pin; else "$WARD" monitor --unpin; fi
 	_lib_cleanup
 }
 trap _pin_cleanup EXIT
@@ -52,6 +54,9 @@ wait_detached() {
 }
 
 check "pinned: ward monitor --status says so" eval '"$WARD" monitor --status | grep -q "^pinned $PIN"'
+CGPROG=$(bpftool prog show pinned "$PIN/ward_dev" -j | jq .id)
+check "pinned: the keys cgroup holds the 7 cgroup programs" \
+	eval '[ "$(bpftool cgroup show "$KEYS" -j | jq length)" = 7 ]'
 # An earlier test may have left a lingerer: start from a detached hook.
 wait_detached 6
 check "nothing runs: the hook is detached (status and kernel)" \
@@ -109,3 +114,9 @@ check "a fresh load with the minimal BTF reports the denied open (bpf: loaded, t
 WARD_BPF_NO_PINNED=1 WARD_BPF_VMLINUX_BTF=1 mp "$P" -- openat /etc/shadow
 check "a fresh load against the whole vmlinux BTF (LSM probe by name) reports it the same way" \
 	eval 'event_count_is 1 "select(.event == \"start\" and .bpf == \"loaded\" and .monitors == \"$MONS\")" && event_count_is 1 "select(.kind == \"file\" and .violation and .path == \"/etc/shadow\" and .comm == \"mp\")"'
+
+# ---- --unpin ----
+"$WARD" monitor --unpin
+check "--unpin: the set and the keys cgroup are gone" eval '[ ! -e "$PIN" ] && [ ! -e "$KEYS" ]'
+check "--unpin: no link of the set's programs is left (bpftool)" \
+	eval '! bpftool link show -j | jq -e "map(select(.prog_id == $CGPROG)) | length > 0" >/dev/null'
