@@ -74,19 +74,31 @@ done
 m() { printf '%s\n' "$@" | median; }
 b=$(m "${bare[@]}")
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN {printf "%.2f", x / y}'; }
-row() { printf '  %-44s %6s ns  %sx bare%s\n' "$1" "$2" "$(ratio "$2" "$b")" "${3:-}"; }
+# The median of the rounds' own ratios (ROW[i] / BASE[i]): this VM's speed drifts between
+# minutes, and a round's runs are seconds apart, so these move less than ratios of medians.
+rr() {
+	local -n xs=$1 ys=$2
+	local i
+	for ((i = 0; i < ${#xs[@]}; i++)); do
+		awk -v x="${xs[i]}" -v y="${ys[i]}" 'BEGIN {printf "%.4f\n", x / y}'
+	done | sort -g | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'
+}
+row() {
+	printf '  %-44s %6s ns  %sx bare, %sx per round%s\n' "$1" "$(m "${!2}")" \
+		"$(ratio "$(m "${!2}")" "$b")" "$(rr "$3" bare)" "${4:-}"
+}
 echo "open+read+close x $N, median of $RUNS alternating runs (ns/iteration, launch subtracted)"
-row "bare" "$b"
-row "namespaces + cgroup only (no seccomp/LL/view)" "$(m "${ns[@]}")"
-row "seccomp only" "$(m "${sec[@]}")"
-row "Landlock only" "$(m "${ll[@]}")"
-row "mount view only" "$(m "${view[@]}")"
+printf '  %-44s %6s ns\n' "bare" "$b"
+row "namespaces + cgroup only (no seccomp/LL/view)" "ns[@]" ns
+row "seccomp only" "sec[@]" sec
+row "Landlock only" "ll[@]" ll
+row "mount view only" "view[@]" view
 o=$(m "${off[@]}")
-row "all layers, monitors off" "$o" " (target <= 1.05)"
+row "all layers, monitors off" "off[@]" off " (target <= 1.05)"
 e=$(m "${enf[@]}")
-row "ward enforce, monitors on, no events" "$e" " (target <= 1.15)"
+row "ward enforce, monitors on, no events" "enf[@]" enf " (target <= 1.15)"
 a=$(m "${all[@]}")
-row "ward events.allowed (every open an event)" "$a" " (target <= 1.35)"
-echo "  monitors alone: enforce $(ratio "$e" "$o")x, events.allowed $(ratio "$a" "$o")x of monitors off"
+row "ward events.allowed (every open an event)" "all[@]" all " (target <= 1.35)"
+echo "  monitors alone: enforce $(ratio "$e" "$o")x ($(rr enf off)x per round), events.allowed $(ratio "$a" "$o")x ($(rr all off)x per round) of monitors off"
 v=$(m "${ovl[@]}")
 echo "  /etc/passwd under the overlay hiding /etc/shadow (monitors off): $v ns, $(ratio "$v" "$o")x the same loop outside it"
