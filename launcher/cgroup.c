@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "launcher/cgroup.h"
+#include "launcher/cgroup_internal.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -31,13 +32,6 @@
 
 #define CPU_PERIOD_US	   100000
 #define DESTROY_TIMEOUT_MS 2000
-
-enum { CG_MEMORY = 0, CG_PIDS, CG_CPU, CG_N };
-_Static_assert(1u << CG_MEMORY == WARD_CGROUP_MISSING_MEMORY &&
-		       1u << CG_PIDS == WARD_CGROUP_MISSING_PIDS &&
-		       1u << CG_CPU == WARD_CGROUP_MISSING_CPU,
-	       "missing bits");
-static const char *const ctrl_names[CG_N] = {"memory", "pids", "cpu"};
 
 struct cg_ctrl_ops {
 	/* Writes the limit for this controller into the directory. */
@@ -57,6 +51,7 @@ struct cg_dir {
 	char *mount, *mount_root;
 	int back_fd;
 	char name[64]; /* basename of the hierarchy's mount point, for ward_cgroup_view() */
+	bool removed;  /* ward_cgroup_destroy() */
 };
 
 struct ward_cgroup {
@@ -134,142 +129,6 @@ static int read_key_u64(int dfd, const char *name, const char *key, uint64_t *re
 		}
 	}
 	return -ENOENT;
-}
-
-static bool has_word(const char *list, const char *word, const char *seps)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; (p = strstr(p, word)); p += n) {
-		bool start = p == list || strchr(seps, p[-1]);
-		bool end = p[n] == '\0' || strchr(seps, p[n]);
-
-		if (start && end)
-			return true;
-	}
-	return false;
-}
-
-/* ---- mounts ------------------------------------------------------------------------------- */
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r;) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 4;
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-}
-
-struct cg_mounts {
-	char v2[PATH_MAX];
-	char v1[CG_N][PATH_MAX];
-	char v1_root[CG_N][PATH_MAX]; /* the hierarchy's directory mounted there ("/" on a host) */
-};
-
-/* Read once a process: a launch asked three times (prepare, create, the start event), and
- * reading mountinfo is 0.1 ms here (more on hosts with many mounts). ward's own mounts do
- * not change while it runs. */
-static int find_mounts(struct cg_mounts *m)
-{
-	static struct cg_mounts cache;
-	static bool cached;
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-
-	if (cached) {
-		memcpy(m, &cache, sizeof(*m));
-		return 0;
-	}
-	memset(m, 0, sizeof(*m));
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		char mnt[PATH_MAX], root[PATH_MAX], fstype[64], opts[1024];
-		const char *sep = strstr(line, " - ");
-
-		/* id parent maj:min root mountpoint options [optional...] - fstype source super */
-		if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
-		    sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2)
-			continue;
-		unescape(mnt);
-		if (!strcmp(fstype, "cgroup2")) {
-			if (!m->v2[0])
-				snprintf(m->v2, sizeof(m->v2), "%s", mnt);
-		} else if (!strcmp(fstype, "cgroup")) {
-			for (int c = 0; c < CG_N; c++)
-				if (!m->v1[c][0] && has_word(opts, ctrl_names[c], ",")) {
-					unescape(root);
-					snprintf(m->v1[c], sizeof(m->v1[c]), "%s", mnt);
-					snprintf(m->v1_root[c], sizeof(m->v1_root[c]), "%s", root);
-				}
-		}
-	}
-	memcpy(&cache, m, sizeof(*m));
-	cached = true;
-	return 0;
-}
-
-static bool v2_offers(const char *v2, const char *ctrl)
-{
-	char path[PATH_MAX + 32], buf[512];
-	int r;
-
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", v2);
-	r = read_at(AT_FDCWD, path, buf, sizeof(buf));
-	return r > 0 && has_word(buf, ctrl, " \n");
-}
-
-int ward_cgroup_probe(struct ward_cgroup_info *ret)
-{
-	struct cg_mounts m;
-	bool v2_mem, v2_pids;
-	int r;
-
-	memset(ret, 0, sizeof(*ret));
-	ret->backend = "none";
-	r = find_mounts(&m);
-	if (r < 0)
-		return r;
-	/* A mount path longer than the info field would be unusable for the caller anyway. */
-	if (strlen(m.v2) >= sizeof(ret->v2_mount))
-		return -ENAMETOOLONG;
-	memcpy(ret->v2_mount, m.v2, strlen(m.v2) + 1);
-	if (m.v2[0]) {
-		char path[PATH_MAX + 32];
-
-		snprintf(path, sizeof(path), "%s/cgroup.controllers", m.v2);
-		r = read_at(AT_FDCWD, path, ret->v2_controllers, sizeof(ret->v2_controllers));
-		if (r < 0)
-			ret->v2_controllers[0] = '\0';
-		else
-			ret->v2_controllers[strcspn(ret->v2_controllers, "\n")] = '\0';
-	}
-	ret->v1_memory = m.v1[CG_MEMORY][0];
-	ret->v1_pids = m.v1[CG_PIDS][0];
-	ret->v1_cpu = m.v1[CG_CPU][0];
-
-	v2_mem = m.v2[0] && has_word(ret->v2_controllers, "memory", " ");
-	v2_pids = m.v2[0] && has_word(ret->v2_controllers, "pids", " ");
-	if (v2_mem && v2_pids)
-		ret->backend = "v2";
-	else if (m.v2[0] && (ret->v1_memory || ret->v1_pids || ret->v1_cpu))
-		ret->backend = "hybrid";
-	else if (m.v2[0])
-		ret->backend = "v2";
-	else if (ret->v1_memory || ret->v1_pids || ret->v1_cpu)
-		ret->backend = "v1";
-	return 0;
 }
 
 /* ---- per-controller backends -------------------------------------------------------------- */
@@ -459,7 +318,7 @@ static int make_v1_dir(struct ward_cgroup *cg, const struct cg_mounts *m, int c,
 
 	if (r < 0)
 		return r;
-	cg->dirs[r].ctrl = ctrl_names[c];
+	cg->dirs[r].ctrl = ward_cg_ctrl_names[c];
 	cg->dirs[r].mount = strdup(m->v1[c]);
 	cg->dirs[r].mount_root = strdup(m->v1_root[c]);
 	return r;
@@ -473,14 +332,19 @@ static int make_dir(struct ward_cgroup *cg, const char *mount, const char *id, b
 	struct cg_dir *d;
 
 	snprintf(parent, sizeof(parent), "%s/ward", mount);
-	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-		return ward_error_set(err, -errno, "creating cgroup %s: %m", parent);
 	if (asprintf(&path, "%s/%s", parent, id) < 0)
 		return ward_error_set(err, -ENOMEM, "out of memory");
-	/* An existing directory means another sandbox with this id, or a leftover of a ward
-	 * that was SIGKILLed before it could clean up. A leftover holds no process: reclaim
-	 * it. A live one: refuse rather than share limits and identity. */
-	if (mkdir(path, 0755) < 0) {
+	/* The leaf first: the ward/ parent is there but on a host's first run. An existing
+	 * directory means another sandbox with this id, or a leftover of a ward that was
+	 * SIGKILLed before it could clean up. A leftover holds no process: reclaim it. A live
+	 * one: refuse rather than share limits and identity. */
+	int made = mkdir(path, 0755);
+	if (made < 0 && errno == ENOENT) {
+		if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+			return ward_error_set(err, -errno, "creating cgroup %s: %m", parent);
+		made = mkdir(path, 0755);
+	}
+	if (made < 0) {
 		int r = -errno;
 		if (r != -EEXIST || rmdir(path) < 0 || mkdir(path, 0755) < 0)
 			return ward_error_set(err, r == -EEXIST ? -EEXIST : r,
@@ -557,7 +421,7 @@ int ward_cgroup_create(const char *id, const struct ward_cgroup_limits *lim,
 		lim = &none;
 	if (ret_missing && missing_len)
 		ret_missing[0] = '\0';
-	r = find_mounts(&m);
+	r = ward_cg_find_mounts(&m);
 	if (r < 0)
 		return ward_error_set(err, r, "reading /proc/self/mountinfo: %s", strerror(-r));
 
@@ -583,12 +447,12 @@ int ward_cgroup_create(const char *id, const struct ward_cgroup_limits *lim,
 	for (int c = 0; c < CG_N; c++) {
 		if (!wants(lim, c))
 			continue;
-		if (m.v2[0] && v2_offers(m.v2, ctrl_names[c])) {
+		if (m.v2[0] && ward_cg_v2_offers(m.v2, ward_cg_ctrl_names[c])) {
 			char path[PATH_MAX + 64], val[16];
 
 			/* Enable top-down: the root, then ward/ (its children get the files).
 			 * EBUSY/ENOTSUP here mean a host layout ward cannot use: report missing. */
-			snprintf(val, sizeof(val), "+%s", ctrl_names[c]);
+			snprintf(val, sizeof(val), "+%s", ward_cg_ctrl_names[c]);
 			snprintf(path, sizeof(path), "%s/cgroup.subtree_control", m.v2);
 			r = write_at(AT_FDCWD, path, val);
 			if (r >= 0) {
@@ -621,7 +485,7 @@ int ward_cgroup_create(const char *id, const struct ward_cgroup_limits *lim,
 			cg->ctrl[c].dir = idx;
 			continue;
 		}
-		append_missing(ret_missing, missing_len, ctrl_names[c]);
+		append_missing(ret_missing, missing_len, ward_cg_ctrl_names[c]);
 		cg->missing |= 1u << c;
 	}
 
@@ -727,7 +591,7 @@ static int open_own_tasks(const struct cg_dir *d, const char *self)
 		if (!ctrls || !(path = strchr(ctrls + 1, ':')))
 			continue;
 		*path++ = '\0';
-		if (!has_word(ctrls + 1, d->ctrl, ","))
+		if (!ward_cg_has_word(ctrls + 1, d->ctrl, ","))
 			continue;
 		/* the mount shows root and below: path must lie there */
 		if (strcmp(d->mount_root, "/") != 0) {
@@ -954,8 +818,22 @@ void ward_cgroup_destroy(struct ward_cgroup *cg)
 	(void)ward_cgroup_attach_end(cg);
 	ward_cgroup_clone_leave(cg);
 	deadline = ward_now_ms() + DESTROY_TIMEOUT_MS;
+	/* Usually init was reaped, and its pid namespace with it, so the cgroups are empty: an
+	 * rmdir of each is all it takes (cgroup.kill and six reads of cgroup.procs were 0.05-0.1
+	 * ms of every exit). A populated one refuses (EBUSY): kill, wait, remove. */
+	bool busy = false;
+	for (size_t i = 0; i < cg->n_dirs; i++) {
+		struct cg_dir *d = &cg->dirs[i];
+
+		if (busy || d->removed)
+			continue;
+		if (rmdir(d->path) == 0 || errno == ENOENT)
+			d->removed = true;
+		else
+			busy = true;
+	}
 	/* Processes of a dying pid namespace leave the cgroup a moment after SIGKILL. */
-	for (;;) {
+	for (; busy;) {
 		(void)ward_cgroup_kill(cg);
 		if (all_empty(cg) || ward_now_ms() >= deadline)
 			break;
@@ -968,7 +846,8 @@ void ward_cgroup_destroy(struct ward_cgroup *cg)
 			close(d->fd);
 		/* EBUSY while the last tasks finish exiting: retry until the deadline. The
 		 * ward/ parent stays: other sandboxes may be using it. */
-		while (rmdir(d->path) < 0 && errno == EBUSY && ward_now_ms() < deadline)
+		while (!d->removed && rmdir(d->path) < 0 && errno == EBUSY &&
+		       ward_now_ms() < deadline)
 			nanosleep(&tick, NULL);
 		free(d->path);
 		free(d->mount);
