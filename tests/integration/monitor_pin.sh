@@ -82,7 +82,7 @@ check "the lingerer has gone" eval '[ "$(lingerers)" = 0 ]'
 mkdir -p "$T/fifo"
 chmod 0777 "$T/fifo"
 mkfifo -m 0666 "$T/fifo/f"
-"$WARD" run -e none -p "$P" --bind "$PROBE_BIND" --bind "$T/fifo:/fifo:ro" -- \
+"$WARD" run -e "file:$T/long.jsonl" -p "$P" --bind "$PROBE_BIND" --bind "$T/fifo:/fifo:ro" -- \
 	/probe-bin/mp openat /fifo/f >"$T/long.out" 2>&1 &
 long=$!
 track_pid "$long"
@@ -103,6 +103,14 @@ kill -KILL "$long"
 wait "$long" 2>/dev/null
 check "a SIGKILLed last sandbox: the lingerer detaches the hook within 5 s" wait_detached 5
 check "and goes" eval '[ "$(lingerers)" = 0 ]'
+# A SIGKILLed ward leaves its (empty) cgroups to a later launch's sweep: remove them here.
+long_id=$(jq -r 'select(.event == "start") | .sandbox' "$T/long.jsonl" | head -n 1)
+for ((i = 0; i < 50; i++)); do
+	left=$(leftover_cgroups "${long_id:-none}")
+	[ -z "$left" ] && break
+	echo "$left" | xargs -r rmdir 2>/dev/null
+	sleep 0.1
+done
 
 # ---- fresh loads: the minimal BTF and the vmlinux BTF ----
 check "ward features: CO-RE against the minimal BTF (this is the build host's kernel)" \
