@@ -167,7 +167,7 @@ $(BUILD)/%.tag.h: $(BUILD)/bpf/%.bpf.o
 # host; installed beside ward ($(PREFIX)/libexec/ward/ward-probe).
 $(BUILD)/ward-probe: selftest/probe/probe.c $(BUILD)/cflags.stamp | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $(DEPFLAGS) -static -o $@ $<
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(DEPFLAGS) -static -o $@ $<
 
 # The in-sandbox probe is static so it runs in the smallest views.
 $(BUILD)/probe: tests/probe.c $(BUILD)/cflags.stamp | $(BUILD)
@@ -190,7 +190,7 @@ $(BUILD)/tests/collector_client: tests/integration/collector_client.c $(CLIENT_O
 $(BUILD)/tests/monitor_probe: tests/integration/monitor_probe.c $(BUILD)/cflags.stamp | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude $(DEPFLAGS) -static -o $@ $<
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iinclude $(DEPFLAGS) -static -o $@ $<
 
 $(BUILD):
 	$(Q)mkdir -p $@

@@ -13,6 +13,7 @@
 # Usage: bench/engines.sh [RUNS] [SECONDS]   (root; builds what it needs with make engines)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 RUNS=${1:-7}
 SECS=${2:-3}
 WARD=${WARD:-build/ward}
@@ -35,7 +36,6 @@ if [ "$CPU" != none ]; then
 	taskset -pc "$CPU" $$ >/dev/null # inherited by both sides
 fi
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 rate() { sed -n "s|^$1: \([0-9.]*\).*|\1|p" | tail -n 1; }
 
 lb=() ls=() ob=() os=() tb=() ts=() lr=() or=() tr=()

@@ -6,6 +6,7 @@
 # Usage: bench/host.sh [ITERATIONS] [RUNS]   (root; build first with make; it pins and unpins)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${1:-500000}
 RUNS=${2:-7}
 WARD=${WARD:-build/ward}
@@ -39,7 +40,6 @@ loop() {
 	e=$(date +%s%N)
 	echo $(((e - s) / N))
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # the minimum too: on this shared VM a neighbour's burst only ever slows a run down
 minimum() { sort -n | head -1; }
 none=() idle=() busy=()
@@ -65,18 +65,10 @@ for f in median minimum; do
 	eval "c_$f=\$(printf '%s\n' \"\${busy[@]}\" | $f)"
 done
 printf '  %-38s %8s %8s\n' "nothing pinned" "$a_median" "$a_minimum"
-# and the median of the rounds' own ratios: a round's three loops are seconds apart, while this
-# VM's speed drifts between minutes
-rr() {
-	local -n xs=$1
-	local i
-	for ((i = 0; i < ${#xs[@]}; i++)); do
-		awk -v x="${xs[i]}" -v y="${none[i]}" 'BEGIN {printf "%.4f\n", x / y}'
-	done | sort -g | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'
-}
+# and the median of each round's own ratio (bench/lib.sh)
 printf '  %-38s %8s %8s  %sx / %sx, %sx per round (target <= 1.02)\n' \
 	"monitors pinned, no sandbox running" "$b_median" "$b_minimum" \
-	"$(ratio "$b_median" "$a_median")" "$(ratio "$b_minimum" "$a_minimum")" "$(rr idle)"
+	"$(ratio "$b_median" "$a_median")" "$(ratio "$b_minimum" "$a_minimum")" "$(round_ratio idle none)"
 printf '  %-38s %8s %8s  %sx / %sx, %sx per round\n' "monitors pinned, one sandbox running" \
 	"$c_median" "$c_minimum" "$(ratio "$c_median" "$a_median")" "$(ratio "$c_minimum" "$a_minimum")" \
-	"$(rr busy)"
+	"$(round_ratio busy none)"

@@ -11,6 +11,7 @@
 #   bench/learn.sh [RUNS]    (default 5; root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 RUNS=${1:-5}
 WARD=${WARD:-$PWD/build/ward}
@@ -32,7 +33,6 @@ binds=(--bind "$M" --bind "$EX")
 [ -f "$M/tiny.pt" ] || $PY "$EX/torch_model.py" save "$M" >/dev/null
 
 now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 effective() { # PROFILE -> "readonly syscalls"
 	"$WARD" check "$1" | python3 -c '
 import sys, yaml

@@ -8,6 +8,7 @@
 # Usage: bench/syscall.sh [ITERATIONS] [RUNS]   (root; build first with make)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${1:-200000}
 RUNS=${2:-7}
 WARD=${WARD:-build/ward}
@@ -40,7 +41,6 @@ ns_per_iter() {
 	full=$((e - s))
 	echo $(((full - one) / (N - 1)))
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # The file looped on: in a read-only bind with no denied name in it. /etc/passwd, beside the
 # denied /etc/shadow, sits under the overlay that hides /etc/shadow: its extra cost is printed
@@ -74,18 +74,9 @@ done
 m() { printf '%s\n' "$@" | median; }
 b=$(m "${bare[@]}")
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN {printf "%.2f", x / y}'; }
-# The median of the rounds' own ratios (ROW[i] / BASE[i]): this VM's speed drifts between
-# minutes, and a round's runs are seconds apart, so these move less than ratios of medians.
-rr() {
-	local -n xs=$1 ys=$2
-	local i
-	for ((i = 0; i < ${#xs[@]}; i++)); do
-		awk -v x="${xs[i]}" -v y="${ys[i]}" 'BEGIN {printf "%.4f\n", x / y}'
-	done | sort -g | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'
-}
 row() {
 	printf '  %-44s %6s ns  %sx bare, %sx per round%s\n' "$1" "$(m "${!2}")" \
-		"$(ratio "$(m "${!2}")" "$b")" "$(rr "$3" bare)" "${4:-}"
+		"$(ratio "$(m "${!2}")" "$b")" "$(round_ratio "$3" bare)" "${4:-}"
 }
 echo "open+read+close x $N, median of $RUNS alternating runs (ns/iteration, launch subtracted)"
 printf '  %-44s %6s ns\n' "bare" "$b"
@@ -99,6 +90,6 @@ e=$(m "${enf[@]}")
 row "ward enforce, monitors on, no events" "enf[@]" enf " (target <= 1.15)"
 a=$(m "${all[@]}")
 row "ward events.allowed (every open an event)" "all[@]" all " (target <= 1.35)"
-echo "  monitors alone: enforce $(ratio "$e" "$o")x ($(rr enf off)x per round), events.allowed $(ratio "$a" "$o")x ($(rr all off)x per round) of monitors off"
+echo "  monitors alone: enforce $(ratio "$e" "$o")x ($(round_ratio enf off)x per round), events.allowed $(ratio "$a" "$o")x ($(round_ratio all off)x per round) of monitors off"
 v=$(m "${ovl[@]}")
 echo "  /etc/passwd under the overlay hiding /etc/shadow (monitors off): $v ns, $(ratio "$v" "$o")x the same loop outside it"

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "common/missing.h"
+#include "common/probe.h"
 
 #define X32_SYSCALL_BIT	    0x40000000
 #define UFFD_USER_MODE_ONLY 1
@@ -174,17 +175,11 @@ static const char *signal_name(int sig)
 __attribute__((format(printf, 4, 5))) static void result(const char *op, long ret, int err,
 							 const char *fmt, ...)
 {
-	printf("RESULT op=%s ret=%ld errno=%s", op, ret, errno_name(ret < 0 ? err : 0));
-	if (fmt && *fmt) {
-		va_list ap;
+	va_list ap;
 
-		putchar(' ');
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	putchar('\n');
-	fflush(stdout);
+	va_start(ap, fmt);
+	ward_probe_vresult(op, ret, errno_name(ret < 0 ? err : 0), fmt, ap);
+	va_end(ap);
 }
 
 static int usage(void)

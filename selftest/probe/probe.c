@@ -53,6 +53,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/probe.h"
+
 #define PROBE_TIMEOUT_MS    5000 /* one operation; the runner kills a child that takes longer */
 #define UFFD_USER_MODE_ONLY 1
 
@@ -65,17 +67,11 @@ static const char *ename(int e)
 __attribute__((format(printf, 4, 5))) static int result(const char *op, long ret, int err,
 							const char *fmt, ...)
 {
-	printf("RESULT op=%s ret=%ld errno=%s", op, ret, ename(ret < 0 ? err : 0));
-	if (fmt && *fmt) {
-		va_list ap;
+	va_list ap;
 
-		putchar(' ');
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	putchar('\n');
-	fflush(stdout);
+	va_start(ap, fmt);
+	ward_probe_vresult(op, ret, ename(ret < 0 ? err : 0), fmt, ap);
+	va_end(ap);
 	return 0;
 }
 
@@ -278,27 +274,6 @@ static int op_memfd_exec(void)
 
 /* ---- network ------------------------------------------------------------------------------- */
 
-static int sockaddr_of(const char *addr, long port, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		*len = sizeof(*in);
-		return AF_INET;
-	}
-	if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		*len = sizeof(*in6);
-		return AF_INET6;
-	}
-	return -1;
-}
-
 /* Waits for a non-blocking connect; returns 0 or -1 with errno. */
 static int connect_wait(int fd, int r)
 {
@@ -322,7 +297,7 @@ static int op_inet(const char *op, char **a)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fam = sockaddr_of(a[0], parse_long(a[1]), &ss, &len);
+	int fam = ward_probe_sockaddr(a[0], parse_long(a[1]), &ss, &len);
 	const char *mark = a[2] ? a[2] : "wst";
 	bool udp = !strncmp(op, "udp", 3);
 	int fd, r, e;

@@ -26,6 +26,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/probe.h"
+
 static int result(const char *op, int r)
 {
 	printf("RESULT op=%s ret=%d errno=%s\n", op, r < 0 ? -1 : r,
@@ -36,24 +38,13 @@ static int result(const char *op, int r)
 
 static int sockaddr_of(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	int fam = ward_probe_sockaddr(addr, port, ss, len);
 
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		*len = sizeof(*in);
-		return AF_INET;
+	if (fam < 0) {
+		fprintf(stderr, "bad address %s\n", addr);
+		exit(2);
 	}
-	if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		*len = sizeof(*in6);
-		return AF_INET6;
-	}
-	fprintf(stderr, "bad address %s\n", addr);
-	exit(2);
+	return fam;
 }
 
 int main(int argc, char **argv)
