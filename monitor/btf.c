@@ -27,12 +27,17 @@ extern const unsigned char ward_min_btf[], ward_min_btf_notes[];
 extern const unsigned long ward_min_btf_len, ward_min_btf_notes_len;
 extern const int ward_min_btf_lsm_id;
 
+/* Once a process: a fresh load asks twice (the relocation BTF, the LSM probe). */
 bool ward_monitor_min_btf_usable(void)
 {
+	static int usable = -1;
 	unsigned char notes[4096];
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
 
+	if (usable >= 0)
+		return usable;
+	usable = 0;
 	if (ward_hooks.bpf_vmlinux_btf || !ward_min_btf_len || !ward_min_btf_notes_len ||
 	    ward_min_btf_notes_len > sizeof(notes))
 		return false;
@@ -40,7 +45,8 @@ bool ward_monitor_min_btf_usable(void)
 	if (fd < 0)
 		return false;
 	n = read(fd, notes, sizeof(notes));
-	return n == (ssize_t)ward_min_btf_notes_len && memcmp(notes, ward_min_btf_notes, n) == 0;
+	usable = n == (ssize_t)ward_min_btf_notes_len && memcmp(notes, ward_min_btf_notes, n) == 0;
+	return usable;
 }
 
 int ward_monitor_min_btf_fd(void)
